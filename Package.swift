@@ -1,0 +1,141 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target of ours shares: Swift 6 mode plus the upcoming features STYLE.md asks for.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ingestor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ingestor", targets: ["ingestor"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C boundaries
+        .systemLibrary(
+            name: "CKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // MARK: Libraries
+        .target(
+            name: "KafkaIO",
+            dependencies: [
+                "CKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Normalizer",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "IncidentAPI",
+            dependencies: [
+                "Normalizer",
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Normalizer",
+                "IncidentAPI",
+                "KafkaIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "IncidentAPIFakes",
+            dependencies: [
+                "Normalizer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "IngestorKit",
+            dependencies: [
+                "KafkaIO",
+                "Normalizer",
+                "IncidentAPI",
+                "Pipeline",
+                "IncidentAPIFakes",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "ingestor",
+            dependencies: [
+                "IngestorKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "NormalizerTests",
+            dependencies: ["Normalizer"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaIOTests",
+            dependencies: ["KafkaIO"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IncidentAPITests",
+            dependencies: ["IncidentAPI", "IncidentAPIFakes", "Normalizer"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "Normalizer", "IncidentAPI"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IngestorTests",
+            dependencies: [
+                "IngestorKit", "KafkaIO", "Pipeline", "IncidentAPIFakes", "Normalizer",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,33 @@
+public import Logging
+
+/// Cluster administration: topic creation and metadata.
+public struct KafkaAdmin: Sendable {
+    private let client: RDKafkaClient
+    private let lane = BlockingCall(label: "ingestor.kafka.admin")
+
+    /// Creates an admin client for `bootstrapServers`.
+    public init(bootstrapServers: [String], logger: Logger) throws {
+        try LibrdkafkaVersion.checkRuntime()
+        client = try RDKafkaClient(
+            kind: .producer, properties: ["bootstrap.servers": bootstrapServers.joined(separator: ",")], logger: logger)
+    }
+
+    /// Creates topics; topics that exist already are left as they are.
+    /// - Throws: ``KafkaError`` for the first topic the cluster refused.
+    public func createTopics(_ topics: [KafkaTopicSpecification], timeout: Duration = .seconds(30)) async throws {
+        let client = client
+        try await lane.run { try client.createTopics(topics, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+    }
+
+    /// The number of partitions of each topic that exists among `topics`.
+    public func partitionCounts(topics: [String], timeout: Duration = .seconds(10)) async throws -> [String: Int] {
+        let client = client
+        return try await lane.run { try client.partitionCounts(topics: topics, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+    }
+
+    /// The low and high watermark of a partition.
+    public func watermarks(_ partition: KafkaTopicPartition, timeout: Duration = .seconds(10)) async throws -> (low: Int64, high: Int64) {
+        let client = client
+        return try await lane.run { try client.watermarks(partition, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+    }
+}

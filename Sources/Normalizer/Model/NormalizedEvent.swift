@@ -1,0 +1,82 @@
+/// One alert or email-derived event, in the shape every later stage works with.
+///
+/// Documented by `schemas/normalized-event.schema.json`; ``jsonValue`` is its JSON rendering.
+public struct NormalizedEvent: Sendable, Hashable {
+    /// The decoder that produced the event, e.g. `alertmanager`.
+    public var source: String
+    /// Identifies the problem across repeats and resolution; equal keys belong to one incident.
+    public var dedupKey: String
+    /// Where the alert stands at its source.
+    public var status: AlertStatus
+    /// Severity on our scale.
+    public var severity: Severity
+    /// One line a person reads first.
+    public var title: String
+    /// Longer text; may be empty.
+    public var description: String
+    /// Labels from the source plus meta labels; sorted by key when rendered.
+    public var labels: [String: String]
+    /// Links to the source (query, dashboard, runbook).
+    public var links: [Link]
+    /// When the problem started, if the source says.
+    public var occurredAt: Timestamp?
+    /// When the problem ended, for resolved events, if the source says.
+    public var resolvedAt: Timestamp?
+
+    /// Creates an event.
+    public init(
+        source: String,
+        dedupKey: String,
+        status: AlertStatus,
+        severity: Severity,
+        title: String,
+        description: String = "",
+        labels: [String: String] = [:],
+        links: [Link] = [],
+        occurredAt: Timestamp? = nil,
+        resolvedAt: Timestamp? = nil
+    ) {
+        self.source = source
+        self.dedupKey = dedupKey
+        self.status = status
+        self.severity = severity
+        self.title = title
+        self.description = description
+        self.labels = labels
+        self.links = links
+        self.occurredAt = occurredAt
+        self.resolvedAt = resolvedAt
+    }
+
+    /// A hyperlink attached to an event.
+    public struct Link: Sendable, Hashable {
+        /// The URL.
+        public var href: String
+        /// What the link points at, e.g. `source`, `runbook`.
+        public var text: String
+
+        /// Creates a link.
+        public init(href: String, text: String) {
+            self.href = href
+            self.text = text
+        }
+    }
+}
+
+extension NormalizedEvent {
+    /// The JSON rendering documented by `schemas/normalized-event.schema.json`.
+    public var jsonValue: JSONValue {
+        var object = JSONObject()
+        object["source"] = .string(source)
+        object["dedupKey"] = .string(dedupKey)
+        object["status"] = .string(status.rawValue)
+        object["severity"] = .string(severity.rawValue)
+        object["title"] = .string(title)
+        object["description"] = .string(description)
+        object["labels"] = .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+        object["links"] = .array(links.map { .object(JSONObject([("href", .string($0.href)), ("text", .string($0.text))])) })
+        object["occurredAt"] = occurredAt.map { .string($0.rfc3339) } ?? .null
+        object["resolvedAt"] = resolvedAt.map { .string($0.rfc3339) } ?? .null
+        return .object(object)
+    }
+}
