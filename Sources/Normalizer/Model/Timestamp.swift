@@ -136,3 +136,26 @@ extension Timestamp {
         self.init(millisecondsSinceEpoch: seconds * 1000 + millis)
     }
 }
+
+extension Timestamp {
+    /// Creates a timestamp from UTC calendar fields; `nil` when a field is out of range.
+    public init?(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0) {
+        guard (1...12).contains(month), (1...31).contains(day), (0..<24).contains(hour), (0..<60).contains(minute),
+            (0...60).contains(second), (0..<1000).contains(millisecond)
+        else { return nil }
+        let days = Self.days(year: Int64(year), month: Int64(month), day: Int64(day))
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        self.init(millisecondsSinceEpoch: seconds * 1000 + Int64(millisecond))
+    }
+
+    /// This timestamp moved by `duration` (negative durations move it back).
+    public func advanced(by duration: Duration) -> Timestamp {
+        let (seconds, attoseconds) = duration.components
+        return Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// The time from `other` to this timestamp.
+    public func duration(since other: Timestamp) -> Duration {
+        .milliseconds(millisecondsSinceEpoch - other.millisecondsSinceEpoch)
+    }
+}

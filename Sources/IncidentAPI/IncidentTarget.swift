@@ -1,0 +1,37 @@
+public import Normalizer
+
+/// The port every incident API adapter implements.
+///
+/// Adapters turn an ``IncidentCommand`` into one or more HTTP calls and classify the answer; they know nothing of
+/// Kafka, retries or dedup state.
+public protocol IncidentTarget: Sendable {
+    /// The adapter's stable name, e.g. `devrev`; used in metrics and dead-letter headers.
+    var name: String { get }
+
+    /// Whether ``lookup(dedupKey:)`` can find an incident this worker created, after a crash lost its id.
+    var supportsLookup: Bool { get }
+
+    /// Performs one command.
+    /// - Returns: how the call ended; `success` carries the incident id for creates.
+    func execute(_ command: IncidentCommand) async -> TargetOutcome
+
+    /// Finds the incident this worker opened for `dedupKey`, for targets that store the key at the vendor.
+    func lookup(dedupKey: String) async -> LookupOutcome
+}
+
+/// The result of looking an incident up by its dedup key.
+public enum LookupOutcome: Sendable, Hashable {
+    /// The incident exists with this id.
+    case found(externalID: String)
+    /// The API has no incident for the key.
+    case notFound
+    /// The lookup itself failed.
+    case failed(TargetOutcome)
+    /// The target cannot look incidents up.
+    case unsupported
+}
+
+extension IncidentTarget {
+    public var supportsLookup: Bool { false }
+    public func lookup(dedupKey: String) async -> LookupOutcome { .unsupported }
+}

@@ -1,0 +1,65 @@
+public import Normalizer
+
+/// A request as a fake vendor API sees it, independent of the HTTP server.
+public struct FakeRequest: Sendable {
+    /// The method, upper case.
+    public var method: String
+    /// The path without the query string.
+    public var path: String
+    /// Query parameters (the last value wins).
+    public var query: [String: String]
+    /// Header fields with lower-cased names.
+    public var headers: [String: String]
+    /// The body.
+    public var body: [UInt8]
+
+    /// Creates a request.
+    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: [UInt8] = []) {
+        self.method = method.uppercased()
+        self.path = path
+        self.query = query
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        self.body = body
+    }
+
+    /// The body parsed as a JSON object, or `nil`.
+    var jsonObject: JSONObject? { (try? JSONParser().parse(body))?.object }
+}
+
+/// A fake vendor API's answer.
+public struct FakeResponse: Sendable {
+    /// The status code.
+    public var status: Int
+    /// Header fields.
+    public var headers: [String: String]
+    /// The body.
+    public var body: [UInt8]
+
+    /// Creates a response.
+    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON response.
+    public static func json(_ status: Int, _ value: JSONValue, headers: [String: String] = [:]) -> FakeResponse {
+        var all = headers
+        all["Content-Type"] = "application/json"
+        return FakeResponse(status: status, headers: all, body: JSONWriter.bytes(value))
+    }
+}
+
+/// One vendor's behaviour: request in, response out, against the shared ``FakeLedger``.
+public protocol FakeVendorAPI: Sendable {
+    /// The flavor name, e.g. `devrev`.
+    var flavor: String { get }
+    /// The ledger holding incidents and requests.
+    var ledger: FakeLedger { get }
+    /// Answers one API request (never an introspection request).
+    func handle(_ request: FakeRequest) -> FakeResponse
+    /// The vendor's error response for an injected server failure.
+    func serverError() -> FakeResponse
+    /// The vendor's error response for an injected rate limit, telling the client to wait `seconds`.
+    func throttled(retryAfterSeconds seconds: Int) -> FakeResponse
+}

@@ -1,0 +1,151 @@
+public import Hummingbird
+import HTTPTypes
+import NIOCore
+public import Logging
+public import Normalizer
+import Synchronization
+
+/// Serves a ``FakeVendorAPI`` over HTTP on loopback, with fault injection and the introspection endpoints
+/// `GET /_mock/incidents` and `GET /_mock/requests`.
+///
+/// Run it with ``run()`` (it is a long-running service); ``baseURL`` is known once the port is bound.
+public final class FakeIncidentAPIServer: Sendable {
+    /// The vendor behaviour.
+    public let api: any FakeVendorAPI
+    /// The injected faults.
+    public let faults: FakeFaults
+    private let host: String
+    private let port: Int
+    private let logger: Logger
+    private let boundPort = Mutex<Int?>(nil)
+    private let boundWaiters = Mutex<[CheckedContinuation<Int, Never>]>([])
+
+    /// Creates a server.
+    /// - Parameter port: the port to bind; 0 picks a free one.
+    public init(api: any FakeVendorAPI, faults: FakeFaults = FakeFaults(), host: String = "127.0.0.1", port: Int = 0, logger: Logger) {
+        self.api = api
+        self.faults = faults
+        self.host = host
+        self.port = port
+        self.logger = logger
+    }
+
+    /// The ledger of incidents and requests.
+    public var ledger: FakeLedger { api.ledger }
+
+    /// Waits until the server listens, then returns its base URL, e.g. `http://127.0.0.1:39211`.
+    public func baseURL() async -> String {
+        let port = await withCheckedContinuation { continuation in
+            let known = boundPort.withLock { $0 }
+            if let known {
+                continuation.resume(returning: known)
+            } else {
+                boundWaiters.withLock { $0.append(continuation) }
+                // Re-check: the port may have been bound between the two locks.
+                if let known = boundPort.withLock({ $0 }) {
+                    let waiting = boundWaiters.withLock { waiters in
+                        defer { waiters.removeAll() }
+                        return waiters
+                    }
+                    waiting.forEach { $0.resume(returning: known) }
+                }
+            }
+        }
+        return "http://\(host):\(port)"
+    }
+
+    /// Serves until the task is cancelled or a graceful shutdown is triggered.
+    public func run() async throws {
+        let router = Router()
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { [self] request, _ in
+            try await self.respond(request)
+        }
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("/**", method: method, use: handler)
+        }
+        var quiet = logger
+        quiet.logLevel = .warning
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "ingestor-fake-\(api.flavor)"),
+            onServerRunning: { [self] channel in
+                let port = channel.localAddress?.port ?? self.port
+                self.boundPort.withLock { $0 = port }
+                let waiting = self.boundWaiters.withLock { waiters in
+                    defer { waiters.removeAll() }
+                    return waiters
+                }
+                waiting.forEach { $0.resume(returning: port) }
+            },
+            logger: quiet)
+        try await app.run()
+    }
+
+    private func respond(_ incoming: Request) async throws -> Response {
+        var incoming = incoming
+        let buffer = try await incoming.collectBody(upTo: 4 << 20)
+        let body = Array(buffer.readableBytesView)
+        var query: [String: String] = [:]
+        for (key, value) in incoming.uri.queryParameters { query[String(key)] = String(value).removingPercentEncoding() }
+        var headers: [String: String] = [:]
+        for field in incoming.headers { headers[field.name.canonicalName] = field.value }
+        let request = FakeRequest(method: incoming.method.rawValue, path: incoming.uri.path, query: query, headers: headers, body: body)
+
+        let answer: FakeResponse
+        switch (request.method, request.path) {
+        case ("GET", "/_mock/incidents"): return render(.json(200, ledger.incidentsJSON))
+        case ("GET", "/_mock/requests"): return render(.json(200, ledger.requestsJSON))
+        case ("GET", "/_mock/health"): return render(.json(200, .object(JSONObject([("flavor", .string(api.flavor))]))))
+        default:
+            if faults.latency > .zero { try await Task.sleep(for: faults.latency) }
+            switch ledger.nextFault(faults) {
+            case .throttle: answer = api.throttled(retryAfterSeconds: faults.throttleRetryAfterSeconds)
+            case .serverError: answer = api.serverError()
+            case nil: answer = api.handle(request)
+            }
+        }
+        ledger.record(request, status: answer.status)
+        return render(answer)
+    }
+
+    private func render(_ answer: FakeResponse) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let fieldName = HTTPField.Name(name) { fields[fieldName] = value }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}
+
+extension String {
+    /// Decodes `%XX` escapes and `+` as a space, as query strings use them.
+    fileprivate func removingPercentEncoding() -> String {
+        var bytes: [UInt8] = []
+        var iterator = utf8.makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+            } else if byte == UInt8(ascii: "+") {
+                bytes.append(0x20)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension FakeIncidentAPIServer {
+    /// Runs the server for the duration of `body`, passing its base URL; stops it afterwards.
+    public func withRunning<Result: Sendable>(_ body: @Sendable (String) async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            defer { group.cancelAll() }
+            return try await body(await baseURL())
+        }
+    }
+}

@@ -1,0 +1,140 @@
+public import Normalizer
+import Synchronization
+
+/// What a fake API remembers: its incidents and every request it received, for `/_mock/incidents` and
+/// `/_mock/requests` and for tests.
+public final class FakeLedger: Sendable {
+    /// One incident as the fake holds it.
+    public struct Incident: Sendable, Hashable {
+        /// The vendor id.
+        public var id: String
+        /// The human id, e.g. `INC-7`.
+        public var displayID: String
+        /// The external reference / dedup key the client stored, if any.
+        public var externalReference: String?
+        /// The current fields in the vendor's own shape.
+        public var fields: JSONObject
+        /// Whether the incident is resolved.
+        public var isResolved: Bool
+        /// The operations that changed it, in order (`create`, `update`, `resolve`, `comment`).
+        public var calls: [String]
+    }
+
+    /// One request as received.
+    public struct Request: Sendable, Hashable {
+        /// Sequence number from 1.
+        public var sequence: Int
+        /// Method.
+        public var method: String
+        /// Path.
+        public var path: String
+        /// Body as text.
+        public var body: String
+        /// The status the fake answered.
+        public var status: Int
+    }
+
+    private struct State {
+        var incidents: [Incident] = []
+        var index: [String: Int] = [:]
+        var requests: [Request] = []
+        var apiRequestCount = 0
+        var random: SplitMix64
+    }
+
+    private let state: Mutex<State>
+
+    /// Creates an empty ledger.
+    public init(seed: UInt64 = 1) {
+        state = Mutex(State(random: SplitMix64(seed: seed)))
+    }
+
+    /// Every incident, in creation order.
+    public var incidents: [Incident] { state.withLock { $0.incidents } }
+
+    /// Every request, in arrival order.
+    public var requests: [Request] { state.withLock { $0.requests } }
+
+    /// The incident with `id`.
+    public func incident(_ id: String) -> Incident? {
+        state.withLock { state in state.index[id].map { state.incidents[$0] } }
+    }
+
+    /// Adds an incident, assigning ids from `makeID` (given the 1-based number).
+    func create(externalReference: String?, fields: JSONObject, makeID: (Int) -> (id: String, display: String)) -> Incident {
+        state.withLock { state in
+            let (id, display) = makeID(state.incidents.count + 1)
+            let incident = Incident(
+                id: id, displayID: display, externalReference: externalReference, fields: fields, isResolved: false,
+                calls: ["create"])
+            state.index[id] = state.incidents.count
+            state.incidents.append(incident)
+            return incident
+        }
+    }
+
+    /// Changes an incident; `nil` when there is none with `id`.
+    func modify(_ id: String, _ change: (inout Incident) -> Void) -> Incident? {
+        state.withLock { state in
+            guard let position = state.index[id] else { return nil }
+            change(&state.incidents[position])
+            return state.incidents[position]
+        }
+    }
+
+    /// Records a request and its answer.
+    func record(_ request: FakeRequest, status: Int) {
+        state.withLock { state in
+            state.requests.append(
+                Request(
+                    sequence: state.requests.count + 1, method: request.method, path: request.path,
+                    body: String(decoding: request.body, as: UTF8.self), status: status))
+        }
+    }
+
+    /// Counts an API request and decides which injected fault, if any, answers it.
+    func nextFault(_ faults: FakeFaults) -> InjectedFault? {
+        state.withLock { state in
+            state.apiRequestCount += 1
+            if faults.throttleEvery > 0, state.apiRequestCount % faults.throttleEvery == 0 { return .throttle }
+            if faults.failRate > 0, state.random.nextUnit() < faults.failRate { return .serverError }
+            return nil
+        }
+    }
+
+    enum InjectedFault {
+        case throttle
+        case serverError
+    }
+
+    /// Incidents as `/_mock/incidents` renders them.
+    public var incidentsJSON: JSONValue {
+        .array(
+            incidents.map { incident in
+                .object(
+                    JSONObject([
+                        ("id", .string(incident.id)),
+                        ("display_id", .string(incident.displayID)),
+                        ("external_reference", incident.externalReference.map(JSONValue.string) ?? .null),
+                        ("resolved", .bool(incident.isResolved)),
+                        ("fields", .object(incident.fields)),
+                        ("calls", .array(incident.calls.map(JSONValue.string))),
+                    ]))
+            })
+    }
+
+    /// Requests as `/_mock/requests` renders them.
+    public var requestsJSON: JSONValue {
+        .array(
+            requests.map { request in
+                .object(
+                    JSONObject([
+                        ("sequence", .number(String(request.sequence))),
+                        ("method", .string(request.method)),
+                        ("path", .string(request.path)),
+                        ("status", .number(String(request.status))),
+                        ("body", .string(request.body)),
+                    ]))
+            })
+    }
+}

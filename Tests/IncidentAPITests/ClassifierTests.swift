@@ -1,0 +1,109 @@
+import IncidentAPI
+import Normalizer
+import Testing
+
+@Suite("Response classification")
+struct ClassifierTests {
+    let classifier = DevRevResponseClassifier(redactor: Redactor(secrets: [Secret("s3cr3t-token-value")]))
+
+    func response(_ status: Int, _ body: String, headers: [HTTPHeader] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
+    }
+
+    @Test(arguments: [
+        (201, #"{"incident":{"id":"don:1"}}"#, "success"),
+        (200, #"{"incident":{}}"#, "permanent"),
+        (400, #"{"type":"invalid_field","message":"bad"}"#, "permanent"),
+        (401, #"{"type":"unauthenticated"}"#, "auth"),
+        (403, #"{"type":"forbidden"}"#, "permanent"),
+        (404, #"{"type":"not_found"}"#, "permanent"),
+        (408, "", "retryable"),
+        (409, #"{"type":"conflict"}"#, "permanent"),
+        (429, #"{"type":"too_many_requests","retry_after":7}"#, "retryable"),
+        (500, #"{"type":"internal_error"}"#, "retryable"),
+        (501, "", "permanent"),
+        (503, #"{"type":"service_unavailable"}"#, "retryable"),
+    ])
+    func statusTable(status: Int, body: String, expected: String) {
+        let outcome = classifier.classify(response(status, body), for: .create)
+        let kind: String
+        switch outcome {
+        case .success: kind = "success"
+        case .retryable: kind = "retryable"
+        case .authFailure: kind = "auth"
+        case .permanent: kind = "permanent"
+        }
+        #expect(kind == expected, "HTTP \(status)")
+    }
+
+    @Test func retryAfterHeaderWinsOverTheBodyHint() {
+        let outcome = classifier.classify(
+            response(429, #"{"type":"too_many_requests","retry_after":7}"#, headers: [HTTPHeader("Retry-After", "3")]), for: .update)
+        #expect(outcome == .retryable(outcome.failure!, retryAfter: .after(.seconds(3))))
+    }
+
+    @Test func devRevRetryAfterBodyIsUsedWithoutAHeader() {
+        let outcome = classifier.classify(response(429, #"{"type":"too_many_requests","retry_after":7}"#), for: .update)
+        guard case .retryable(let failure, let hint) = outcome else {
+            Issue.record("expected retryable, got \(outcome)")
+            return
+        }
+        #expect(hint == .after(.seconds(7)))
+        #expect(failure.code == .throttled)
+        #expect(failure.httpStatus == 429)
+    }
+
+    @Test func retryAfterAcceptsAnHTTPDate() {
+        let hint = RetryHint(retryAfterHeader: "Wed, 01 May 2024 12:00:30 GMT")
+        #expect(hint == .notBefore(Timestamp(rfc3339: "2024-05-01T12:00:30Z")!))
+        #expect(hint?.delay(from: Timestamp(rfc3339: "2024-05-01T12:00:00Z")!) == .seconds(30))
+        #expect(hint?.delay(from: Timestamp(rfc3339: "2024-05-01T13:00:00Z")!) == .zero)
+        #expect(RetryHint(retryAfterHeader: "soon") == nil)
+    }
+
+    @Test func rejectionCarriesTheVendorTypeAndARedactedExcerpt() {
+        let outcome = classifier.classify(
+            response(400, #"{"type":"invalid_field","message":"bad token s3cr3t-token-value","detail":"Authorization: Bearer abcdefghijk"}"#),
+            for: .create)
+        guard case .permanent(let failure) = outcome else {
+            Issue.record("expected permanent, got \(outcome)")
+            return
+        }
+        #expect(failure.code == .rejected)
+        #expect(failure.message.hasPrefix("DevRev invalid_field"))
+        #expect(failure.responseExcerpt?.contains("s3cr3t-token-value") == false)
+        #expect(failure.responseExcerpt?.contains("abcdefghijk") == false)
+        #expect(failure.responseExcerpt?.contains("[REDACTED]") == true)
+    }
+
+    @Test func transportFailuresRetryUnlessTheyCannotImprove() {
+        #expect(classifier.classify(HTTPTransportError(.timeout, "t")).failure?.code == .transport)
+        if case .retryable = classifier.classify(HTTPTransportError(.connect, "refused")) {} else { Issue.record("connect must retry") }
+        if case .permanent = classifier.classify(HTTPTransportError(.responseTooLarge, "big")) {} else { Issue.record("size must be final") }
+    }
+
+    @Test func lookupReadsTheFirstIncidentId() {
+        #expect(classifier.classifyLookup(response(200, #"{"incidents":[{"id":"don:9"}]}"#)) == .found(externalID: "don:9"))
+        #expect(classifier.classifyLookup(response(200, #"{"incidents":[]}"#)) == .notFound)
+    }
+}
+
+@Suite("Secrets")
+struct SecretTests {
+    @Test func secretNeverPrintsItself() {
+        let secret = Secret("hunter2-hunter2")
+        #expect("\(secret)" == "<redacted>")
+        #expect(String(reflecting: secret) == "<redacted>")
+        var dumped = ""
+        dump(secret, to: &dumped)
+        #expect(!dumped.contains("hunter2"))
+    }
+
+    @Test func redactorRemovesKnownSecretsAndCredentialShapedValues() {
+        let redactor = Redactor(secrets: [Secret("abc123secret")])
+        let text = redactor.redact(#"x abc123secret y {"access_token":"zzzzzzzz","password":"pw12345"} Authorization: Bearer qwertyuiop token=tttttt"#)
+        for leaked in ["abc123secret", "zzzzzzzz", "pw12345", "qwertyuiop", "tttttt"] {
+            #expect(!text.contains(leaked), "\(leaked) leaked in \(text)")
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import IncidentAPI
+import IncidentAPIFakes
+import Logging
+import Normalizer
+import Testing
+
+let testLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return logger
+}()
+
+@Suite("DevRev adapter against the fake over loopback")
+struct DevRevEndToEndTests {
+    @Test func fullLifecycleCreateUpdateCommentResolve() async throws {
+        let server = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "tok-123456"), logger: testLogger)
+        try await server.withRunning { baseURL in
+            let client = CurlHTTPClient(logger: testLogger)
+            defer { client.shutdown() }
+            var configuration = DevRevConfiguration(token: Secret("tok-123456"), resolvedStage: FakeDevRevAPI.stages["resolved"]!)
+            configuration.baseURL = baseURL
+            configuration.triageStage = FakeDevRevAPI.stages["triage"]
+            let target = DevRevTarget(configuration: configuration, client: client, logger: testLogger)
+
+            #expect(await target.lookup(dedupKey: "am:0123456789abcdef") == .notFound)
+            let created = await target.execute(IncidentCommand(action: .create, dedupKey: "am:0123456789abcdef", event: sampleEvent, reason: "new"))
+            guard case .success(let id?, 201) = created else {
+                Issue.record("create failed: \(created)")
+                return
+            }
+            #expect(await target.lookup(dedupKey: "am:0123456789abcdef") == .found(externalID: id))
+
+            var changed = sampleEvent
+            changed.severity = .critical
+            #expect(await target.execute(IncidentCommand(action: .update, dedupKey: "k", externalID: id, event: changed, reason: "severity")) == .success(externalID: id, httpStatus: 200))
+            let commented = await target.execute(IncidentCommand(action: .comment, dedupKey: "k", externalID: id, event: changed, reason: "reply"))
+            #expect(commented.failure == nil)
+            changed.status = .resolved
+            #expect(await target.execute(IncidentCommand(action: .resolve, dedupKey: "k", externalID: id, event: changed, reason: "resolved")) == .success(externalID: id, httpStatus: 200))
+
+            let incidents = server.ledger.incidents
+            #expect(incidents.count == 1)
+            #expect(incidents[0].calls == ["create", "update", "comment", "resolve"])
+            #expect(incidents[0].isResolved)
+            #expect(incidents[0].fields["severity"]?.int64 == 1)
+            #expect(incidents[0].externalReference == "am:0123456789abcdef")
+        }
+    }
+
+    @Test func fakeRefusesWrongTokenAndWrongShapesLikeDevRev() async throws {
+        let server = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "right-token"), logger: testLogger)
+        try await server.withRunning { baseURL in
+            let client = CurlHTTPClient(logger: testLogger)
+            defer { client.shutdown() }
+            var configuration = DevRevConfiguration(token: Secret("wrong-token"), resolvedStage: "x")
+            configuration.baseURL = baseURL
+            let target = DevRevTarget(configuration: configuration, client: client, logger: testLogger)
+            let unauthorized = await target.execute(IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent, reason: "new"))
+            guard case .authFailure(let failure) = unauthorized else {
+                Issue.record("expected auth failure, got \(unauthorized)")
+                return
+            }
+            #expect(failure.httpStatus == 401)
+
+            for (body, type) in [
+                (#"{"body":"no title"}"#, "missing_required_field"),
+                (#"{"title":"t","severity":9}"#, "invalid_enum_value"),
+                (#"{"title":"t","colour":"red"}"#, "invalid_field"),
+                (#"{"title":"t","stage":{"stage":"don:nope"}}"#, "invalid_id"),
+                (#"{"title":"t","identified_date":"yesterday"}"#, "invalid_field"),
+                ("not json", "parse_error"),
+            ] {
+                let response = try await client.execute(
+                    HTTPRequest(method: "POST", url: baseURL + "/incidents.create", headers: [HTTPHeader("Authorization", "Bearer right-token")], body: Array(body.utf8)))
+                #expect(response.status == 400, "\(body)")
+                #expect(try JSONParser().parse(response.body)["type"]?.string == type, "\(body)")
+            }
+            let missing = try await client.execute(
+                HTTPRequest(method: "POST", url: baseURL + "/incidents.update", headers: [HTTPHeader("Authorization", "Bearer right-token")], body: Array(#"{"id":"don:missing","title":"x"}"#.utf8)))
+            #expect(missing.status == 404)
+            #expect(server.ledger.incidents.isEmpty)
+        }
+    }
+
+    @Test func injectedThrottleAndFailuresCarryTheVendorShape() async throws {
+        var faults = FakeFaults()
+        faults.throttleEvery = 2
+        faults.throttleRetryAfterSeconds = 5
+        let server = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "t0k3n-abc"), faults: faults, logger: testLogger)
+        try await server.withRunning { baseURL in
+            let client = CurlHTTPClient(logger: testLogger)
+            defer { client.shutdown() }
+            var configuration = DevRevConfiguration(token: Secret("t0k3n-abc"), resolvedStage: "x")
+            configuration.baseURL = baseURL
+            let target = DevRevTarget(configuration: configuration, client: client, logger: testLogger)
+            let first = await target.execute(IncidentCommand(action: .create, dedupKey: "a", event: sampleEvent, reason: "new"))
+            let second = await target.execute(IncidentCommand(action: .create, dedupKey: "b", event: sampleEvent, reason: "new"))
+            #expect(first.failure == nil)
+            guard case .retryable(let failure, let hint) = second else {
+                Issue.record("expected throttle, got \(second)")
+                return
+            }
+            #expect(failure.code == .throttled)
+            #expect(hint == .after(.seconds(5)))
+            #expect(server.ledger.requests.map(\.status) == [201, 429])
+        }
+    }
+}
