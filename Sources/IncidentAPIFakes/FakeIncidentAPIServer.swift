@@ -64,7 +64,7 @@ public final class FakeIncidentAPIServer: Sendable {
             router.on("/**", method: method, use: handler)
         }
         var quiet = logger
-        quiet.logLevel = .warning
+        quiet.logLevel = max(logger.logLevel, .warning)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "ingestor-fake-\(api.flavor)"),

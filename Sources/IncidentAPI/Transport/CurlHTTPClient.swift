@@ -133,3 +133,13 @@ final class CurlLoop: @unchecked Sendable {
         logger.debug("HTTP transfer loop stopped")
     }
 }
+
+extension CurlHTTPClient {
+    /// The libcurl the process loaded, e.g. `7.88.1`.
+    public static var libcurlVersion: String {
+        // curl_version() reads "libcurl/7.88.1 OpenSSL/3.0.15 …"; the first word names libcurl.
+        let full = String(cString: curl_version())
+        let first = full.split(separator: " ").first.map(String.init) ?? full
+        return first.hasPrefix("libcurl/") ? String(first.dropFirst("libcurl/".count)) : first
+    }
+}

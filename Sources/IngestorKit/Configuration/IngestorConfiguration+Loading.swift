@@ -1,0 +1,244 @@
+import Foundation
+import IncidentAPI
+import KafkaIO
+import Logging
+import Normalizer
+import Pipeline
+
+extension IngestorConfiguration {
+    /// Loads and validates a configuration file with `INGESTOR_*` overrides from `environment`.
+    /// - Throws: ``ConfigurationError`` listing every problem by its key path.
+    public static func load(path: String, environment: [String: String]) throws -> IngestorConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(source: path, problems: [ConfigProblem(path: "(file)", value: path, rule: "cannot be read: \(error.localizedDescription)")])
+        }
+        return try parse(yaml: text, source: path, environment: environment)
+    }
+
+    /// Parses and validates configuration text.
+    /// - Throws: ``ConfigurationError`` listing every problem by its key path.
+    public static func parse(yaml text: String, source: String = "(text)", environment: [String: String] = [:]) throws -> IngestorConfiguration {
+        let tree: ConfigValue
+        do {
+            tree = try ConfigValue.parse(yaml: text)
+        } catch {
+            throw ConfigurationError(source: source, problems: [ConfigProblem(path: "(file)", value: nil, rule: "is not valid YAML: \(error)")])
+        }
+        let (overridden, _) = tree.applyingEnvironment(environment)
+        let problems = ConfigSection.ProblemList()
+        let root = ConfigSection(path: "", value: overridden, problems: problems)
+        let configuration = read(root, environment: environment)
+        root.finish()
+        guard let configuration, problems.items.isEmpty else {
+            throw ConfigurationError(source: source, problems: problems.items)
+        }
+        return configuration
+    }
+
+    private static func read(_ root: ConfigSection, environment: [String: String]) -> IngestorConfiguration? {
+        let kafkaSection = root.section("kafka")
+        let kafka = readKafka(kafkaSection)
+        kafkaSection.finish()
+
+        let sources = readSources(root)
+
+        let deadLetterSection = root.section("dead_letter")
+        let deadLetterTopic = deadLetterSection.requiredString("topic", hint: "the topic for messages that cannot be delivered")
+        deadLetterSection.finish()
+        if let deadLetterTopic, sources.contains(where: { $0.topic == deadLetterTopic }) {
+            deadLetterSection.problem("topic", deadLetterTopic, "must differ from every source topic, or failures would loop")
+        }
+
+        let pipelineSection = root.section("pipeline")
+        var pipeline = PipelineConfiguration(workerVersion: IngestorVersion.current)
+        pipeline.lanes = pipelineSection.int("lanes", default: 16, in: 1...1024)
+        pipeline.maxInFlightEvents = pipelineSection.int("max_in_flight_events", default: 1000, in: 1...1_000_000)
+        pipeline.drainTimeout = pipelineSection.duration("drain_timeout", default: .seconds(20), in: .zero ... .seconds(3600))
+        let severityText = pipelineSection.choice("default_severity", default: "medium", from: Severity.allCases.map(\.rawValue))
+        let defaultSeverity = Severity(rawValue: severityText) ?? .medium
+        pipeline.routes = Dictionary(sources.map { ($0.topic, $0.format) }, uniquingKeysWith: { first, _ in first })
+        let retrySection = pipelineSection.section("retry")
+        var retry = RetryPolicy()
+        retry.maxAttempts = retrySection.int("max_attempts", default: 5, in: 1...1000)
+        retry.initialBackoff = retrySection.duration("initial_backoff", default: .milliseconds(200), in: .milliseconds(1) ... .seconds(3600))
+        retry.maxBackoff = retrySection.duration("max_backoff", default: .seconds(30), in: .milliseconds(1) ... .seconds(3600))
+        retry.maxElapsed = retrySection.duration("max_elapsed", default: .seconds(300), in: .zero ... .seconds(86_400))
+        retrySection.finish()
+        pipelineSection.finish()
+        if let kafka, pipeline.drainTimeout >= kafka.sessionTimeout {
+            pipelineSection.problem(
+                "drain_timeout", ConfigSection.format(pipeline.drainTimeout),
+                "must be shorter than kafka.session_timeout (\(ConfigSection.format(kafka.sessionTimeout))), or a drain on shutdown outlives the group membership")
+        }
+
+        let limitsSection = root.section("limits")
+        let limits = Normalizer.Limits(
+            maxPayloadBytes: limitsSection.int("max_payload_bytes", default: 1 << 20, in: 1...(64 << 20)),
+            maxJSONDepth: limitsSection.int("max_json_depth", default: 32, in: 1...512),
+            maxEventsPerMessage: limitsSection.int("max_events_per_message", default: 1000, in: 1...100_000))
+        limitsSection.finish()
+
+        let target = readTarget(root.section("target"), environment: environment)
+
+        let opsSection = root.section("ops")
+        var ops = Ops()
+        ops.host = opsSection.string("host") ?? ops.host
+        ops.port = opsSection.int("port", default: ops.port, in: 0...65535)
+        opsSection.finish()
+
+        let loggingSection = root.section("logging")
+        let level = loggingSection.choice("level", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        loggingSection.finish()
+
+        guard let kafka, let deadLetterTopic, let target, !sources.isEmpty else { return nil }
+        return IngestorConfiguration(
+            kafka: kafka, sources: sources, deadLetterTopic: deadLetterTopic, pipeline: pipeline, retry: retry, limits: limits,
+            defaultSeverity: defaultSeverity, target: target, ops: ops, logLevel: Logger.Level(rawValue: level) ?? .info)
+    }
+
+    private static func readKafka(_ section: ConfigSection) -> Kafka? {
+        let servers = section.stringList("bootstrap_servers")
+        if servers == nil || servers?.isEmpty == true {
+            section.problem("bootstrap_servers", nil, "is required: the brokers to bootstrap from, e.g. [\"kafka:9092\"]")
+        }
+        for server in servers ?? [] where !server.contains(":") {
+            section.problem("bootstrap_servers", server, "each broker must be host:port")
+        }
+        var kafka = Kafka(bootstrapServers: servers ?? [])
+        kafka.groupID = section.string("group_id") ?? kafka.groupID
+        kafka.clientID = section.string("client_id") ?? kafka.clientID
+        kafka.sessionTimeout = section.duration("session_timeout", default: kafka.sessionTimeout, in: .seconds(6) ... .seconds(300))
+        kafka.maxPollInterval = section.duration("max_poll_interval", default: kafka.maxPollInterval, in: .seconds(1) ... .seconds(86_400))
+        kafka.offsetReset =
+            KafkaConsumerConfiguration.OffsetReset(rawValue: section.choice("offset_reset", default: "earliest", from: ["earliest", "latest"]))
+            ?? .earliest
+        kafka.commitInterval = section.duration("commit_interval", default: kafka.commitInterval, in: .milliseconds(10) ... .seconds(3600))
+        kafka.librdkafka = section.stringMap("librdkafka")
+        for key in kafka.librdkafka.keys where ["enable.auto.offset.store"].contains(key) {
+            section.problem("librdkafka.\(key)", kafka.librdkafka[key], "is managed by ingestor: offsets are stored only after a final outcome")
+        }
+        return servers?.isEmpty == false ? kafka : nil
+    }
+
+    private static func readSources(_ root: ConfigSection) -> [Source] {
+        let known = Normalizer().knownFormats.map(\.name)
+        var sources: [Source] = []
+        if let entries = root.sections("sources") {
+            for entry in entries {
+                let topic = entry.requiredString("topic", hint: "the Kafka topic to consume")
+                let format = entry.choice("format", default: "auto", from: known)
+                entry.finish()
+                if let topic { sources.append(Source(topic: topic, format: SourceFormat(format))) }
+            }
+        } else if let compact = root.stringList("sources") {
+            // The environment form: INGESTOR_SOURCES="alerts.raw:alertmanager,other.raw"
+            for item in compact {
+                let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+                let format = parts.count == 2 ? parts[1].lowercased() : "auto"
+                if !known.contains(format) {
+                    root.problem("sources", item, "format must be one of \(known.joined(separator: ", "))")
+                    continue
+                }
+                sources.append(Source(topic: parts[0], format: SourceFormat(format)))
+            }
+        }
+        if sources.isEmpty {
+            root.problem("sources", nil, "is required: at least one {topic, format} to consume")
+        }
+        let duplicates = Dictionary(grouping: sources, by: \.topic).filter { $0.value.count > 1 }.keys
+        for topic in duplicates.sorted() { root.problem("sources", topic, "lists the same topic twice") }
+        return sources
+    }
+
+    private static func readTarget(_ section: ConfigSection, environment: [String: String]) -> Target? {
+        let kind = section.choice("kind", default: "", from: ["devrev"])
+        if section.string("kind") == nil { section.problem("kind", nil, "is required: one of devrev") }
+        let devrevSection = section.section("devrev")
+        var target: Target?
+        if kind == "devrev" {
+            target = readDevRev(devrevSection, environment: environment).map(Target.devrev)
+        } else if devrevSection.isPresent {
+            section.problem("devrev", nil, "is set but target.kind is not devrev")
+        }
+        devrevSection.finish()
+        section.finish()
+        return target
+    }
+
+    private static func readDevRev(_ section: ConfigSection, environment: [String: String]) -> DevRevConfiguration? {
+        let token = readSecret(section, "token", environment: environment)
+        let resolved = section.requiredString(
+            "resolved_stage", hint: "the DON of your tenant's resolved stage (POST /stages.custom.list); it differs per tenant")
+        guard let token, let resolved else {
+            _ = section.string("base_url")
+            _ = section.string("triage_stage")
+            _ = section.stringMap("severity_ids")
+            _ = section.string("request_timeout")
+            _ = section.string("origin_system")
+            return nil
+        }
+        var configuration = DevRevConfiguration(token: token, resolvedStage: resolved)
+        if let url = section.string("base_url") {
+            if url.hasPrefix("https://") || url.hasPrefix("http://") {
+                configuration.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            } else {
+                section.problem("base_url", url, "must start with https:// (or http:// for a local fake)")
+            }
+        }
+        configuration.triageStage = section.string("triage_stage")
+        configuration.originSystem = section.string("origin_system") ?? configuration.originSystem
+        configuration.requestTimeout = section.duration("request_timeout", default: configuration.requestTimeout, in: .milliseconds(100) ... .seconds(300))
+        for (name, value) in section.stringMap("severity_ids") {
+            guard let severity = Severity(rawValue: name) else {
+                section.problem("severity_ids.\(name)", nil, "is not a severity; use \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
+                continue
+            }
+            guard let id = Int(value), id > 0 else {
+                section.problem("severity_ids.\(name)", value, "must be a positive DevRev severity id")
+                continue
+            }
+            configuration.severityIDs[severity] = id
+        }
+        return configuration
+    }
+
+    /// Reads `{env: NAME}` or `{file: PATH}`; a clear-text value in the YAML is refused.
+    static func readSecret(_ section: ConfigSection, _ name: String, environment: [String: String]) -> Secret? {
+        let secretSection = section.section(name)
+        defer { secretSection.finish() }
+        if case .scalar = section.raw(name) {
+            section.problem(name, nil, "must not be written in the file; use {env: VARIABLE} or {file: /path/to/secret}")
+            return nil
+        }
+        let variable = secretSection.string("env")
+        let file = secretSection.string("file")
+        switch (variable, file) {
+        case (let variable?, nil):
+            guard let value = environment[variable], !value.isEmpty else {
+                secretSection.problem("env", variable, "names an environment variable that is not set")
+                return nil
+            }
+            return Secret(value)
+        case (nil, let file?):
+            guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
+                secretSection.problem("file", file, "cannot be read")
+                return nil
+            }
+            let value = contents.trimmed()
+            guard !value.isEmpty else {
+                secretSection.problem("file", file, "is empty")
+                return nil
+            }
+            return Secret(value)
+        case (.some, .some):
+            section.problem(name, nil, "takes env or file, not both")
+            return nil
+        case (nil, nil):
+            section.problem(name, nil, "is required: {env: VARIABLE} or {file: /path/to/secret}")
+            return nil
+        }
+    }
+}

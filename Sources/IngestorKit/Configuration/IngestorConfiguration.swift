@@ -1,0 +1,109 @@
+public import IncidentAPI
+public import KafkaIO
+public import Logging
+public import Normalizer
+public import Pipeline
+
+/// The worker's whole configuration: one root of nested, typed settings, validated once.
+///
+/// Loaded from YAML plus `INGESTOR_*` environment overrides (``load(path:environment:)``); every key, its unit
+/// and default are documented in the README's configuration reference.
+public struct IngestorConfiguration: Sendable {
+    /// `kafka.*`
+    public struct Kafka: Sendable, Hashable {
+        /// `kafka.bootstrap_servers`: brokers, a list or comma-separated. Required.
+        public var bootstrapServers: [String]
+        /// `kafka.group_id`: the consumer group; default `ingestor`.
+        public var groupID = "ingestor"
+        /// `kafka.client_id`: default `ingestor`.
+        public var clientID = "ingestor"
+        /// `kafka.session_timeout`: default 45s, 6s–5m.
+        public var sessionTimeout: Duration = .seconds(45)
+        /// `kafka.max_poll_interval`: default 5m.
+        public var maxPollInterval: Duration = .seconds(300)
+        /// `kafka.offset_reset`: `earliest` (default) or `latest`.
+        public var offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest
+        /// `kafka.commit_interval`: how often stored offsets are committed; default 1s.
+        public var commitInterval: Duration = .seconds(1)
+        /// `kafka.librdkafka`: raw librdkafka properties for the consumer and the producer.
+        public var librdkafka: [String: String] = [:]
+    }
+
+    /// One entry of `sources`: a topic and the decoder for it.
+    public struct Source: Sendable, Hashable {
+        /// `sources[i].topic`.
+        public var topic: String
+        /// `sources[i].format`: a decoder name or `auto` (default).
+        public var format: SourceFormat
+    }
+
+    /// The incident API the worker delivers to (`target.kind`).
+    public enum Target: Sendable {
+        /// `target.kind: devrev` with `target.devrev.*`.
+        case devrev(DevRevConfiguration)
+
+        /// The adapter's name.
+        public var name: String {
+            switch self {
+            case .devrev: "devrev"
+            }
+        }
+    }
+
+    /// `ops.*`: the operations HTTP server.
+    public struct Ops: Sendable, Hashable {
+        /// `ops.host`: default `0.0.0.0`.
+        public var host = "0.0.0.0"
+        /// `ops.port`: default 9464; 0 picks a free port.
+        public var port = 9464
+    }
+
+    /// `kafka.*`
+    public var kafka: Kafka
+    /// `sources[]`: topics to consume and their formats. Required.
+    public var sources: [Source]
+    /// `dead_letter.topic`: where undeliverable messages go. Required; must differ from every source topic.
+    public var deadLetterTopic: String
+    /// `pipeline.*`
+    public var pipeline: PipelineConfiguration
+    /// `pipeline.retry.*`
+    public var retry: RetryPolicy
+    /// `limits.*`
+    public var limits: Normalizer.Limits
+    /// `pipeline.default_severity`: severity when a source gives none; default `medium`.
+    public var defaultSeverity: Severity
+    /// `target.*`
+    public var target: Target
+    /// `ops.*`
+    public var ops: Ops
+    /// `logging.level`: `trace`…`critical`; default `info`.
+    public var logLevel: Logger.Level
+
+    /// The consumer settings this configuration stands for.
+    public var consumerConfiguration: KafkaConsumerConfiguration {
+        var consumer = KafkaConsumerConfiguration(bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupID)
+        consumer.clientID = kafka.clientID
+        consumer.sessionTimeout = kafka.sessionTimeout
+        consumer.maxPollInterval = kafka.maxPollInterval
+        consumer.offsetReset = kafka.offsetReset
+        consumer.commitInterval = kafka.commitInterval
+        consumer.overrides = kafka.librdkafka
+        return consumer
+    }
+
+    /// The dead-letter producer settings this configuration stands for.
+    public var producerConfiguration: KafkaProducerConfiguration {
+        var producer = KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers)
+        producer.clientID = kafka.clientID
+        producer.overrides = kafka.librdkafka.filter { !Self.consumerOnlyProperties.contains($0.key) }
+        return producer
+    }
+
+    /// librdkafka properties in `kafka.librdkafka` that a producer would refuse.
+    static let consumerOnlyProperties: Set<String> = [
+        "group.id", "group.instance.id", "session.timeout.ms", "max.poll.interval.ms", "auto.offset.reset",
+        "enable.auto.commit", "enable.auto.offset.store", "auto.commit.interval.ms", "partition.assignment.strategy",
+        "queued.min.messages", "queued.max.messages.kbytes", "fetch.max.bytes", "fetch.min.bytes", "fetch.wait.max.ms",
+        "enable.partition.eof", "isolation.level",
+    ]
+}

@@ -1,0 +1,52 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Normalizer
+import Pipeline
+import Prometheus
+import ServiceLifecycle
+
+/// The operations endpoints: `/metrics` (Prometheus text format), `/healthz` (the process answers), `/readyz`
+/// (the pipeline is running; JSON detail either way).
+enum OpsServer {
+    static func make(
+        host: String, port: Int, registry: PrometheusCollectorRegistry, status: WorkerStatus, instruments: PipelineInstruments,
+        logger: Logger
+    ) -> some Service {
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/healthz") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.get("/readyz") { _, _ -> Response in
+            let phase = status.current
+            let stats = instruments.snapshot
+            let detail = JSONValue.object(
+                JSONObject([
+                    ("status", .string(phase == .running ? "ready" : "not ready")),
+                    ("phase", .string(phase.rawValue)),
+                    ("messages_consumed", .number(String(stats.messagesConsumed))),
+                    ("messages_finished", .number(String(stats.messagesFinished))),
+                    ("dead_letters", .number(String(stats.deadLetters))),
+                ]))
+            return Response(
+                status: phase == .running ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(detail))))
+        }
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "ingestor-ops"),
+            onServerRunning: { channel in
+                if let bound = channel.localAddress?.port {
+                    status.setOpsPort(bound)
+                    logger.info("ops server listening on \(host):\(bound) (/metrics /healthz /readyz)")
+                }
+            }, logger: quiet)
+    }
+}

@@ -1,0 +1,72 @@
+public import IncidentAPI
+import KafkaIO
+public import Logging
+public import Metrics
+public import Normalizer
+public import Pipeline
+public import Prometheus
+public import ServiceLifecycle
+public import UnixSignals
+
+/// The assembled worker: every component built from one configuration, as one `ServiceGroup`.
+///
+/// `main` and the tests both build the worker through ``build(configuration:logger:registry:stateStore:)``.
+public struct IngestorApp: Sendable {
+    /// The services in dependency order; the group stops them in reverse (pipeline first, HTTP client last).
+    public let serviceGroup: ServiceGroup
+    /// The pipeline runner.
+    public let runner: PipelineRunner<KafkaMessageSource>
+    /// Counts of what the pipeline did.
+    public let instruments: PipelineInstruments
+    /// Phase and ops port.
+    public let status: WorkerStatus
+
+    /// Builds the worker.
+    /// - Parameters:
+    ///   - registry: the Prometheus registry `/metrics` serves; components write to it through an injected factory.
+    ///   - stateStore: where incident records live; default in memory.
+    ///   - gracefulShutdownSignals: signals that start a graceful shutdown; tests pass none.
+    /// - Throws: ``KafkaError`` when librdkafka refuses its settings or is too old.
+    public static func build(
+        configuration: IngestorConfiguration, logger: Logger, registry: PrometheusCollectorRegistry,
+        stateStore: any IncidentStateStore = InMemoryIncidentStateStore(), gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    ) throws -> IngestorApp {
+        try LibrdkafkaVersion.checkRuntime()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        let status = WorkerStatus()
+        let instruments = PipelineInstruments(factory: factory, logger: logger)
+        let httpClient = CurlHTTPClient(logger: logger)
+        let target: any IncidentTarget
+        switch configuration.target {
+        case .devrev(let devrev):
+            target = DevRevTarget(configuration: devrev, client: httpClient, logger: logger)
+        }
+
+        let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
+        let consumer = try KafkaConsumer(configuration: configuration.consumerConfiguration, logger: logger)
+        try consumer.subscribe(topics: configuration.sources.map(\.topic))
+
+        let clock = SystemPipelineClock()
+        let normalizer = Normalizer(limits: configuration.limits, options: DecodeOptions(defaultSeverity: configuration.defaultSeverity))
+        let runner = PipelineRunner(
+            source: KafkaMessageSource(consumer: consumer), normalizer: normalizer,
+            correlator: Correlator(store: stateStore, target: target.name),
+            deliverer: Deliverer(target: target, policy: configuration.retry, clock: clock, random: SystemRandomSource(), instruments: instruments),
+            deadLetters: KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic),
+            configuration: configuration.pipeline, instruments: instruments, clock: clock, logger: logger)
+
+        let ops = OpsServer.make(
+            host: configuration.ops.host, port: configuration.ops.port, registry: registry, status: status, instruments: instruments,
+            logger: logger)
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: HTTPClientService(client: httpClient), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: ProducerService(producer: producer, flushTimeout: .seconds(10), logger: logger), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: ops, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: PipelineService(runner: runner, status: status), successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        groupConfiguration.gracefulShutdownSignals = gracefulShutdownSignals
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.pipeline.drainTimeout + .seconds(15)
+        return IngestorApp(serviceGroup: ServiceGroup(configuration: groupConfiguration), runner: runner, instruments: instruments, status: status)
+    }
+}

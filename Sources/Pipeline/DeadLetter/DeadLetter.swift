@@ -1,0 +1,125 @@
+public import Normalizer
+
+/// A message that cannot be delivered: the original bytes, key and headers, plus headers saying what failed.
+///
+/// Header names are listed in ``DeadLetter/Field``; `schemas/dead-letter.schema.json` documents their JSON
+/// rendering. Replaying a letter strips the failure headers it carried and writes fresh ones.
+public struct DeadLetter: Sendable, Hashable {
+    /// The stage where processing failed.
+    public enum Stage: String, Sendable, Hashable, CaseIterable {
+        /// The payload could not become events (malformed, unknown format, over a limit).
+        case normalize
+        /// The correlator or its state store failed.
+        case correlate
+        /// The incident API refused the command or stayed unavailable past the retry limit.
+        case deliver
+    }
+
+    /// The dead-letter header names.
+    public enum Field: String, Sendable, CaseIterable {
+        case stage = "ingestor-dlq-stage"
+        case reason = "ingestor-dlq-reason"
+        case message = "ingestor-dlq-message"
+        case target = "ingestor-dlq-target"
+        case httpStatus = "ingestor-dlq-http-status"
+        case response = "ingestor-dlq-response"
+        case attempts = "ingestor-dlq-attempts"
+        case dedupKey = "ingestor-dlq-dedup-key"
+        case action = "ingestor-dlq-action"
+        case originalTopic = "ingestor-dlq-original-topic"
+        case originalPartition = "ingestor-dlq-original-partition"
+        case originalOffset = "ingestor-dlq-original-offset"
+        case originalTimestamp = "ingestor-dlq-original-timestamp"
+        case firstFailureAt = "ingestor-dlq-first-failure-at"
+        case lastFailureAt = "ingestor-dlq-last-failure-at"
+        case replayCount = "ingestor-dlq-replay-count"
+        case workerVersion = "ingestor-dlq-worker-version"
+    }
+
+    /// The message as it arrived.
+    public var original: SourceMessage
+    /// Where it failed.
+    public var stage: Stage
+    /// The stable reason code (a rejection code or a target failure code).
+    public var reason: String
+    /// What went wrong, for people; never contains credentials.
+    public var message: String
+    /// The target's name, for delivery failures.
+    public var target: String?
+    /// The last HTTP status, for delivery failures that got an answer.
+    public var httpStatus: Int?
+    /// The start of the last response body, redacted.
+    public var responseExcerpt: String?
+    /// Delivery attempts made.
+    public var attempts: Int
+    /// The dedup key of the event that failed, when normalization succeeded.
+    public var dedupKey: String?
+    /// The command that failed, when there was one.
+    public var action: IncidentCommand.Action?
+    /// When the first attempt failed.
+    public var firstFailureAt: Timestamp
+    /// When the last attempt failed.
+    public var lastFailureAt: Timestamp
+    /// The worker version that wrote the letter.
+    public var workerVersion: String
+
+    /// Creates a letter.
+    public init(
+        original: SourceMessage, stage: Stage, reason: String, message: String, target: String? = nil, httpStatus: Int? = nil,
+        responseExcerpt: String? = nil, attempts: Int = 0, dedupKey: String? = nil, action: IncidentCommand.Action? = nil,
+        firstFailureAt: Timestamp, lastFailureAt: Timestamp, workerVersion: String
+    ) {
+        self.original = original
+        self.stage = stage
+        self.reason = reason
+        self.message = message
+        self.target = target
+        self.httpStatus = httpStatus
+        self.responseExcerpt = responseExcerpt
+        self.attempts = attempts
+        self.dedupKey = dedupKey
+        self.action = action
+        self.firstFailureAt = firstFailureAt
+        self.lastFailureAt = lastFailureAt
+        self.workerVersion = workerVersion
+    }
+
+    /// How many times the original was replayed before this failure (from the header it carried, if any).
+    public var replayCount: Int {
+        original.headers.last { $0.name == Field.replayCount.rawValue }?.value
+            .flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+    }
+
+    /// The record key: the original key.
+    public var key: [UInt8]? { original.key }
+
+    /// The record value: the original bytes, untouched.
+    public var value: [UInt8] { original.value }
+
+    /// The record headers: the original headers without earlier failure headers, then the failure headers.
+    public var headers: [SourceMessage.Header] {
+        let prefix = "ingestor-dlq-"
+        var headers = original.headers.filter { !$0.name.hasPrefix(prefix) }
+        func add(_ field: Field, _ text: String?) {
+            if let text { headers.append(SourceMessage.Header(name: field.rawValue, text: text)) }
+        }
+        add(.stage, stage.rawValue)
+        add(.reason, reason)
+        add(.message, String(message.prefix(1024)))
+        add(.target, target)
+        add(.httpStatus, httpStatus.map(String.init))
+        add(.response, responseExcerpt)
+        add(.attempts, String(attempts))
+        add(.dedupKey, dedupKey)
+        add(.action, action?.rawValue)
+        add(.originalTopic, original.position.partition.topic)
+        add(.originalPartition, String(original.position.partition.partition))
+        add(.originalOffset, String(original.position.offset))
+        add(.originalTimestamp, original.timestamp?.rfc3339)
+        add(.firstFailureAt, firstFailureAt.rfc3339)
+        add(.lastFailureAt, lastFailureAt.rfc3339)
+        add(.replayCount, String(replayCount))
+        add(.workerVersion, workerVersion)
+        return headers
+    }
+}

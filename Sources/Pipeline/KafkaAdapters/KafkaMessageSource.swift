@@ -1,0 +1,73 @@
+public import KafkaIO
+public import Normalizer
+
+/// The pipeline's ``MessageSource`` over a ``KafkaConsumer``: the only pipeline code that sees Kafka types.
+public struct KafkaMessageSource: MessageSource {
+    /// The consumer.
+    public let consumer: KafkaConsumer
+
+    /// Wraps a consumer that is already subscribed or assigned.
+    public init(consumer: KafkaConsumer) {
+        self.consumer = consumer
+    }
+
+    public var events: Events { Events(base: consumer.events) }
+
+    public func store(_ positions: [MessagePosition]) throws {
+        try consumer.store(positions.map { KafkaTopicPartitionOffset(KafkaTopicPartition($0.partition), offset: $0.offset) })
+    }
+
+    public func commit() async throws { try await consumer.commit() }
+
+    public func pause(_ partitions: [PartitionID]) throws { try consumer.pause(partitions.map(KafkaTopicPartition.init)) }
+
+    public func resume(_ partitions: [PartitionID]) throws { try consumer.resume(partitions.map(KafkaTopicPartition.init)) }
+
+    public func close() async throws { try await consumer.close() }
+
+    /// Kafka consumer events as ``SourceEvent``s.
+    public struct Events: AsyncSequence, Sendable {
+        let base: KafkaConsumer.Events
+
+        public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator()) }
+
+        /// Iterates ``Events``.
+        public struct Iterator: AsyncIteratorProtocol {
+            var base: KafkaConsumer.Events.Iterator
+
+            public mutating func next() async throws -> SourceEvent? {
+                switch try await base.next() {
+                case nil: return nil
+                case .partitionsAssigned(let partitions): return .assigned(partitions.map(PartitionID.init))
+                case .partitionsRevoked(let partitions): return .revoked(partitions.map(PartitionID.init))
+                case .message(let message): return .message(SourceMessage(message))
+                }
+            }
+        }
+    }
+}
+
+extension SourceMessage {
+    /// The pipeline's view of a Kafka record.
+    public init(_ message: KafkaMessage) {
+        self.init(
+            position: MessagePosition(partition: PartitionID(message.topicPartition), offset: message.offset),
+            key: message.key, value: message.value,
+            headers: message.headers.map { SourceMessage.Header(name: $0.key, value: $0.value) },
+            timestamp: message.timestampMilliseconds.map(Timestamp.init(millisecondsSinceEpoch:)))
+    }
+}
+
+extension PartitionID {
+    /// The pipeline's id for a Kafka partition.
+    public init(_ partition: KafkaTopicPartition) {
+        self.init(topic: partition.topic, partition: partition.partition)
+    }
+}
+
+extension KafkaTopicPartition {
+    /// The Kafka partition for a pipeline partition id.
+    public init(_ partition: PartitionID) {
+        self.init(topic: partition.topic, partition: partition.partition)
+    }
+}

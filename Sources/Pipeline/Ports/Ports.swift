@@ -1,0 +1,68 @@
+public import Normalizer
+
+/// Where the pipeline reads messages from and records progress (Kafka through ``KafkaMessageSource``).
+public protocol MessageSource: Sendable {
+    /// The event sequence type.
+    associatedtype Events: AsyncSequence, Sendable where Events.Element == SourceEvent
+
+    /// Messages and assignment changes, in order. Ends when the source closes or the task is cancelled.
+    var events: Events { get }
+
+    /// Records progress: each position is the *next* offset to read in its partition.
+    func store(_ positions: [MessagePosition]) throws
+
+    /// Commits stored progress and waits for the answer.
+    func commit() async throws
+
+    /// Stops delivering messages from `partitions` without giving them up.
+    func pause(_ partitions: [PartitionID]) throws
+
+    /// Resumes delivering messages from `partitions`.
+    func resume(_ partitions: [PartitionID]) throws
+
+    /// Commits and closes the source.
+    func close() async throws
+}
+
+/// Where dead letters go (a Kafka topic through ``KafkaDeadLetterSink``).
+public protocol DeadLetterSink: Sendable {
+    /// The destination's name, for logs and the summary (the topic).
+    var destination: String { get }
+
+    /// Publishes one letter and returns once it is durably stored (the broker acknowledged it).
+    func publish(_ letter: DeadLetter) async throws
+}
+
+/// The time source the pipeline reads; injected so tests control it.
+public protocol PipelineClock: Sendable {
+    /// The current wall-clock time.
+    func now() -> Timestamp
+    /// Suspends for `duration`.
+    func sleep(for duration: Duration) async throws
+}
+
+/// A source of uniform random numbers in 0..<1, injected so tests are repeatable.
+public protocol RandomSource: Sendable {
+    /// The next value in 0..<1.
+    func nextUnit() -> Double
+}
+
+/// The real clock.
+public struct SystemPipelineClock: PipelineClock {
+    /// Creates the clock.
+    public init() {}
+
+    public func now() -> Timestamp { Timestamp.now }
+
+    public func sleep(for duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
+}
+
+/// The system's random number generator.
+public struct SystemRandomSource: RandomSource {
+    /// Creates the source.
+    public init() {}
+
+    public func nextUnit() -> Double { Double.random(in: 0..<1) }
+}

@@ -1,0 +1,27 @@
+public import Normalizer
+
+/// Settings of the pipeline runner.
+public struct PipelineConfiguration: Sendable, Hashable {
+    /// The decoder per source topic; topics not listed use ``defaultFormat``.
+    public var routes: [String: SourceFormat] = [:]
+    /// The decoder for topics without a route; default `auto` (detect from the payload).
+    public var defaultFormat: SourceFormat = .auto
+    /// Parallel lanes; events of one dedup key always use the same lane, in order; default 16.
+    public var lanes: Int = 16
+    /// Most events in flight at once (normalized and not finished); the intake waits beyond it; default 1,000.
+    public var maxInFlightEvents: Int = 1000
+    /// How long a graceful shutdown waits for in-flight work before leaving it for redelivery; default 20 s.
+    public var drainTimeout: Duration = .seconds(20)
+    /// The version written into dead letters.
+    public var workerVersion: String
+
+    /// Creates a configuration with the documented defaults.
+    public init(workerVersion: String) {
+        self.workerVersion = workerVersion
+    }
+
+    /// The format for a topic.
+    public func format(for topic: String) -> SourceFormat {
+        routes[topic] ?? defaultFormat
+    }
+}

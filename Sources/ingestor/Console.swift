@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Logging
+import UnixSignals
+
+/// Writing to the terminal and waiting for signals.
+enum Console {
+    /// Writes a line to standard output and flushes, so a script reading the first line sees it at once.
+    static func out(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// Writes text to standard output without a newline and flushes.
+    static func outRaw(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Writes a line to standard error.
+    static func err(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Whether standard output is a terminal.
+    static var isInteractive: Bool { isatty(STDOUT_FILENO) != 0 }
+
+    /// Sets up swift-log once, for the whole process: text lines on standard error.
+    static func bootstrapLogging(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    /// Suspends until SIGINT or SIGTERM arrives.
+    static func waitForTermination() async {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        for await _ in signals { return }
+    }
+}
+
+/// Exit codes shared by the subcommands.
+enum ExitStatus {
+    /// The configuration (or an argument) was refused.
+    static let badConfiguration: Int32 = 2
+    /// The demo's checks failed.
+    static let checksFailed: Int32 = 1
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import IncidentAPIFakes
+import Logging
+
+struct MockAPICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-api",
+        abstract: "Serves a fake incident API that behaves like the vendor's, for the demo and for manual runs.",
+        discussion: """
+            The first line on standard output is listening=http://HOST:PORT. The fake checks authentication and
+            request shapes as the vendor documents them and answers wrong ones with the vendor's error status and
+            body. It keeps incidents in memory.
+
+            Introspection:
+              GET /_mock/incidents   every incident: id, external reference (dedup key), fields, the calls that changed it
+              GET /_mock/requests    every request received, in order, with the status it got
+
+            DevRev flavor: send Authorization: Bearer <token>. Stage DONs of the fake tenant:
+              triage   \(FakeDevRevAPI.stages["triage"]!)
+              resolved \(FakeDevRevAPI.stages["resolved"]!)
+            """)
+
+    @Option(help: "The vendor to imitate: devrev.") var flavor = "devrev"
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to bind; 0 picks a free one.") var port = 0
+    @Option(help: "The token clients must send; default from MOCK_API_TOKEN, else dev-token.") var token: String?
+    @Option(help: "Fraction of requests answered with the vendor's 5xx (0–1).") var failRate = 0.0
+    @Option(help: "Answer every N-th request with 429 and the vendor's retry hint (0 disables).") var throttleEvery = 0
+    @Option(help: "Seconds the 429 answers ask clients to wait.") var retryAfter = 1
+    @Option(help: "Delay before every answer, in milliseconds.") var latencyMs = 0
+    @Option(help: "Seed for the failure sequence.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard flavor == "devrev" else { throw ValidationError("--flavor must be devrev (more vendors come with their adapters)") }
+        guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
+    }
+
+    func run() async throws {
+        Console.bootstrapLogging(level: .warning)
+        let secret = token ?? ProcessInfo.processInfo.environment["MOCK_API_TOKEN"] ?? "dev-token"
+        var faults = FakeFaults()
+        faults.failRate = failRate
+        faults.throttleEvery = throttleEvery
+        faults.throttleRetryAfterSeconds = retryAfter
+        faults.latency = .milliseconds(latencyMs)
+        faults.seed = seed
+        let server = FakeIncidentAPIServer(
+            api: FakeDevRevAPI(token: secret), faults: faults, host: host, port: port, logger: Logger(label: "ingestor.mock-api"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            let url = await server.baseURL()
+            Console.out("listening=\(url)")
+            Console.err("fake \(flavor) API; clients must send the token given by --token or MOCK_API_TOKEN (default dev-token); Ctrl-C to stop")
+            await Console.waitForTermination()
+            group.cancelAll()
+        }
+    }
+}

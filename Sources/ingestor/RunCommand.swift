@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import IngestorKit
+import KafkaIO
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Runs the worker: consume, normalize, deduplicate, deliver, dead-letter.",
+        discussion: """
+            The configuration is validated before anything starts; a wrong one is refused with every problem listed
+            by key path (exit 2). Environment variables INGESTOR_<SECTION>__<KEY> override the file, e.g.
+            INGESTOR_KAFKA__BOOTSTRAP_SERVERS=kafka:9092.
+
+            SIGTERM or SIGINT starts a graceful shutdown: intake stops, in-flight work finishes within
+            pipeline.drain_timeout, offsets are committed, dead letters flushed. Offsets move only past messages that
+            were delivered, deliberately suppressed, or dead-lettered with the broker's acknowledgement.
+
+            Operations: GET /metrics, /healthz and /readyz on ops.host:ops.port (default 0.0.0.0:9464).
+            """)
+
+    @Option(name: .shortAndLong, help: "The YAML configuration file.")
+    var config: String
+
+    @Option(help: "Log level, overriding logging.level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        let configuration: IngestorConfiguration
+        do {
+            configuration = try IngestorConfiguration.load(path: config, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigurationError {
+            Console.err(error.description)
+            throw ExitCode(ExitStatus.badConfiguration)
+        }
+        let level = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? configuration.logLevel
+        Console.bootstrapLogging(level: level)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "ingestor")
+        logger.info(
+            "ingestor \(IngestorVersion.current) starting with librdkafka \(LibrdkafkaVersion.runtime) (minimum \(LibrdkafkaVersion.minimum))",
+            metadata: ["config": "\(config)", "target": "\(configuration.target.name)"])
+        do {
+            let app = try IngestorApp.build(configuration: configuration, logger: logger, registry: registry)
+            try await app.serviceGroup.run()
+            logger.info("stopped")
+        } catch let error as KafkaError {
+            logger.critical("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
