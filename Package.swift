@@ -107,6 +107,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Test support (never linked into the product)
+        .target(
+            name: "PipelineTestSupport",
+            dependencies: ["Pipeline", "Normalizer", "IncidentAPI"],
+            path: "Tests/PipelineTestSupport",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Executable
         .executableTarget(
             name: "ingestor",
@@ -130,6 +138,7 @@ let package = Package(
         .testTarget(
             name: "NormalizerTests",
             dependencies: ["Normalizer"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -144,13 +153,17 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Normalizer", "IncidentAPI"],
+            dependencies: [
+                "Pipeline", "Normalizer", "IncidentAPI", "PipelineTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "IngestorTests",
             dependencies: [
-                "IngestorKit", "KafkaIO", "Pipeline", "IncidentAPIFakes", "Normalizer",
+                "IngestorKit", "KafkaIO", "Pipeline", "IncidentAPIFakes", "Normalizer", "PipelineTestSupport",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings

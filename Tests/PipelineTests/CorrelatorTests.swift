@@ -1,0 +1,96 @@
+import Normalizer
+import Pipeline
+import Testing
+
+@Suite("Correlator")
+struct CorrelatorTests {
+    func decideAndApply(_ correlator: Correlator, _ event: NormalizedEvent, id: String = "inc-1") async throws -> Correlator.Decision {
+        let decision = try await correlator.decide(event)
+        if case .send(let command) = decision { try await correlator.applied(command, externalID: id) }
+        return decision
+    }
+
+    func action(_ decision: Correlator.Decision) -> String { decision.name }
+
+    @Test func lifecycleOfOneProblem() async throws {
+        let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t")
+        #expect(action(try await decideAndApply(correlator, sampleEvent())) == "create")
+        #expect(action(try await decideAndApply(correlator, sampleEvent())) == "suppress", "a repeat changes nothing")
+        let worse = try await decideAndApply(correlator, sampleEvent(severity: .critical))
+        guard case .send(let update) = worse else {
+            Issue.record("expected an update")
+            return
+        }
+        #expect(update.action == .update)
+        #expect(update.externalID == "inc-1")
+        #expect(action(try await decideAndApply(correlator, sampleEvent(severity: .critical))) == "suppress")
+        #expect(action(try await decideAndApply(correlator, sampleEvent(status: .resolved))) == "resolve")
+        #expect(action(try await decideAndApply(correlator, sampleEvent(status: .resolved))) == "ignore", "already resolved")
+        let again = try await decideAndApply(correlator, sampleEvent(), id: "inc-2")
+        guard case .send(let reopen) = again else {
+            Issue.record("expected a create")
+            return
+        }
+        #expect(reopen.action == .create)
+        #expect(reopen.reason == "firing again after it was resolved")
+    }
+
+    @Test func resolveWithNothingOpenIsIgnored() async throws {
+        let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t")
+        #expect(action(try await correlator.decide(sampleEvent(status: .resolved))) == "ignore")
+    }
+
+    @Test func changesThatMatterTriggerUpdatesAndLabelsDoNot() async throws {
+        let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t")
+        _ = try await decideAndApply(correlator, sampleEvent())
+        var relabelled = sampleEvent()
+        relabelled.labels = ["pod": "other"]
+        #expect(action(try await correlator.decide(relabelled)) == "suppress")
+        #expect(action(try await correlator.decide(sampleEvent(title: "DiskFull!"))) == "update")
+        #expect(action(try await correlator.decide(sampleEvent(description: "99%"))) == "update")
+        #expect(action(try await correlator.decide(sampleEvent(status: .acknowledged))) == "update")
+    }
+
+    @Test func targetsHaveSeparateState() async throws {
+        let store = InMemoryIncidentStateStore()
+        _ = try await decideAndApply(Correlator(store: store, target: "a"), sampleEvent())
+        #expect(action(try await Correlator(store: store, target: "b").decide(sampleEvent())) == "create")
+    }
+}
+
+@Suite("Dead letter envelope")
+struct DeadLetterTests {
+    @Test func keepsTheOriginalAndAddsDocumentedHeaders() {
+        let original = SourceMessage(
+            position: MessagePosition(partition: PartitionID(topic: "alerts.raw", partition: 2), offset: 41), key: Array("k".utf8),
+            value: Array("payload".utf8),
+            headers: [.init(name: "trace", text: "abc"), .init(name: "ingestor-dlq-reason", text: "old"), .init(name: "ingestor-dlq-replay-count", text: "2")],
+            timestamp: Timestamp(rfc3339: "2026-11-24T08:00:00Z"))
+        let letter = DeadLetter(
+            original: original, stage: .deliver, reason: "target_rejected", message: "DevRev invalid_field", target: "devrev",
+            httpStatus: 400, responseExcerpt: "{\"type\":\"invalid_field\"}", attempts: 1, dedupKey: "am:1", action: .create,
+            firstFailureAt: Timestamp(rfc3339: "2026-11-24T08:00:01Z")!, lastFailureAt: Timestamp(rfc3339: "2026-11-24T08:00:02Z")!,
+            workerVersion: "0.1.0")
+        #expect(letter.key == original.key)
+        #expect(letter.value == original.value)
+        let headers = Dictionary(letter.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { $1 })
+        #expect(headers["trace"] == "abc", "original headers are kept")
+        #expect(letter.headers.filter { $0.name == "ingestor-dlq-reason" }.count == 1, "old failure headers are replaced")
+        #expect(headers["ingestor-dlq-reason"] == "target_rejected")
+        #expect(headers["ingestor-dlq-stage"] == "deliver")
+        #expect(headers["ingestor-dlq-target"] == "devrev")
+        #expect(headers["ingestor-dlq-http-status"] == "400")
+        #expect(headers["ingestor-dlq-attempts"] == "1")
+        #expect(headers["ingestor-dlq-original-topic"] == "alerts.raw")
+        #expect(headers["ingestor-dlq-original-partition"] == "2")
+        #expect(headers["ingestor-dlq-original-offset"] == "41")
+        #expect(headers["ingestor-dlq-original-timestamp"] == "2026-11-24T08:00:00.000Z")
+        #expect(headers["ingestor-dlq-first-failure-at"] == "2026-11-24T08:00:01.000Z")
+        #expect(headers["ingestor-dlq-last-failure-at"] == "2026-11-24T08:00:02.000Z")
+        #expect(headers["ingestor-dlq-replay-count"] == "2")
+        #expect(headers["ingestor-dlq-dedup-key"] == "am:1")
+        #expect(headers["ingestor-dlq-action"] == "create")
+        #expect(headers["ingestor-dlq-worker-version"] == "0.1.0")
+        #expect(Set(headers.keys.filter { $0.hasPrefix("ingestor-dlq-") }) == Set(DeadLetter.Field.allCases.map(\.rawValue)))
+    }
+}
