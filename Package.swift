@@ -143,12 +143,12 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaIOTests",
-            dependencies: ["KafkaIO"],
+            dependencies: ["KafkaIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "IncidentAPITests",
-            dependencies: ["IncidentAPI", "IncidentAPIFakes", "Normalizer"],
+            dependencies: ["IncidentAPI", "IncidentAPIFakes", "Normalizer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -163,7 +163,10 @@ let package = Package(
         .testTarget(
             name: "IngestorTests",
             dependencies: [
-                "IngestorKit", "KafkaIO", "Pipeline", "IncidentAPIFakes", "Normalizer", "PipelineTestSupport",
+                "IngestorKit", "KafkaIO", "Pipeline", "IncidentAPI", "IncidentAPIFakes", "Normalizer", "PipelineTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings

@@ -88,3 +88,19 @@ extension KafkaConsumer {
         }
     }
 }
+
+extension KafkaConsumer {
+    /// Drives the lifecycle state machine without I/O, for tests; actions are returned by name.
+    public struct StateMachineProbe: Sendable {
+        private var machine = StateMachine()
+
+        /// A machine in its initial state.
+        public init() {}
+
+        public mutating func start() -> String { "\(machine.start())" }
+        public func next() -> String { "\(machine.next())" }
+        public func operation() -> String { "\(machine.operation())" }
+        public mutating func close() -> String { "\(machine.close())" }
+        public mutating func closed() { machine.closed() }
+    }
+}

@@ -207,12 +207,12 @@ extension IngestorConfiguration {
 
     /// Reads `{env: NAME}` or `{file: PATH}`; a clear-text value in the YAML is refused.
     static func readSecret(_ section: ConfigSection, _ name: String, environment: [String: String]) -> Secret? {
-        let secretSection = section.section(name)
-        defer { secretSection.finish() }
         if case .scalar = section.raw(name) {
             section.problem(name, nil, "must not be written in the file; use {env: VARIABLE} or {file: /path/to/secret}")
             return nil
         }
+        let secretSection = section.section(name)
+        defer { secretSection.finish() }
         let variable = secretSection.string("env")
         let file = secretSection.string("file")
         switch (variable, file) {

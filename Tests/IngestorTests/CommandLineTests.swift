@@ -1,0 +1,137 @@
+import Foundation
+import IncidentAPI
+import Logging
+import Testing
+
+/// The built `ingestor` binary, next to the test bundle.
+let ingestorBinary: URL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ingestor")
+
+/// A running `ingestor` process with its output captured.
+final class IngestorProcess: @unchecked Sendable {
+    let process = Process()
+    let stdout = Pipe()
+    let stderr = Pipe()
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        guard FileManager.default.isExecutableFile(atPath: ingestorBinary.path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "build the ingestor binary first (swift build): \(ingestorBinary.path)"])
+        }
+        process.executableURL = ingestorBinary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+    }
+
+    /// The first line written to standard output.
+    func firstLine() -> String {
+        var bytes: [UInt8] = []
+        while true {
+            let byte = stdout.fileHandleForReading.readData(ofLength: 1)
+            guard let first = byte.first, first != 0x0A else { break }
+            bytes.append(first)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Waits for exit and returns status, stdout, stderr.
+    func finish() -> (Int32, String, String) {
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    func terminate() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+@Suite("Command line", .serialized)
+struct CommandLineTests {
+    @Test func everySubcommandHasHelp() throws {
+        for command in ["run", "demo", "check-config", "dev-kafka", "mock-api", "version"] {
+            let (status, out, _) = try IngestorProcess([command, "--help"]).finish()
+            #expect(status == 0, "\(command)")
+            #expect(out.contains("USAGE: ingestor \(command)"), "\(command)")
+        }
+    }
+
+    @Test func versionNamesLibrdkafka() throws {
+        let (status, out, _) = try IngestorProcess(["version"]).finish()
+        #expect(status == 0)
+        #expect(out.contains("librdkafka 2."))
+    }
+
+    @Test func wrongConfigurationIsRefusedBeforeAnythingStartsWithEveryProblem() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).yaml")
+        try "kafka:\n  bootstrap_servers: nohost\n  session_timeout: soon\ntarget:\n  kind: servicenow\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        for command in [["check-config", file.path], ["run", "--config", file.path]] {
+            let (status, _, err) = try IngestorProcess(command).finish()
+            #expect(status == 2, "\(command)")
+            for path in ["kafka.bootstrap_servers", "kafka.session_timeout", "target.kind", "sources", "dead_letter.topic"] {
+                #expect(err.contains(path), "\(command) should name \(path): \(err)")
+            }
+        }
+    }
+
+    @Test func checkConfigAcceptsTheComposeConfiguration() throws {
+        let (status, out, err) = try IngestorProcess(
+            ["check-config", repositoryRoot.appendingPathComponent("examples/compose/ingestor.yaml").path], environment: ["DEVREV_TOKEN": "x"]
+        ).finish()
+        #expect(status == 0, "\(err)")
+        #expect(out.hasPrefix("ok: "))
+    }
+
+    @Test func devKafkaPrintsBootstrapFirstAndServesOtherProcesses() async throws {
+        let kafka = try IngestorProcess(["dev-kafka", "--brokers", "2", "--topic", "cli.raw:3"])
+        let first = kafka.firstLine()
+        #expect(first.hasPrefix("bootstrap=127.0.0.1:"))
+        let bootstrap = String(first.dropFirst("bootstrap=".count))
+        #expect(bootstrap.split(separator: ",").count == 2)
+        // Another process (kcat, when installed) can produce to it and read back.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat") {
+            let produce = Process()
+            produce.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+            produce.arguments = ["-b", bootstrap, "-t", "cli.raw", "-P", "-k", "k1", "-p", "1"]
+            let input = Pipe()
+            produce.standardInput = input
+            try produce.run()
+            input.fileHandleForWriting.write(Data("hello from kcat\n".utf8))
+            try input.fileHandleForWriting.close()
+            produce.waitUntilExit()
+            #expect(produce.terminationStatus == 0)
+            let consume = Process()
+            consume.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+            consume.arguments = ["-b", bootstrap, "-t", "cli.raw", "-C", "-p", "1", "-o", "beginning", "-c", "1", "-e", "-f", "%k=%s"]
+            let output = Pipe()
+            consume.standardOutput = output
+            try consume.run()
+            consume.waitUntilExit()
+            #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "k1=hello from kcat")
+        }
+        #expect(kafka.terminate() == 0, "SIGTERM stops it cleanly")
+    }
+
+    @Test func mockAPIPrintsItsAddressFirstAndChecksAuth() async throws {
+        let api = try IngestorProcess(["mock-api", "--flavor", "devrev", "--token", "cli-token"])
+        let first = api.firstLine()
+        #expect(first.hasPrefix("listening=http://127.0.0.1:"))
+        let base = String(first.dropFirst("listening=".count))
+        let client = CurlHTTPClient(logger: Logger(label: "test"))
+        defer { client.shutdown() }
+        let body = Array(#"{"title":"x"}"#.utf8)
+        let unauthorized = try await client.execute(HTTPRequest(method: "POST", url: base + "/incidents.create", body: body))
+        #expect(unauthorized.status == 401)
+        let created = try await client.execute(
+            HTTPRequest(method: "POST", url: base + "/incidents.create", headers: [HTTPHeader("Authorization", "Bearer cli-token")], body: body))
+        #expect(created.status == 201)
+        let incidents = try await client.execute(HTTPRequest(method: "GET", url: base + "/_mock/incidents"))
+        #expect(String(decoding: incidents.body, as: UTF8.self).contains(#""calls":["create"]"#))
+        #expect(api.terminate() == 0)
+    }
+}

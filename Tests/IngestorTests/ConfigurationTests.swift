@@ -1,0 +1,171 @@
+import IncidentAPI
+import IngestorKit
+import Normalizer
+import Pipeline
+import KafkaIO
+import Logging
+import Foundation
+import Testing
+
+let validYAML = """
+    kafka:
+      bootstrap_servers: [kafka-1:9092, kafka-2:9092]
+      group_id: alerts
+      session_timeout: 30s
+      librdkafka:
+        security.protocol: plaintext
+    sources:
+      - topic: alerts.raw
+        format: alertmanager
+      - topic: other.raw
+    dead_letter:
+      topic: alerts.dlq
+    pipeline:
+      lanes: 4
+      drain_timeout: 10s
+      retry:
+        max_attempts: 3
+        initial_backoff: 100ms
+    limits:
+      max_payload_bytes: 65536
+    target:
+      kind: devrev
+      devrev:
+        base_url: https://api.devrev.ai/
+        token: {env: DEVREV_TOKEN}
+        resolved_stage: don:core:stage/4
+        severity_ids: {critical: 11}
+    ops:
+      port: 9100
+    logging:
+      level: debug
+    """
+
+func problems(_ yaml: String, environment: [String: String] = ["DEVREV_TOKEN": "tok"]) -> [ConfigProblem] {
+    do {
+        _ = try IngestorConfiguration.parse(yaml: yaml, environment: environment)
+        return []
+    } catch let error as ConfigurationError {
+        return error.problems
+    } catch {
+        return [ConfigProblem(path: "?", value: nil, rule: "\(error)")]
+    }
+}
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test func readsEveryKeyIntoTypedSettings() throws {
+        let configuration = try IngestorConfiguration.parse(yaml: validYAML, environment: ["DEVREV_TOKEN": "tok-abc"])
+        #expect(configuration.kafka.bootstrapServers == ["kafka-1:9092", "kafka-2:9092"])
+        #expect(configuration.kafka.groupID == "alerts")
+        #expect(configuration.kafka.sessionTimeout == .seconds(30))
+        #expect(configuration.sources.map(\.topic) == ["alerts.raw", "other.raw"])
+        #expect(configuration.sources.map(\.format) == [.alertmanager, .auto])
+        #expect(configuration.deadLetterTopic == "alerts.dlq")
+        #expect(configuration.pipeline.lanes == 4)
+        #expect(configuration.pipeline.drainTimeout == .seconds(10))
+        #expect(configuration.pipeline.format(for: "alerts.raw") == .alertmanager)
+        #expect(configuration.retry.maxAttempts == 3)
+        #expect(configuration.retry.initialBackoff == .milliseconds(100))
+        #expect(configuration.limits.maxPayloadBytes == 65536)
+        #expect(configuration.ops.port == 9100)
+        #expect(configuration.logLevel == .debug)
+        guard case .devrev(let devrev) = configuration.target else {
+            Issue.record("expected devrev")
+            return
+        }
+        #expect(devrev.baseURL == "https://api.devrev.ai")
+        #expect(devrev.token.exposedValue == "tok-abc")
+        #expect(devrev.severityIDs[.critical] == 11)
+        #expect(devrev.severityIDs[.high] == 2, "defaults kept for the rest")
+    }
+
+    @Test func everyProblemIsListedByItsKeyPath() {
+        let yaml = """
+            kafka:
+              bootstrap_servers: kafka-without-port
+              session_timeout: 45
+              offset_reset: sideways
+            sources:
+              - topic: alerts.raw
+                format: smoke-signals
+            dead_letter:
+              topic: alerts.raw
+            pipeline:
+              lanes: 0
+            target:
+              kind: devrev
+              devrev:
+                token: plain-text-token
+            """
+        let found = problems(yaml)
+        let paths = Set(found.map(\.path))
+        for expected in [
+            "kafka.bootstrap_servers", "kafka.session_timeout", "kafka.offset_reset", "sources[0].format", "dead_letter.topic",
+            "pipeline.lanes", "target.devrev.token", "target.devrev.resolved_stage",
+        ] {
+            #expect(paths.contains(expected), "missing \(expected) in \(found)")
+        }
+        #expect(found.first { $0.path == "kafka.session_timeout" }?.rule.contains("duration") == true)
+        #expect(found.first { $0.path == "dead_letter.topic" }?.rule.contains("differ") == true)
+    }
+
+    @Test func unknownKeysAreRefusedWithASuggestion() {
+        let found = problems(validYAML.replacingOccurrences(of: "group_id: alerts", with: "groupid: alerts"))
+        let unknown = found.first { $0.path == "kafka.groupid" }
+        #expect(unknown?.rule.contains("did you mean kafka.group_id") == true, "\(found)")
+    }
+
+    @Test func environmentOverridesTheFile() throws {
+        let configuration = try IngestorConfiguration.parse(
+            yaml: validYAML,
+            environment: [
+                "DEVREV_TOKEN": "t", "INGESTOR_KAFKA__BOOTSTRAP_SERVERS": "a:1,b:2", "INGESTOR_PIPELINE__RETRY__MAX_ATTEMPTS": "9",
+                "INGESTOR_SOURCES": "x.raw:alertmanager,y.raw",
+            ])
+        #expect(configuration.kafka.bootstrapServers == ["a:1", "b:2"])
+        #expect(configuration.retry.maxAttempts == 9)
+        #expect(configuration.sources.map(\.topic) == ["x.raw", "y.raw"])
+    }
+
+    @Test func unknownEnvironmentOverrideIsAProblem() {
+        #expect(problems(validYAML, environment: ["DEVREV_TOKEN": "t", "INGESTOR_KAFKA__GRUOP_ID": "x"]).map(\.path) == ["kafka.gruop_id"])
+    }
+
+    @Test func secretsComeFromTheEnvironmentOrAFileNeverTheYAML() {
+        #expect(problems(validYAML, environment: [:]).map(\.path) == ["target.devrev.token.env"])
+        let inline = validYAML.replacingOccurrences(of: "token: {env: DEVREV_TOKEN}", with: "token: s3cr3t-in-the-file")
+        let found = problems(inline)
+        #expect(found.map(\.path) == ["target.devrev.token"])
+        #expect(!found.description.contains("s3cr3t-in-the-file"), "a refused secret is not echoed")
+        let missingFile = validYAML.replacingOccurrences(of: "token: {env: DEVREV_TOKEN}", with: "token: {file: /nonexistent/token}")
+        #expect(problems(missingFile).map(\.path) == ["target.devrev.token.file"])
+    }
+
+    @Test func drainMustEndBeforeTheGroupSessionDoes() {
+        let yaml = validYAML.replacingOccurrences(of: "drain_timeout: 10s", with: "drain_timeout: 30s")
+        #expect(problems(yaml).map(\.path) == ["pipeline.drain_timeout"])
+    }
+
+    @Test func managedLibrdkafkaPropertiesCannotBeOverridden() {
+        let yaml = validYAML.replacingOccurrences(of: "security.protocol: plaintext", with: "enable.auto.offset.store: \"true\"")
+        #expect(problems(yaml).map(\.path) == ["kafka.librdkafka.enable.auto.offset.store"])
+    }
+
+    @Test func emptyDocumentNamesEveryRequiredKey() {
+        let paths = Set(problems("").map(\.path))
+        #expect(paths.isSuperset(of: ["kafka.bootstrap_servers", "sources", "dead_letter.topic", "target.kind"]))
+    }
+
+    @Test func notYAMLAtAll() {
+        #expect(problems("kafka: [unclosed").first?.path == "(file)")
+    }
+
+    @Test func producerGetsOnlyProducerSafeOverrides() throws {
+        let yaml = validYAML.replacingOccurrences(of: "security.protocol: plaintext", with: "security.protocol: plaintext\n    fetch.max.bytes: \"1000\"")
+        let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: ["DEVREV_TOKEN": "t"])
+        #expect(configuration.consumerConfiguration.overrides["fetch.max.bytes"] == "1000")
+        #expect(configuration.producerConfiguration.overrides["fetch.max.bytes"] == nil)
+        #expect(configuration.producerConfiguration.overrides["security.protocol"] == "plaintext")
+    }
+}
