@@ -2,12 +2,14 @@
 import PackageDescription
 
 /// Settings every target of ours shares: Swift 6 mode plus the upcoming features STYLE.md asks for.
-let strictSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
-]
+/// `STRICT_WARNINGS=1` (set by scripts/test and CI) turns our own warnings into errors; dependencies are unaffected.
+let strictSettings: [SwiftSetting] =
+    [
+        .swiftLanguageMode(.v6),
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ] + (Context.environment["STRICT_WARNINGS"] == "1" ? [.unsafeFlags(["-warnings-as-errors"])] : [])
 
 let package = Package(
     name: "ingestor",
@@ -148,7 +150,9 @@ let package = Package(
         ),
         .testTarget(
             name: "IncidentAPITests",
-            dependencies: ["IncidentAPI", "IncidentAPIFakes", "Normalizer", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "IncidentAPI", "IncidentAPIFakes", "Normalizer", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -163,7 +167,8 @@ let package = Package(
         .testTarget(
             name: "IngestorTests",
             dependencies: [
-                "IngestorKit", "KafkaIO", "Pipeline", "IncidentAPI", "IncidentAPIFakes", "Normalizer", "PipelineTestSupport",
+                "IngestorKit", "KafkaIO", "Pipeline", "IncidentAPI", "IncidentAPIFakes", "Normalizer",
+                "PipelineTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// The HTTP semantics every adapter shares (STYLE.md §17): 2xx success; 401 auth failure; 408, 429 and 5xx except
 /// 501 retryable, honouring `Retry-After`; every other status final.
@@ -15,7 +15,11 @@ public struct HTTPStatusClassifier: Sendable {
     /// - Parameters:
     ///   - externalID: the id read from a successful response, if any.
     ///   - vendorRetryHint: a retry delay from the body (DevRev's `retry_after`), used when no header is present.
-    public func classify(_ response: HTTPResponse, externalID: String? = nil, vendorRetryHint: RetryHint? = nil) -> TargetOutcome {
+    public func classify(
+        _ response: HTTPResponse,
+        externalID: String? = nil,
+        vendorRetryHint: RetryHint? = nil
+    ) -> TargetOutcome {
         let status = response.status
         if (200..<300).contains(status) {
             return .success(externalID: externalID, httpStatus: status)

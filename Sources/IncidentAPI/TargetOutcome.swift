@@ -108,6 +108,13 @@ enum HTTPDate {
         guard let monthIndex = months.firstIndex(of: parts[2]) else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3 else { return nil }
-        return Timestamp(year: year, month: monthIndex + 1, day: day, hour: clock[0], minute: clock[1], second: clock[2])
+        return Timestamp(
+            year: year,
+            month: monthIndex + 1,
+            day: day,
+            hour: clock[0],
+            minute: clock[1],
+            second: clock[2]
+        )
     }
 }

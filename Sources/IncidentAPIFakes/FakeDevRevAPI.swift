@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// A fake of DevRev's incidents API that checks what the real one checks (CONTRACTS.md §4, the OpenAPI spec in
 /// `vendor-apis/specs/devrev-openapi-beta.yaml`): bearer auth, `title` required, known fields only, integer
@@ -44,21 +44,36 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         case ("POST", "/incidents.update"): return update(request)
         case ("GET", "/incidents.get"): return get(id: request.query["id"])
         case ("POST", "/incidents.get"): return get(id: request.jsonObject?["id"]?.string)
-        case ("GET", "/incidents.list"): return list(externalReference: request.query["sync_metadata.external_reference"])
+        case ("GET", "/incidents.list"):
+            return list(externalReference: request.query["sync_metadata.external_reference"])
         case ("POST", "/timeline-entries.create"): return comment(request)
         default: return error(404, "not_found", "no route \(request.method) \(request.path)")
         }
     }
 
     public func serverError() -> FakeResponse {
-        .json(500, .object(JSONObject([("type", .string("internal_error")), ("message", .string("injected failure")), ("reference_id", .string("fake-ref"))])))
+        .json(
+            500,
+            .object(
+                JSONObject([
+                    ("type", .string("internal_error")), ("message", .string("injected failure")),
+                    ("reference_id", .string("fake-ref")),
+                ])
+            )
+        )
     }
 
     public func throttled(retryAfterSeconds seconds: Int) -> FakeResponse {
         .json(
             429,
-            .object(JSONObject([("type", .string("too_many_requests")), ("message", .string("rate limited")), ("retry_after", .number(String(seconds)))])),
-            headers: ["Retry-After": String(seconds)])
+            .object(
+                JSONObject([
+                    ("type", .string("too_many_requests")), ("message", .string("rate limited")),
+                    ("retry_after", .number(String(seconds))),
+                ])
+            ),
+            headers: ["Retry-After": String(seconds)]
+        )
     }
 
     private func error(_ status: Int, _ type: String, _ message: String) -> FakeResponse {
@@ -73,10 +88,16 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         if let title = body["title"], title.string?.isEmpty != false {
             return error(400, "invalid_field", "title must be a non-empty string")
         }
-        if let body = body["body"], body.string == nil { return error(400, "unexpected_json_type", "body must be a string") }
+        if let body = body["body"], body.string == nil {
+            return error(400, "unexpected_json_type", "body must be a string")
+        }
         if let severity = body["severity"] {
-            guard let value = severity.int64 else { return error(400, "unexpected_json_type", "severity must be an integer") }
-            guard Self.severities[Int(value)] != nil else { return error(400, "invalid_enum_value", "severity \(value) is not one of 1, 2, 3, 4") }
+            guard let value = severity.int64 else {
+                return error(400, "unexpected_json_type", "severity must be an integer")
+            }
+            guard Self.severities[Int(value)] != nil else {
+                return error(400, "invalid_enum_value", "severity \(value) is not one of 1, 2, 3, 4")
+            }
         }
         for field in Self.dateFields {
             if let value = body[field], value.string.flatMap(Timestamp.init(rfc3339:)) == nil {
@@ -95,7 +116,9 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         }
         if let sync = body["sync_metadata"] {
             guard let object = sync.object,
-                object.members.allSatisfy({ ["external_reference", "origin_system"].contains($0.key) && $0.value.string != nil })
+                object.members.allSatisfy({
+                    ["external_reference", "origin_system"].contains($0.key) && $0.value.string != nil
+                })
             else {
                 return error(400, "invalid_field", "sync_metadata takes external_reference and origin_system strings")
             }
@@ -107,11 +130,18 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         guard let body = request.jsonObject else { return error(400, "parse_error", "the body is not a JSON object") }
         guard body["title"] != nil else { return error(400, "missing_required_field", "title is required") }
         if let problem = validate(body, allowed: Self.createFields) { return problem }
-        if let stage = body["stage"], stage["stage"] == nil { return error(400, "missing_required_field", "stage.stage is required") }
+        if let stage = body["stage"], stage["stage"] == nil {
+            return error(400, "missing_required_field", "stage.stage is required")
+        }
         var fields = body
-        if fields["stage"] == nil { fields["stage"] = .object(JSONObject([("stage", .string(Self.stages["triage"]!))])) }
+        if fields["stage"] == nil {
+            fields["stage"] = .object(JSONObject([("stage", .string(Self.stages["triage"]!))]))
+        }
         if fields["severity"] == nil { fields["severity"] = .number("3") }
-        let incident = ledger.create(externalReference: body["sync_metadata"]?["external_reference"]?.string, fields: fields) { number in
+        let incident = ledger.create(
+            externalReference: body["sync_metadata"]?["external_reference"]?.string,
+            fields: fields
+        ) { number in
             ("don:core:dvrv-us-1:devo/fake:incident/\(number)", "INC-\(number)")
         }
         return .json(201, .object(JSONObject([("incident", render(incident))])))
@@ -151,12 +181,37 @@ public struct FakeDevRevAPI: FakeVendorAPI {
 
     private func comment(_ request: FakeRequest) -> FakeResponse {
         guard let body = request.jsonObject else { return error(400, "parse_error", "the body is not a JSON object") }
-        guard body["type"]?.string == "timeline_comment" else { return error(400, "invalid_enum_value", "type must be timeline_comment") }
-        guard let object = body["object"]?.string else { return error(400, "missing_required_field", "object is required") }
-        let allowed: Set<String> = ["type", "object", "body", "body_type", "external_ref", "visibility", "labels", "artifacts", "private_to", "expires_at", "collections"]
-        if let unknown = body.keys.first(where: { !allowed.contains($0) }) { return error(400, "invalid_field", "unknown field \(unknown)") }
-        guard ledger.modify(object, { $0.calls.append("comment") }) != nil else { return error(404, "not_found", "no incident \(object)") }
-        return .json(201, .object(JSONObject([("timeline_entry", .object(JSONObject([("id", .string("don:core:dvrv-us-1:devo/fake:comment/\(ledger.requests.count + 1)"))])))])))
+        guard body["type"]?.string == "timeline_comment" else {
+            return error(400, "invalid_enum_value", "type must be timeline_comment")
+        }
+        guard let object = body["object"]?.string else {
+            return error(400, "missing_required_field", "object is required")
+        }
+        let allowed: Set<String> = [
+            "type", "object", "body", "body_type", "external_ref", "visibility", "labels", "artifacts", "private_to",
+            "expires_at", "collections",
+        ]
+        if let unknown = body.keys.first(where: { !allowed.contains($0) }) {
+            return error(400, "invalid_field", "unknown field \(unknown)")
+        }
+        guard ledger.modify(object, { $0.calls.append("comment") }) != nil else {
+            return error(404, "not_found", "no incident \(object)")
+        }
+        return .json(
+            201,
+            .object(
+                JSONObject([
+                    (
+                        "timeline_entry",
+                        .object(
+                            JSONObject([
+                                ("id", .string("don:core:dvrv-us-1:devo/fake:comment/\(ledger.requests.count + 1)"))
+                            ])
+                        )
+                    )
+                ])
+            )
+        )
     }
 
     private func render(_ incident: FakeLedger.Incident) -> JSONValue {
@@ -166,11 +221,17 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         object["title"] = incident.fields["title"] ?? .string("")
         object["body"] = incident.fields["body"] ?? .string("")
         if let severity = incident.fields["severity"]?.int64 {
-            object["severity"] = .object(JSONObject([("id", .number(String(severity))), ("label", .string(Self.severities[Int(severity)] ?? "?"))]))
+            object["severity"] = .object(
+                JSONObject([
+                    ("id", .number(String(severity))), ("label", .string(Self.severities[Int(severity)] ?? "?")),
+                ])
+            )
         }
         if let don = incident.fields["stage"]?["stage"]?.string {
             let name = Self.stages.first { $0.value == don }?.key ?? "?"
-            object["stage"] = .object(JSONObject([("stage", .object(JSONObject([("id", .string(don)), ("name", .string(name))])))]))
+            object["stage"] = .object(
+                JSONObject([("stage", .object(JSONObject([("id", .string(don)), ("name", .string(name))])))])
+            )
         }
         if let sync = incident.fields["sync_metadata"] { object["sync_metadata"] = sync }
         return .object(object)

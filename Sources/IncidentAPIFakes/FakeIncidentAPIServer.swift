@@ -1,15 +1,21 @@
-public import Hummingbird
 import HTTPTypes
-import NIOCore
+import Hummingbird
 public import Logging
-public import Normalizer
+import NIOCore
+import Normalizer
 import Synchronization
 
 /// Serves a ``FakeVendorAPI`` over HTTP on loopback, with fault injection and the introspection endpoints
 /// `GET /_mock/incidents` and `GET /_mock/requests`.
 ///
-/// Run it with ``run()`` (it is a long-running service); ``baseURL`` is known once the port is bound.
+/// Run it with ``run()`` (it is a long-running service); ``baseURL()`` answers once the port is bound.
 public final class FakeIncidentAPIServer: Sendable {
+    private enum Binding {
+        case waiting([CheckedContinuation<Int, any Error>])
+        case bound(Int)
+        case failed(any Error)
+    }
+
     /// The vendor behaviour.
     public let api: any FakeVendorAPI
     /// The injected faults.
@@ -17,12 +23,17 @@ public final class FakeIncidentAPIServer: Sendable {
     private let host: String
     private let port: Int
     private let logger: Logger
-    private let boundPort = Mutex<Int?>(nil)
-    private let boundWaiters = Mutex<[CheckedContinuation<Int, Never>]>([])
+    private let binding = Mutex(Binding.waiting([]))
 
     /// Creates a server.
     /// - Parameter port: the port to bind; 0 picks a free one.
-    public init(api: any FakeVendorAPI, faults: FakeFaults = FakeFaults(), host: String = "127.0.0.1", port: Int = 0, logger: Logger) {
+    public init(
+        api: any FakeVendorAPI,
+        faults: FakeFaults = FakeFaults(),
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        logger: Logger
+    ) {
         self.api = api
         self.faults = faults
         self.host = host
@@ -34,24 +45,34 @@ public final class FakeIncidentAPIServer: Sendable {
     public var ledger: FakeLedger { api.ledger }
 
     /// Waits until the server listens, then returns its base URL, e.g. `http://127.0.0.1:39211`.
-    public func baseURL() async -> String {
-        let port = await withCheckedContinuation { continuation in
-            let known = boundPort.withLock { $0 }
-            if let known {
-                continuation.resume(returning: known)
-            } else {
-                boundWaiters.withLock { $0.append(continuation) }
-                // Re-check: the port may have been bound between the two locks.
-                if let known = boundPort.withLock({ $0 }) {
-                    let waiting = boundWaiters.withLock { waiters in
-                        defer { waiters.removeAll() }
-                        return waiters
-                    }
-                    waiting.forEach { $0.resume(returning: known) }
+    /// - Throws: the error that stopped ``run()`` before it listened (e.g. the port is taken).
+    public func baseURL() async throws -> String {
+        let port = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
+            let ready: Result<Int, any Error>? = binding.withLock { binding in
+                switch binding {
+                case .waiting(let waiters):
+                    binding = .waiting(waiters + [continuation])
+                    return nil
+                case .bound(let port): return .success(port)
+                case .failed(let error): return .failure(error)
                 }
             }
+            if let ready { continuation.resume(with: ready) }
         }
         return "http://\(host):\(port)"
+    }
+
+    /// Records the outcome of binding and wakes everyone waiting in ``baseURL()``.
+    private func settle(_ result: Result<Int, any Error>) {
+        let waiters: [CheckedContinuation<Int, any Error>] = binding.withLock { binding in
+            guard case .waiting(let waiters) = binding else { return [] }
+            switch result {
+            case .success(let port): binding = .bound(port)
+            case .failure(let error): binding = .failed(error)
+            }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(with: result) }
     }
 
     /// Serves until the task is cancelled or a graceful shutdown is triggered.
@@ -69,16 +90,17 @@ public final class FakeIncidentAPIServer: Sendable {
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "ingestor-fake-\(api.flavor)"),
             onServerRunning: { [self] channel in
-                let port = channel.localAddress?.port ?? self.port
-                self.boundPort.withLock { $0 = port }
-                let waiting = self.boundWaiters.withLock { waiters in
-                    defer { waiters.removeAll() }
-                    return waiters
-                }
-                waiting.forEach { $0.resume(returning: port) }
+                self.settle(.success(channel.localAddress?.port ?? self.port))
             },
-            logger: quiet)
-        try await app.run()
+            logger: quiet
+        )
+        do {
+            try await app.run()
+            settle(.failure(CancellationError()))
+        } catch {
+            settle(.failure(error))
+            throw error
+        }
     }
 
     private func respond(_ incoming: Request) async throws -> Response {
@@ -86,10 +108,18 @@ public final class FakeIncidentAPIServer: Sendable {
         let buffer = try await incoming.collectBody(upTo: 4 << 20)
         let body = Array(buffer.readableBytesView)
         var query: [String: String] = [:]
-        for (key, value) in incoming.uri.queryParameters { query[String(key)] = String(value).removingPercentEncoding() }
+        for (key, value) in incoming.uri.queryParameters {
+            query[String(key)] = String(value).removingPercentEncoding()
+        }
         var headers: [String: String] = [:]
         for field in incoming.headers { headers[field.name.canonicalName] = field.value }
-        let request = FakeRequest(method: incoming.method.rawValue, path: incoming.uri.path, query: query, headers: headers, body: body)
+        let request = FakeRequest(
+            method: incoming.method.rawValue,
+            path: incoming.uri.path,
+            query: query,
+            headers: headers,
+            body: body
+        )
 
         let answer: FakeResponse
         switch (request.method, request.path) {
@@ -114,8 +144,10 @@ public final class FakeIncidentAPIServer: Sendable {
             if let fieldName = HTTPField.Name(name) { fields[fieldName] = value }
         }
         return Response(
-            status: HTTPResponse.Status(code: answer.status), headers: fields,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+            status: HTTPResponse.Status(code: answer.status),
+            headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
     }
 }
 
@@ -141,11 +173,12 @@ extension String {
 
 extension FakeIncidentAPIServer {
     /// Runs the server for the duration of `body`, passing its base URL; stops it afterwards.
-    public func withRunning<Result: Sendable>(_ body: @Sendable (String) async throws -> Result) async throws -> Result {
+    public func withRunning<Result: Sendable>(_ body: @Sendable (String) async throws -> Result) async throws -> Result
+    {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.run() }
             defer { group.cancelAll() }
-            return try await body(await baseURL())
+            return try await body(try await baseURL())
         }
     }
 }

@@ -61,12 +61,21 @@ public final class FakeLedger: Sendable {
     }
 
     /// Adds an incident, assigning ids from `makeID` (given the 1-based number).
-    func create(externalReference: String?, fields: JSONObject, makeID: (Int) -> (id: String, display: String)) -> Incident {
+    func create(
+        externalReference: String?,
+        fields: JSONObject,
+        makeID: (Int) -> (id: String, display: String)
+    ) -> Incident {
         state.withLock { state in
             let (id, display) = makeID(state.incidents.count + 1)
             let incident = Incident(
-                id: id, displayID: display, externalReference: externalReference, fields: fields, isResolved: false,
-                calls: ["create"])
+                id: id,
+                displayID: display,
+                externalReference: externalReference,
+                fields: fields,
+                isResolved: false,
+                calls: ["create"]
+            )
             state.index[id] = state.incidents.count
             state.incidents.append(incident)
             return incident
@@ -87,8 +96,13 @@ public final class FakeLedger: Sendable {
         state.withLock { state in
             state.requests.append(
                 Request(
-                    sequence: state.requests.count + 1, method: request.method, path: request.path,
-                    body: String(decoding: request.body, as: UTF8.self), status: status))
+                    sequence: state.requests.count + 1,
+                    method: request.method,
+                    path: request.path,
+                    body: String(decoding: request.body, as: UTF8.self),
+                    status: status
+                )
+            )
         }
     }
 
@@ -119,8 +133,10 @@ public final class FakeLedger: Sendable {
                         ("resolved", .bool(incident.isResolved)),
                         ("fields", .object(incident.fields)),
                         ("calls", .array(incident.calls.map(JSONValue.string))),
-                    ]))
-            })
+                    ])
+                )
+            }
+        )
     }
 
     /// Requests as `/_mock/requests` renders them.
@@ -134,7 +150,9 @@ public final class FakeLedger: Sendable {
                         ("path", .string(request.path)),
                         ("status", .number(String(request.status))),
                         ("body", .string(request.body)),
-                    ]))
-            })
+                    ])
+                )
+            }
+        )
     }
 }

@@ -9,7 +9,10 @@ public struct KafkaAdmin: Sendable {
     public init(bootstrapServers: [String], logger: Logger) throws {
         try LibrdkafkaVersion.checkRuntime()
         client = try RDKafkaClient(
-            kind: .producer, properties: ["bootstrap.servers": bootstrapServers.joined(separator: ",")], logger: logger)
+            kind: .producer,
+            properties: ["bootstrap.servers": bootstrapServers.joined(separator: ",")],
+            logger: logger
+        )
     }
 
     /// Creates topics; topics that exist already are left as they are.
@@ -22,11 +25,16 @@ public struct KafkaAdmin: Sendable {
     /// The number of partitions of each topic that exists among `topics`.
     public func partitionCounts(topics: [String], timeout: Duration = .seconds(10)) async throws -> [String: Int] {
         let client = client
-        return try await lane.run { try client.partitionCounts(topics: topics, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+        return try await lane.run {
+            try client.partitionCounts(topics: topics, timeoutMilliseconds: Int32(timeout.milliseconds))
+        }
     }
 
     /// The low and high watermark of a partition.
-    public func watermarks(_ partition: KafkaTopicPartition, timeout: Duration = .seconds(10)) async throws -> (low: Int64, high: Int64) {
+    public func watermarks(
+        _ partition: KafkaTopicPartition,
+        timeout: Duration = .seconds(10)
+    ) async throws -> (low: Int64, high: Int64) {
         let client = client
         return try await lane.run { try client.watermarks(partition, timeoutMilliseconds: Int32(timeout.milliseconds)) }
     }

@@ -33,7 +33,9 @@ public final class KafkaConsumer: Sendable {
 
     /// Joins the consumer group and subscribes to `topics`; the group assigns partitions.
     public func subscribe(topics: [String]) throws {
-        guard state.withLock({ $0.start() }) == .start else { throw KafkaError(.closed, "subscribe on a closed consumer") }
+        guard state.withLock({ $0.start() }) == .start else {
+            throw KafkaError(.closed, "subscribe on a closed consumer")
+        }
         try client.subscribe(topics)
     }
 
@@ -61,12 +63,17 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The group's committed offsets (next offset to read) for `partitions`.
-    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws
+    public func committed(
+        _ partitions: [KafkaTopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws
         -> [KafkaTopicPartitionOffset]
     {
         try ensureOpen()
         let client = client
-        return try await operationLane.run { try client.committed(partitions, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+        return try await operationLane.run {
+            try client.committed(partitions, timeoutMilliseconds: Int32(timeout.milliseconds))
+        }
     }
 
     /// Stops fetching from `partitions` without leaving the group; no rebalance follows.
@@ -88,10 +95,15 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The low and high watermark (next offset to be written) of a partition.
-    public func watermarks(_ partition: KafkaTopicPartition, timeout: Duration = .seconds(10)) async throws -> (low: Int64, high: Int64) {
+    public func watermarks(
+        _ partition: KafkaTopicPartition,
+        timeout: Duration = .seconds(10)
+    ) async throws -> (low: Int64, high: Int64) {
         try ensureOpen()
         let client = client
-        return try await operationLane.run { try client.watermarks(partition, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+        return try await operationLane.run {
+            try client.watermarks(partition, timeoutMilliseconds: Int32(timeout.milliseconds))
+        }
     }
 
     /// Leaves the group and closes: revokes the assignment (committing stored offsets first), commits, and stops.
@@ -148,7 +160,10 @@ public final class KafkaConsumer: Sendable {
         if let event = client.context.rebalanceEvents.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
             return event
         }
-        if let message = pendingMessage.withLock({ value in defer { value = nil }; return value }) {
+        if let message = pendingMessage.withLock({ value in
+            defer { value = nil }
+            return value
+        }) {
             return .message(message)
         }
         return nil

@@ -39,8 +39,12 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
 
     /// Creates an error.
     public init(
-        _ code: Code, _ message: String, isFatal: Bool = false, isRetriable: Bool = false,
-        fileID: String = #fileID, line: Int = #line
+        _ code: Code,
+        _ message: String,
+        isFatal: Bool = false,
+        isRetriable: Bool = false,
+        fileID: String = #fileID,
+        line: Int = #line
     ) {
         self.code = code
         self.message = message

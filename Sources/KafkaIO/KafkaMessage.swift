@@ -81,7 +81,11 @@ public struct KafkaMessage: Sendable, Hashable {
 
     /// Creates a message (used by tests and by replay tooling).
     public init(
-        topicPartition: KafkaTopicPartition, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader],
+        topicPartition: KafkaTopicPartition,
+        offset: Int64,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [KafkaHeader],
         timestampMilliseconds: Int64?
     ) {
         self.topicPartition = topicPartition

@@ -32,7 +32,11 @@ public final class KafkaProducer: Sendable {
     /// - Throws: ``KafkaError`` when the record could not be delivered.
     @discardableResult
     public func send(
-        topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = []
+        topic: String,
+        partition: Int32? = nil,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [KafkaHeader] = []
     ) async throws -> KafkaDeliveryReport {
         while true {
             if isClosed.withLock({ $0 }) { throw KafkaError(.closed, "send on a closed producer") }
@@ -42,7 +46,13 @@ public final class KafkaProducer: Sendable {
                 return try await withCheckedThrowingContinuation { continuation in
                     let promise = RDKafkaDeliveryPromise(continuation)
                     switch client.produce(
-                        topic: topic, partition: partition, key: key, value: value, headers: headers, promise: promise)
+                        topic: topic,
+                        partition: partition,
+                        key: key,
+                        value: value,
+                        headers: headers,
+                        promise: promise
+                    )
                     {
                     case .enqueued:
                         break
@@ -65,7 +75,8 @@ public final class KafkaProducer: Sendable {
     /// - Returns: the number of records still in flight when the wait ended.
     public func flush(timeout: Duration) async -> Int {
         let client = client
-        return (try? await lane.run { client.flush(timeoutMilliseconds: Int32(timeout.milliseconds)) }) ?? client.outstanding
+        return (try? await lane.run { client.flush(timeoutMilliseconds: Int32(timeout.milliseconds)) })
+            ?? client.outstanding
     }
 
     /// Refuses new sends and flushes the ones in flight, waiting at most `timeout`.

@@ -35,7 +35,8 @@ public struct LibrdkafkaVersion: Sendable, Hashable, Comparable, CustomStringCon
         guard runtime >= minimum else {
             throw KafkaError(
                 .versionTooOld,
-                "librdkafka \(runtime) is older than the supported minimum \(minimum); install a newer librdkafka-dev")
+                "librdkafka \(runtime) is older than the supported minimum \(minimum); install a newer librdkafka-dev"
+            )
         }
     }
 }

@@ -44,10 +44,14 @@ public struct Normalizer: Sendable {
     ///   - format: the route's format; the `ingestor-format` header, when present, takes precedence.
     /// - Returns: one or more events.
     /// - Throws: ``Rejection`` with a stable reason code.
-    public func normalize(_ input: NormalizerInput, format: SourceFormat = .auto) throws(Rejection) -> [NormalizedEvent] {
+    public func normalize(_ input: NormalizerInput, format: SourceFormat = .auto) throws(Rejection) -> [NormalizedEvent]
+    {
         if input.payload.isEmpty { throw Rejection(.emptyPayload, "the message has no bytes") }
         if input.payload.count > limits.maxPayloadBytes {
-            throw Rejection(.payloadTooLarge, "the message has \(input.payload.count) bytes, the limit is \(limits.maxPayloadBytes)")
+            throw Rejection(
+                .payloadTooLarge,
+                "the message has \(input.payload.count) bytes, the limit is \(limits.maxPayloadBytes)"
+            )
         }
         let requested = input.header(Self.formatHeader).map { SourceFormat($0) } ?? format
         let named: (any AlertDecoder)?
@@ -56,7 +60,10 @@ public struct Normalizer: Sendable {
         } else if let decoder = decoders.first(where: { $0.format == requested }) {
             named = decoder
         } else {
-            throw Rejection(.unknownFormat, "no decoder named \"\(requested)\"; known: \(knownFormats.map(\.name).joined(separator: ", "))")
+            throw Rejection(
+                .unknownFormat,
+                "no decoder named \"\(requested)\"; known: \(knownFormats.map(\.name).joined(separator: ", "))"
+            )
         }
 
         let document: JSONValue
@@ -82,13 +89,17 @@ public struct Normalizer: Sendable {
                     .unrecognizedFormat,
                     candidates.isEmpty
                         ? "no decoder recognises an object with keys [\(keys)]"
-                        : "ambiguous shape: \(candidates.map(\.format.name).joined(separator: ", ")) all match")
+                        : "ambiguous shape: \(candidates.map(\.format.name).joined(separator: ", ")) all match"
+                )
             }
             decoder = only
         }
         let events = try decoder.decode(object, input: input, options: options)
         if events.count > limits.maxEventsPerMessage {
-            throw Rejection(.tooManyEvents, "\(events.count) events in one message, the limit is \(limits.maxEventsPerMessage)")
+            throw Rejection(
+                .tooManyEvents,
+                "\(events.count) events in one message, the limit is \(limits.maxEventsPerMessage)"
+            )
         }
         return events
     }

@@ -10,16 +10,22 @@ struct CheckConfigCommand: ParsableCommand {
             Reads FILE, applies INGESTOR_* environment overrides (INGESTOR_KAFKA__GROUP_ID=x sets kafka.group_id),
             resolves secrets ({env: NAME} or {file: PATH}), and checks every key. Exits 0 when the configuration is
             usable, 2 otherwise, printing one line per problem with its key path.
-            """)
+            """
+    )
 
     @Argument(help: "The YAML configuration file.")
     var file: String
 
     func run() throws {
         do {
-            let configuration = try IngestorConfiguration.load(path: file, environment: ProcessInfo.processInfo.environment)
+            let configuration = try IngestorConfiguration.load(
+                path: file,
+                environment: ProcessInfo.processInfo.environment
+            )
             Console.out("ok: \(file)")
-            Console.out("  kafka: \(configuration.kafka.bootstrapServers.joined(separator: ",")) group \(configuration.kafka.groupID)")
+            Console.out(
+                "  kafka: \(configuration.kafka.bootstrapServers.joined(separator: ",")) group \(configuration.kafka.groupID)"
+            )
             for source in configuration.sources { Console.out("  source: \(source.topic) (format \(source.format))") }
             Console.out("  dead letters: \(configuration.deadLetterTopic)")
             Console.out("  target: \(configuration.target.name)")

@@ -1,11 +1,12 @@
+import Foundation
+import Logging
+import UnixSignals
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import Logging
-import UnixSignals
 
 /// Writing to the terminal and waiting for signals.
 enum Console {

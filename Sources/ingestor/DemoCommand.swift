@@ -16,7 +16,8 @@ struct DemoCommand: AsyncParsableCommand {
 
             Exits 0 when every check holds, 1 otherwise. The embedded cluster keeps only ~5 MiB per partition; the
             default workload stays far below that.
-            """)
+            """
+    )
 
     @Option(help: "Alertmanager groups (2–5 alerts each).") var groups = 60
     @Option(help: "Times each group is sent while firing (at least 3).") var rounds = 5

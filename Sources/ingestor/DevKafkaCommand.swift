@@ -17,10 +17,12 @@ struct DevKafkaCommand: AsyncParsableCommand {
             Example:
               ingestor dev-kafka --topic alerts.raw:6 --topic alerts.dlq:3
               kcat -b 127.0.0.1:PORT -t alerts.raw -P -k mykey alert.json
-            """)
+            """
+    )
 
     @Option(help: "Number of brokers.") var brokers = 1
-    @Option(name: .customLong("topic"), help: "A topic to create, NAME:PARTITIONS (repeatable).") var topics: [String] = []
+    @Option(name: .customLong("topic"), help: "A topic to create, NAME:PARTITIONS (repeatable).") var topics: [String] =
+        []
 
     func validate() throws {
         guard brokers > 0 else { throw ValidationError("--brokers must be positive") }

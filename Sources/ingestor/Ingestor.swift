@@ -22,6 +22,8 @@ struct Ingestor: AsyncParsableCommand {
             """,
         version: IngestorVersionText.text,
         subcommands: [
-            RunCommand.self, DemoCommand.self, CheckConfigCommand.self, DevKafkaCommand.self, MockAPICommand.self, VersionCommand.self,
-        ])
+            RunCommand.self, DemoCommand.self, CheckConfigCommand.self, DevKafkaCommand.self, MockAPICommand.self,
+            VersionCommand.self,
+        ]
+    )
 }

@@ -19,7 +19,8 @@ struct MockAPICommand: AsyncParsableCommand {
             DevRev flavor: send Authorization: Bearer <token>. Stage DONs of the fake tenant:
               triage   \(FakeDevRevAPI.stages["triage"]!)
               resolved \(FakeDevRevAPI.stages["resolved"]!)
-            """)
+            """
+    )
 
     @Option(help: "The vendor to imitate: devrev.") var flavor = "devrev"
     @Option(help: "Address to bind.") var host = "127.0.0.1"
@@ -32,7 +33,9 @@ struct MockAPICommand: AsyncParsableCommand {
     @Option(help: "Seed for the failure sequence.") var seed: UInt64 = 1
 
     func validate() throws {
-        guard flavor == "devrev" else { throw ValidationError("--flavor must be devrev (more vendors come with their adapters)") }
+        guard flavor == "devrev" else {
+            throw ValidationError("--flavor must be devrev (more vendors come with their adapters)")
+        }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
     }
@@ -47,13 +50,24 @@ struct MockAPICommand: AsyncParsableCommand {
         faults.latency = .milliseconds(latencyMs)
         faults.seed = seed
         let server = FakeIncidentAPIServer(
-            api: FakeDevRevAPI(token: secret), faults: faults, host: host, port: port, logger: Logger(label: "ingestor.mock-api"))
+            api: FakeDevRevAPI(token: secret),
+            faults: faults,
+            host: host,
+            port: port,
+            logger: Logger(label: "ingestor.mock-api")
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
-            let url = await server.baseURL()
-            Console.out("listening=\(url)")
-            Console.err("fake \(flavor) API; clients must send the token given by --token or MOCK_API_TOKEN (default dev-token); Ctrl-C to stop")
-            await Console.waitForTermination()
+            group.addTask {
+                let url = try await server.baseURL()
+                Console.out("listening=\(url)")
+                Console.err(
+                    "fake \(flavor) API; clients must send the token given by --token or MOCK_API_TOKEN (default dev-token); Ctrl-C to stop"
+                )
+                await Console.waitForTermination()
+            }
+            // Whichever ends first: a signal (normal stop) or the server failing (e.g. the port is taken).
+            try await group.next()
             group.cancelAll()
         }
     }

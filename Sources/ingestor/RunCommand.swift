@@ -21,7 +21,8 @@ struct RunCommand: AsyncParsableCommand {
             were delivered, deliberately suppressed, or dead-lettered with the broker's acknowledgement.
 
             Operations: GET /metrics, /healthz and /readyz on ops.host:ops.port (default 0.0.0.0:9464).
-            """)
+            """
+    )
 
     @Option(name: .shortAndLong, help: "The YAML configuration file.")
     var config: String
@@ -32,7 +33,10 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration: IngestorConfiguration
         do {
-            configuration = try IngestorConfiguration.load(path: config, environment: ProcessInfo.processInfo.environment)
+            configuration = try IngestorConfiguration.load(
+                path: config,
+                environment: ProcessInfo.processInfo.environment
+            )
         } catch let error as ConfigurationError {
             Console.err(error.description)
             throw ExitCode(ExitStatus.badConfiguration)
@@ -44,7 +48,8 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "ingestor")
         logger.info(
             "ingestor \(IngestorVersion.current) starting with librdkafka \(LibrdkafkaVersion.runtime) (minimum \(LibrdkafkaVersion.minimum))",
-            metadata: ["config": "\(config)", "target": "\(configuration.target.name)"])
+            metadata: ["config": "\(config)", "target": "\(configuration.target.name)"]
+        )
         do {
             let app = try IngestorApp.build(configuration: configuration, logger: logger, registry: registry)
             try await app.serviceGroup.run()

@@ -38,7 +38,9 @@ struct ClassifierTests {
 
     @Test func retryAfterHeaderWinsOverTheBodyHint() {
         let outcome = classifier.classify(
-            response(429, #"{"type":"too_many_requests","retry_after":7}"#, headers: [HTTPHeader("Retry-After", "3")]), for: .update)
+            response(429, #"{"type":"too_many_requests","retry_after":7}"#, headers: [HTTPHeader("Retry-After", "3")]),
+            for: .update
+        )
         #expect(outcome == .retryable(outcome.failure!, retryAfter: .after(.seconds(3))))
     }
 
@@ -63,8 +65,12 @@ struct ClassifierTests {
 
     @Test func rejectionCarriesTheVendorTypeAndARedactedExcerpt() {
         let outcome = classifier.classify(
-            response(400, #"{"type":"invalid_field","message":"bad token s3cr3t-token-value","detail":"Authorization: Bearer abcdefghijk"}"#),
-            for: .create)
+            response(
+                400,
+                #"{"type":"invalid_field","message":"bad token s3cr3t-token-value","detail":"Authorization: Bearer abcdefghijk"}"#
+            ),
+            for: .create
+        )
         guard case .permanent(let failure) = outcome else {
             Issue.record("expected permanent, got \(outcome)")
             return
@@ -78,12 +84,20 @@ struct ClassifierTests {
 
     @Test func transportFailuresRetryUnlessTheyCannotImprove() {
         #expect(classifier.classify(HTTPTransportError(.timeout, "t")).failure?.code == .transport)
-        if case .retryable = classifier.classify(HTTPTransportError(.connect, "refused")) {} else { Issue.record("connect must retry") }
-        if case .permanent = classifier.classify(HTTPTransportError(.responseTooLarge, "big")) {} else { Issue.record("size must be final") }
+        if case .retryable = classifier.classify(HTTPTransportError(.connect, "refused")) {
+        } else {
+            Issue.record("connect must retry")
+        }
+        if case .permanent = classifier.classify(HTTPTransportError(.responseTooLarge, "big")) {
+        } else {
+            Issue.record("size must be final")
+        }
     }
 
     @Test func lookupReadsTheFirstIncidentId() {
-        #expect(classifier.classifyLookup(response(200, #"{"incidents":[{"id":"don:9"}]}"#)) == .found(externalID: "don:9"))
+        #expect(
+            classifier.classifyLookup(response(200, #"{"incidents":[{"id":"don:9"}]}"#)) == .found(externalID: "don:9")
+        )
         #expect(classifier.classifyLookup(response(200, #"{"incidents":[]}"#)) == .notFound)
     }
 }
@@ -101,7 +115,9 @@ struct SecretTests {
 
     @Test func redactorRemovesKnownSecretsAndCredentialShapedValues() {
         let redactor = Redactor(secrets: [Secret("abc123secret")])
-        let text = redactor.redact(#"x abc123secret y {"access_token":"zzzzzzzz","password":"pw12345"} Authorization: Bearer qwertyuiop token=tttttt"#)
+        let text = redactor.redact(
+            #"x abc123secret y {"access_token":"zzzzzzzz","password":"pw12345"} Authorization: Bearer qwertyuiop token=tttttt"#
+        )
         for leaked in ["abc123secret", "zzzzzzzz", "pw12345", "qwertyuiop", "tttttt"] {
             #expect(!text.contains(leaked), "\(leaked) leaked in \(text)")
         }

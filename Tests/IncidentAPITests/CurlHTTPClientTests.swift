@@ -11,7 +11,16 @@ struct EchoAPI: FakeVendorAPI {
         switch request.path {
         case "/big": return FakeResponse(status: 200, body: [UInt8](repeating: 0x41, count: 200_000))
         default:
-            return .json(200, .object(JSONObject([("method", .string(request.method)), ("body", .string(String(decoding: request.body, as: UTF8.self))), ("x", .string(request.headers["x-test"] ?? ""))])))
+            return .json(
+                200,
+                .object(
+                    JSONObject([
+                        ("method", .string(request.method)),
+                        ("body", .string(String(decoding: request.body, as: UTF8.self))),
+                        ("x", .string(request.headers["x-test"] ?? "")),
+                    ])
+                )
+            )
         }
     }
     func serverError() -> FakeResponse { FakeResponse(status: 500) }
@@ -27,7 +36,14 @@ struct CurlHTTPClientTests {
             defer { client.shutdown() }
             for method in ["POST", "PUT", "PATCH"] {
                 let body = String(repeating: "é", count: 3000)
-                let response = try await client.execute(HTTPRequest(method: method, url: baseURL + "/echo", headers: [HTTPHeader("X-Test", "yes")], body: Array(body.utf8)))
+                let response = try await client.execute(
+                    HTTPRequest(
+                        method: method,
+                        url: baseURL + "/echo",
+                        headers: [HTTPHeader("X-Test", "yes")],
+                        body: Array(body.utf8)
+                    )
+                )
                 #expect(response.status == 200)
                 #expect(response.header("content-type") == "application/json")
                 let parsed = try JSONParser().parse(response.body)
@@ -47,7 +63,11 @@ struct CurlHTTPClientTests {
             defer { client.shutdown() }
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<200 {
-                    group.addTask { try await client.execute(HTTPRequest(method: "POST", url: baseURL + "/echo", body: Array("\(index)".utf8))).status }
+                    group.addTask {
+                        try await client.execute(
+                            HTTPRequest(method: "POST", url: baseURL + "/echo", body: Array("\(index)".utf8))
+                        ).status
+                    }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
@@ -64,7 +84,9 @@ struct CurlHTTPClientTests {
             await #expect(throws: HTTPTransportError.self) {
                 try await client.execute(HTTPRequest(method: "GET", url: baseURL + "/big", maxResponseBytes: 1000))
             }
-            let fits = try await client.execute(HTTPRequest(method: "GET", url: baseURL + "/big", maxResponseBytes: 300_000))
+            let fits = try await client.execute(
+                HTTPRequest(method: "GET", url: baseURL + "/big", maxResponseBytes: 300_000)
+            )
             #expect(fits.body.count == 200_000)
         }
     }
@@ -79,7 +101,9 @@ struct CurlHTTPClientTests {
             let clock = ContinuousClock()
             let start = clock.now
             do {
-                _ = try await client.execute(HTTPRequest(method: "GET", url: baseURL + "/slow", timeout: .milliseconds(300)))
+                _ = try await client.execute(
+                    HTTPRequest(method: "GET", url: baseURL + "/slow", timeout: .milliseconds(300))
+                )
                 Issue.record("expected a timeout")
             } catch let error as HTTPTransportError {
                 #expect(error.code == .timeout)
@@ -107,7 +131,9 @@ struct CurlHTTPClientTests {
         try await server.withRunning { baseURL in
             let client = CurlHTTPClient(logger: testLogger)
             defer { client.shutdown() }
-            let task = Task { try await client.execute(HTTPRequest(method: "GET", url: baseURL + "/slow", timeout: .seconds(30))) }
+            let task = Task {
+                try await client.execute(HTTPRequest(method: "GET", url: baseURL + "/slow", timeout: .seconds(30)))
+            }
             try await Task.sleep(for: .milliseconds(200))
             task.cancel()
             let result = await task.result

@@ -17,13 +17,18 @@ struct DevRevEndToEndTests {
         try await server.withRunning { baseURL in
             let client = CurlHTTPClient(logger: testLogger)
             defer { client.shutdown() }
-            var configuration = DevRevConfiguration(token: Secret("tok-123456"), resolvedStage: FakeDevRevAPI.stages["resolved"]!)
+            var configuration = DevRevConfiguration(
+                token: Secret("tok-123456"),
+                resolvedStage: FakeDevRevAPI.stages["resolved"]!
+            )
             configuration.baseURL = baseURL
             configuration.triageStage = FakeDevRevAPI.stages["triage"]
             let target = DevRevTarget(configuration: configuration, client: client, logger: testLogger)
 
             #expect(await target.lookup(dedupKey: "am:0123456789abcdef") == .notFound)
-            let created = await target.execute(IncidentCommand(action: .create, dedupKey: "am:0123456789abcdef", event: sampleEvent, reason: "new"))
+            let created = await target.execute(
+                IncidentCommand(action: .create, dedupKey: "am:0123456789abcdef", event: sampleEvent, reason: "new")
+            )
             guard case .success(let id?, 201) = created else {
                 Issue.record("create failed: \(created)")
                 return
@@ -32,11 +37,21 @@ struct DevRevEndToEndTests {
 
             var changed = sampleEvent
             changed.severity = .critical
-            #expect(await target.execute(IncidentCommand(action: .update, dedupKey: "k", externalID: id, event: changed, reason: "severity")) == .success(externalID: id, httpStatus: 200))
-            let commented = await target.execute(IncidentCommand(action: .comment, dedupKey: "k", externalID: id, event: changed, reason: "reply"))
+            #expect(
+                await target.execute(
+                    IncidentCommand(action: .update, dedupKey: "k", externalID: id, event: changed, reason: "severity")
+                ) == .success(externalID: id, httpStatus: 200)
+            )
+            let commented = await target.execute(
+                IncidentCommand(action: .comment, dedupKey: "k", externalID: id, event: changed, reason: "reply")
+            )
             #expect(commented.failure == nil)
             changed.status = .resolved
-            #expect(await target.execute(IncidentCommand(action: .resolve, dedupKey: "k", externalID: id, event: changed, reason: "resolved")) == .success(externalID: id, httpStatus: 200))
+            #expect(
+                await target.execute(
+                    IncidentCommand(action: .resolve, dedupKey: "k", externalID: id, event: changed, reason: "resolved")
+                ) == .success(externalID: id, httpStatus: 200)
+            )
 
             let incidents = server.ledger.incidents
             #expect(incidents.count == 1)
@@ -55,7 +70,9 @@ struct DevRevEndToEndTests {
             var configuration = DevRevConfiguration(token: Secret("wrong-token"), resolvedStage: "x")
             configuration.baseURL = baseURL
             let target = DevRevTarget(configuration: configuration, client: client, logger: testLogger)
-            let unauthorized = await target.execute(IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent, reason: "new"))
+            let unauthorized = await target.execute(
+                IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent, reason: "new")
+            )
             guard case .authFailure(let failure) = unauthorized else {
                 Issue.record("expected auth failure, got \(unauthorized)")
                 return
@@ -71,12 +88,24 @@ struct DevRevEndToEndTests {
                 ("not json", "parse_error"),
             ] {
                 let response = try await client.execute(
-                    HTTPRequest(method: "POST", url: baseURL + "/incidents.create", headers: [HTTPHeader("Authorization", "Bearer right-token")], body: Array(body.utf8)))
+                    HTTPRequest(
+                        method: "POST",
+                        url: baseURL + "/incidents.create",
+                        headers: [HTTPHeader("Authorization", "Bearer right-token")],
+                        body: Array(body.utf8)
+                    )
+                )
                 #expect(response.status == 400, "\(body)")
                 #expect(try JSONParser().parse(response.body)["type"]?.string == type, "\(body)")
             }
             let missing = try await client.execute(
-                HTTPRequest(method: "POST", url: baseURL + "/incidents.update", headers: [HTTPHeader("Authorization", "Bearer right-token")], body: Array(#"{"id":"don:missing","title":"x"}"#.utf8)))
+                HTTPRequest(
+                    method: "POST",
+                    url: baseURL + "/incidents.update",
+                    headers: [HTTPHeader("Authorization", "Bearer right-token")],
+                    body: Array(#"{"id":"don:missing","title":"x"}"#.utf8)
+                )
+            )
             #expect(missing.status == 404)
             #expect(server.ledger.incidents.isEmpty)
         }
@@ -93,8 +122,12 @@ struct DevRevEndToEndTests {
             var configuration = DevRevConfiguration(token: Secret("t0k3n-abc"), resolvedStage: "x")
             configuration.baseURL = baseURL
             let target = DevRevTarget(configuration: configuration, client: client, logger: testLogger)
-            let first = await target.execute(IncidentCommand(action: .create, dedupKey: "a", event: sampleEvent, reason: "new"))
-            let second = await target.execute(IncidentCommand(action: .create, dedupKey: "b", event: sampleEvent, reason: "new"))
+            let first = await target.execute(
+                IncidentCommand(action: .create, dedupKey: "a", event: sampleEvent, reason: "new")
+            )
+            let second = await target.execute(
+                IncidentCommand(action: .create, dedupKey: "b", event: sampleEvent, reason: "new")
+            )
             #expect(first.failure == nil)
             guard case .retryable(let failure, let hint) = second else {
                 Issue.record("expected throttle, got \(second)")

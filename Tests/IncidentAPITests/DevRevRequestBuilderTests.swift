@@ -3,11 +3,16 @@ import Normalizer
 import Testing
 
 let sampleEvent = NormalizedEvent(
-    source: "alertmanager", dedupKey: "am:0123456789abcdef", status: .firing, severity: .high,
-    title: "DiskFull on db-1", description: "Disk /var is 97% full",
+    source: "alertmanager",
+    dedupKey: "am:0123456789abcdef",
+    status: .firing,
+    severity: .high,
+    title: "DiskFull on db-1",
+    description: "Disk /var is 97% full",
     labels: ["alertname": "DiskFull", "instance": "db-1"],
     links: [.init(href: "http://prom/graph", text: "source")],
-    occurredAt: Timestamp(rfc3339: "2024-05-01T12:00:00Z"))
+    occurredAt: Timestamp(rfc3339: "2024-05-01T12:00:00Z")
+)
 
 let devRevConfig = DevRevConfiguration(token: Secret("s3cr3t-token-value"), resolvedStage: "don:stage/resolved")
 
@@ -20,7 +25,9 @@ struct DevRevRequestBuilderTests {
     }
 
     @Test func createCarriesTitleSeverityAndTheDedupKeyAsExternalReference() throws {
-        let request = try builder.request(for: IncidentCommand(action: .create, dedupKey: "am:0123456789abcdef", event: sampleEvent, reason: "new"))
+        let request = try builder.request(
+            for: IncidentCommand(action: .create, dedupKey: "am:0123456789abcdef", event: sampleEvent, reason: "new")
+        )
         #expect(request.method == "POST")
         #expect(request.url == "https://api.devrev.ai/incidents.create")
         #expect(request.header("Authorization") == "Bearer s3cr3t-token-value")
@@ -32,7 +39,15 @@ struct DevRevRequestBuilderTests {
     }
 
     @Test func updateSendsIdAndChangedFields() throws {
-        let request = try builder.request(for: IncidentCommand(action: .update, dedupKey: "k", externalID: "don:inc/1", event: sampleEvent, reason: "severity"))
+        let request = try builder.request(
+            for: IncidentCommand(
+                action: .update,
+                dedupKey: "k",
+                externalID: "don:inc/1",
+                event: sampleEvent,
+                reason: "severity"
+            )
+        )
         #expect(request.url == "https://api.devrev.ai/incidents.update")
         let parsed = try JSONParser().parse(request.body!)
         #expect(parsed["id"]?.string == "don:inc/1")
@@ -44,7 +59,15 @@ struct DevRevRequestBuilderTests {
         var event = sampleEvent
         event.status = .resolved
         event.resolvedAt = Timestamp(rfc3339: "2024-05-01T13:00:00Z")
-        let request = try builder.request(for: IncidentCommand(action: .resolve, dedupKey: "k", externalID: "don:inc/1", event: event, reason: "resolved"))
+        let request = try builder.request(
+            for: IncidentCommand(
+                action: .resolve,
+                dedupKey: "k",
+                externalID: "don:inc/1",
+                event: event,
+                reason: "resolved"
+            )
+        )
         #expect(
             body(request)
                 == #"{"id":"don:inc/1","mitigated_date":"2024-05-01T13:00:00.000Z","stage":{"notes":"Resolved at the source at 2024-05-01T13:00:00.000Z (alertmanager).","stage":"don:stage/resolved"}}"#
@@ -52,9 +75,20 @@ struct DevRevRequestBuilderTests {
     }
 
     @Test func commentIsAnInternalTimelineComment() throws {
-        let request = try builder.request(for: IncidentCommand(action: .comment, dedupKey: "k", externalID: "don:inc/1", event: sampleEvent, reason: "reply"))
+        let request = try builder.request(
+            for: IncidentCommand(
+                action: .comment,
+                dedupKey: "k",
+                externalID: "don:inc/1",
+                event: sampleEvent,
+                reason: "reply"
+            )
+        )
         #expect(request.url == "https://api.devrev.ai/timeline-entries.create")
-        #expect(body(request) == #"{"body":"Disk /var is 97% full","body_type":"text","object":"don:inc/1","type":"timeline_comment","visibility":"internal"}"#)
+        #expect(
+            body(request)
+                == #"{"body":"Disk /var is 97% full","body_type":"text","object":"don:inc/1","type":"timeline_comment","visibility":"internal"}"#
+        )
     }
 
     @Test func updateWithoutAnIdIsRefused() {
@@ -66,7 +100,10 @@ struct DevRevRequestBuilderTests {
     @Test func lookupFiltersByExternalReferenceAndEncodesIt() {
         let request = builder.lookupRequest(dedupKey: "am:ab cd/ef")
         #expect(request.method == "GET")
-        #expect(request.url == "https://api.devrev.ai/incidents.list?limit=1&sync_metadata.external_reference=am%3Aab%20cd%2Fef")
+        #expect(
+            request.url
+                == "https://api.devrev.ai/incidents.list?limit=1&sync_metadata.external_reference=am%3Aab%20cd%2Fef"
+        )
     }
 
     @Test func severityIdsComeFromConfiguration() throws {

@@ -4,7 +4,8 @@ import Logging
 import Testing
 
 /// The built `ingestor` binary, next to the test bundle.
-let ingestorBinary: URL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ingestor")
+let ingestorBinary: URL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("ingestor")
 
 /// A running `ingestor` process with its output captured.
 final class IngestorProcess: @unchecked Sendable {
@@ -14,7 +15,12 @@ final class IngestorProcess: @unchecked Sendable {
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: ingestorBinary.path) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "build the ingestor binary first (swift build): \(ingestorBinary.path)"])
+            throw CocoaError(
+                .fileNoSuchFile,
+                userInfo: [
+                    NSLocalizedDescriptionKey: "build the ingestor binary first (swift build): \(ingestorBinary.path)"
+                ]
+            )
         }
         process.executableURL = ingestorBinary
         process.arguments = arguments
@@ -68,12 +74,18 @@ struct CommandLineTests {
 
     @Test func wrongConfigurationIsRefusedBeforeAnythingStartsWithEveryProblem() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).yaml")
-        try "kafka:\n  bootstrap_servers: nohost\n  session_timeout: soon\ntarget:\n  kind: servicenow\n".write(to: file, atomically: true, encoding: .utf8)
+        try "kafka:\n  bootstrap_servers: nohost\n  session_timeout: soon\ntarget:\n  kind: servicenow\n".write(
+            to: file,
+            atomically: true,
+            encoding: .utf8
+        )
         defer { try? FileManager.default.removeItem(at: file) }
         for command in [["check-config", file.path], ["run", "--config", file.path]] {
             let (status, _, err) = try IngestorProcess(command).finish()
             #expect(status == 2, "\(command)")
-            for path in ["kafka.bootstrap_servers", "kafka.session_timeout", "target.kind", "sources", "dead_letter.topic"] {
+            for path in [
+                "kafka.bootstrap_servers", "kafka.session_timeout", "target.kind", "sources", "dead_letter.topic",
+            ] {
                 #expect(err.contains(path), "\(command) should name \(path): \(err)")
             }
         }
@@ -81,7 +93,8 @@ struct CommandLineTests {
 
     @Test func checkConfigAcceptsTheComposeConfiguration() throws {
         let (status, out, err) = try IngestorProcess(
-            ["check-config", repositoryRoot.appendingPathComponent("examples/compose/ingestor.yaml").path], environment: ["DEVREV_TOKEN": "x"]
+            ["check-config", repositoryRoot.appendingPathComponent("examples/compose/ingestor.yaml").path],
+            environment: ["DEVREV_TOKEN": "x"]
         ).finish()
         #expect(status == 0, "\(err)")
         #expect(out.hasPrefix("ok: "))
@@ -107,12 +120,17 @@ struct CommandLineTests {
             #expect(produce.terminationStatus == 0)
             let consume = Process()
             consume.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-            consume.arguments = ["-b", bootstrap, "-t", "cli.raw", "-C", "-p", "1", "-o", "beginning", "-c", "1", "-e", "-f", "%k=%s"]
+            consume.arguments = [
+                "-b", bootstrap, "-t", "cli.raw", "-C", "-p", "1", "-o", "beginning", "-c", "1", "-e", "-f", "%k=%s",
+            ]
             let output = Pipe()
             consume.standardOutput = output
             try consume.run()
             consume.waitUntilExit()
-            #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "k1=hello from kcat")
+            #expect(
+                String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    == "k1=hello from kcat"
+            )
         }
         #expect(kafka.terminate() == 0, "SIGTERM stops it cleanly")
     }
@@ -125,10 +143,18 @@ struct CommandLineTests {
         let client = CurlHTTPClient(logger: Logger(label: "test"))
         defer { client.shutdown() }
         let body = Array(#"{"title":"x"}"#.utf8)
-        let unauthorized = try await client.execute(HTTPRequest(method: "POST", url: base + "/incidents.create", body: body))
+        let unauthorized = try await client.execute(
+            HTTPRequest(method: "POST", url: base + "/incidents.create", body: body)
+        )
         #expect(unauthorized.status == 401)
         let created = try await client.execute(
-            HTTPRequest(method: "POST", url: base + "/incidents.create", headers: [HTTPHeader("Authorization", "Bearer cli-token")], body: body))
+            HTTPRequest(
+                method: "POST",
+                url: base + "/incidents.create",
+                headers: [HTTPHeader("Authorization", "Bearer cli-token")],
+                body: body
+            )
+        )
         #expect(created.status == 201)
         let incidents = try await client.execute(HTTPRequest(method: "GET", url: base + "/_mock/incidents"))
         #expect(String(decoding: incidents.body, as: UTF8.self).contains(#""calls":["create"]"#))

@@ -5,7 +5,8 @@ import Testing
 import Yams
 
 /// The repository root, found from this file's location.
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 @Suite("docker-compose.yml agrees with the worker")
 struct ComposeTests {
@@ -33,7 +34,10 @@ struct ComposeTests {
 
         let workerEnvironment = environment(worker)
         // Every INGESTOR_* variable must name a key the worker reads: unknown keys are refused by the loader.
-        let configuration = try IngestorConfiguration.load(path: repositoryRoot.appendingPathComponent(hostPath).path, environment: workerEnvironment)
+        let configuration = try IngestorConfiguration.load(
+            path: repositoryRoot.appendingPathComponent(hostPath).path,
+            environment: workerEnvironment
+        )
         #expect(configuration.kafka.bootstrapServers == ["kafka:9092"])
 
         // The topics the worker reads and writes are the ones the topics job creates.

@@ -1,10 +1,10 @@
+import Foundation
 import IncidentAPI
 import IngestorKit
-import Normalizer
-import Pipeline
 import KafkaIO
 import Logging
-import Foundation
+import Normalizer
+import Pipeline
 import Testing
 
 let validYAML = """
@@ -101,7 +101,8 @@ struct ConfigurationTests {
         let found = problems(yaml)
         let paths = Set(found.map(\.path))
         for expected in [
-            "kafka.bootstrap_servers", "kafka.session_timeout", "kafka.offset_reset", "sources[0].format", "dead_letter.topic",
+            "kafka.bootstrap_servers", "kafka.session_timeout", "kafka.offset_reset", "sources[0].format",
+            "dead_letter.topic",
             "pipeline.lanes", "target.devrev.token", "target.devrev.resolved_stage",
         ] {
             #expect(paths.contains(expected), "missing \(expected) in \(found)")
@@ -120,16 +121,22 @@ struct ConfigurationTests {
         let configuration = try IngestorConfiguration.parse(
             yaml: validYAML,
             environment: [
-                "DEVREV_TOKEN": "t", "INGESTOR_KAFKA__BOOTSTRAP_SERVERS": "a:1,b:2", "INGESTOR_PIPELINE__RETRY__MAX_ATTEMPTS": "9",
+                "DEVREV_TOKEN": "t", "INGESTOR_KAFKA__BOOTSTRAP_SERVERS": "a:1,b:2",
+                "INGESTOR_PIPELINE__RETRY__MAX_ATTEMPTS": "9",
                 "INGESTOR_SOURCES": "x.raw:alertmanager,y.raw",
-            ])
+            ]
+        )
         #expect(configuration.kafka.bootstrapServers == ["a:1", "b:2"])
         #expect(configuration.retry.maxAttempts == 9)
         #expect(configuration.sources.map(\.topic) == ["x.raw", "y.raw"])
     }
 
     @Test func unknownEnvironmentOverrideIsAProblem() {
-        #expect(problems(validYAML, environment: ["DEVREV_TOKEN": "t", "INGESTOR_KAFKA__GRUOP_ID": "x"]).map(\.path) == ["kafka.gruop_id"])
+        #expect(
+            problems(validYAML, environment: ["DEVREV_TOKEN": "t", "INGESTOR_KAFKA__GRUOP_ID": "x"]).map(\.path) == [
+                "kafka.gruop_id"
+            ]
+        )
     }
 
     @Test func secretsComeFromTheEnvironmentOrAFileNeverTheYAML() {
@@ -138,7 +145,10 @@ struct ConfigurationTests {
         let found = problems(inline)
         #expect(found.map(\.path) == ["target.devrev.token"])
         #expect(!found.description.contains("s3cr3t-in-the-file"), "a refused secret is not echoed")
-        let missingFile = validYAML.replacingOccurrences(of: "token: {env: DEVREV_TOKEN}", with: "token: {file: /nonexistent/token}")
+        let missingFile = validYAML.replacingOccurrences(
+            of: "token: {env: DEVREV_TOKEN}",
+            with: "token: {file: /nonexistent/token}"
+        )
         #expect(problems(missingFile).map(\.path) == ["target.devrev.token.file"])
     }
 
@@ -148,7 +158,10 @@ struct ConfigurationTests {
     }
 
     @Test func managedLibrdkafkaPropertiesCannotBeOverridden() {
-        let yaml = validYAML.replacingOccurrences(of: "security.protocol: plaintext", with: "enable.auto.offset.store: \"true\"")
+        let yaml = validYAML.replacingOccurrences(
+            of: "security.protocol: plaintext",
+            with: "enable.auto.offset.store: \"true\""
+        )
         #expect(problems(yaml).map(\.path) == ["kafka.librdkafka.enable.auto.offset.store"])
     }
 
@@ -162,7 +175,10 @@ struct ConfigurationTests {
     }
 
     @Test func producerGetsOnlyProducerSafeOverrides() throws {
-        let yaml = validYAML.replacingOccurrences(of: "security.protocol: plaintext", with: "security.protocol: plaintext\n    fetch.max.bytes: \"1000\"")
+        let yaml = validYAML.replacingOccurrences(
+            of: "security.protocol: plaintext",
+            with: "security.protocol: plaintext\n    fetch.max.bytes: \"1000\""
+        )
         let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: ["DEVREV_TOKEN": "t"])
         #expect(configuration.consumerConfiguration.overrides["fetch.max.bytes"] == "1000")
         #expect(configuration.producerConfiguration.overrides["fetch.max.bytes"] == nil)

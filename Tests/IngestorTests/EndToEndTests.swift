@@ -20,11 +20,25 @@ let e2eLogger: Logger = {
 func readAll(topic: String, partitions: Int32, cluster: EmbeddedKafkaCluster) async throws -> [KafkaMessage] {
     let admin = try KafkaAdmin(bootstrapServers: cluster.bootstrapServerList, logger: e2eLogger)
     var total: Int64 = 0
-    for partition in 0..<partitions { total += try await admin.watermarks(KafkaTopicPartition(topic: topic, partition: partition)).high }
+    for partition in 0..<partitions {
+        total += try await admin.watermarks(KafkaTopicPartition(topic: topic, partition: partition)).high
+    }
     guard total > 0 else { return [] }
     let consumer = try KafkaConsumer(
-        configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServerList, groupID: "reader-\(UUID())"), logger: e2eLogger)
-    try consumer.assign((0..<partitions).map { KafkaTopicPartitionOffset(KafkaTopicPartition(topic: topic, partition: $0), offset: KafkaTopicPartitionOffset.beginning) })
+        configuration: KafkaConsumerConfiguration(
+            bootstrapServers: cluster.bootstrapServerList,
+            groupID: "reader-\(UUID())"
+        ),
+        logger: e2eLogger
+    )
+    try consumer.assign(
+        (0..<partitions).map {
+            KafkaTopicPartitionOffset(
+                KafkaTopicPartition(topic: topic, partition: $0),
+                offset: KafkaTopicPartitionOffset.beginning
+            )
+        }
+    )
     var records: [KafkaMessage] = []
     for try await event in consumer.events {
         if case .message(let message) = event { records.append(message) }
@@ -50,7 +64,10 @@ struct EndToEndTests {
         try await api.withRunning { baseURL in
             // The workload: groups resent every round, annotations worsening, half resolving, malformed messages mixed in.
             let workload = DemoWorkload(groups: 15, rounds: 4, seed: 7, maxPayloadBytes: 64 * 1024)
-            let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServerList), logger: e2eLogger)
+            let producer = try KafkaProducer(
+                configuration: .init(bootstrapServers: cluster.bootstrapServerList),
+                logger: e2eLogger
+            )
             for message in workload.messages {
                 try await producer.send(topic: "alerts.raw", key: Array(message.key.utf8), value: message.value)
             }
@@ -69,7 +86,11 @@ struct EndToEndTests {
                 """
             let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: ["E2E_TOKEN": "e2e-token"])
             let app = try IngestorApp.build(
-                configuration: configuration, logger: e2eLogger, registry: PrometheusCollectorRegistry(), gracefulShutdownSignals: [])
+                configuration: configuration,
+                logger: e2eLogger,
+                registry: PrometheusCollectorRegistry(),
+                gracefulShutdownSignals: []
+            )
             let worker = Task { try await app.serviceGroup.run() }
             let deadline = ContinuousClock.now + .seconds(60)
             while app.instruments.snapshot.messagesFinished < workload.messages.count {
@@ -91,8 +112,13 @@ struct EndToEndTests {
             let incidents = api.ledger.incidents
             let byKey = Dictionary(grouping: incidents) { $0.externalReference ?? "" }
             #expect(Set(byKey.keys) == workload.expectation.allKeys)
-            #expect(byKey.values.allSatisfy { $0.count == 1 }, "duplicate tickets: \(byKey.filter { $0.value.count > 1 }.keys)")
-            #expect(Set(incidents.filter(\.isResolved).compactMap(\.externalReference)) == workload.expectation.resolvedKeys)
+            #expect(
+                byKey.values.allSatisfy { $0.count == 1 },
+                "duplicate tickets: \(byKey.filter { $0.value.count > 1 }.keys)"
+            )
+            #expect(
+                Set(incidents.filter(\.isResolved).compactMap(\.externalReference)) == workload.expectation.resolvedKeys
+            )
             for incident in incidents {
                 #expect(incident.calls.first == "create")
                 #expect(incident.calls.filter { $0 == "create" }.count == 1)
@@ -124,11 +150,19 @@ struct EndToEndTests {
             let admin = try KafkaAdmin(bootstrapServers: cluster.bootstrapServerList, logger: e2eLogger)
             let partitions = (Int32(0)..<4).map { KafkaTopicPartition(topic: "alerts.raw", partition: $0) }
             let probe = try KafkaConsumer(
-                configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServerList, groupID: "e2e"), logger: e2eLogger)
+                configuration: KafkaConsumerConfiguration(
+                    bootstrapServers: cluster.bootstrapServerList,
+                    groupID: "e2e"
+                ),
+                logger: e2eLogger
+            )
             let committed = try await probe.committed(partitions)
             try await probe.close()
             for entry in committed {
-                #expect(entry.offset == (try await admin.watermarks(entry.topicPartition)).high, "\(entry.topicPartition)")
+                #expect(
+                    entry.offset == (try await admin.watermarks(entry.topicPartition)).high,
+                    "\(entry.topicPartition)"
+                )
             }
         }
     }

@@ -10,12 +10,15 @@ struct KafkaConfigurationTests {
         configuration.overrides = ["fetch.wait.max.ms": "50"]
         #expect(
             configuration.librdkafkaProperties() == [
-                "bootstrap.servers": "a:9092,b:9092", "group.id": "g", "client.id": "ingestor", "session.timeout.ms": "30000",
+                "bootstrap.servers": "a:9092,b:9092", "group.id": "g", "client.id": "ingestor",
+                "session.timeout.ms": "30000",
                 "max.poll.interval.ms": "300000", "auto.offset.reset": "earliest", "enable.auto.offset.store": "false",
                 "enable.auto.commit": "true", "auto.commit.interval.ms": "500", "queued.min.messages": "1000",
                 "queued.max.messages.kbytes": "16384", "partition.assignment.strategy": "range,roundrobin",
-                "topic.metadata.refresh.interval.ms": "30000", "enable.partition.eof": "false", "fetch.wait.max.ms": "50",
-            ])
+                "topic.metadata.refresh.interval.ms": "30000", "enable.partition.eof": "false",
+                "fetch.wait.max.ms": "50",
+            ]
+        )
     }
 
     @Test func noCommitIntervalMeansExplicitCommitsOnly() {
@@ -30,9 +33,11 @@ struct KafkaConfigurationTests {
         let properties = KafkaProducerConfiguration(bootstrapServers: ["a:9092"]).librdkafkaProperties()
         #expect(
             properties == [
-                "bootstrap.servers": "a:9092", "client.id": "ingestor", "enable.idempotence": "true", "acks": "all", "linger.ms": "5",
+                "bootstrap.servers": "a:9092", "client.id": "ingestor", "enable.idempotence": "true", "acks": "all",
+                "linger.ms": "5",
                 "delivery.timeout.ms": "30000", "queue.buffering.max.messages": "100000",
-            ])
+            ]
+        )
     }
 
     @Test func librdkafkaRefusalNamesTheProperty() {
@@ -56,7 +61,10 @@ struct KafkaConfigurationTests {
     }
 
     @Test func topicSpecificationParsing() {
-        #expect(KafkaTopicSpecification(parsing: "alerts.raw:6") == KafkaTopicSpecification(name: "alerts.raw", partitions: 6))
+        #expect(
+            KafkaTopicSpecification(parsing: "alerts.raw:6")
+                == KafkaTopicSpecification(name: "alerts.raw", partitions: 6)
+        )
         #expect(KafkaTopicSpecification(parsing: "alerts.raw")?.partitions == 1)
         #expect(KafkaTopicSpecification(parsing: "x:0") == nil)
         #expect(KafkaTopicSpecification(parsing: ":3") == nil)

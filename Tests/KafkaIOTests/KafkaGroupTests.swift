@@ -24,7 +24,11 @@ final class MemberLog: Sendable {
 }
 
 /// Polls `condition` until it holds.
-func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: @escaping @Sendable () -> Bool) async throws {
+func eventually(
+    _ what: String,
+    timeout: Duration = .seconds(30),
+    _ condition: @escaping @Sendable () -> Bool
+) async throws {
     try await within(timeout, what) {
         while !condition() { try await Task.sleep(for: .milliseconds(50)) }
     }
@@ -106,7 +110,12 @@ struct KafkaGroupTests {
         let topic = uniqueTopic()
         try sharedCluster.createTopic(topic, partitions: 2)
         let consumer = try makeConsumer(group: "g-\(topic)")
-        try consumer.assign([KafkaTopicPartitionOffset(KafkaTopicPartition(topic: topic, partition: 0), offset: KafkaTopicPartitionOffset.beginning)])
+        try consumer.assign([
+            KafkaTopicPartitionOffset(
+                KafkaTopicPartition(topic: topic, partition: 0),
+                offset: KafkaTopicPartitionOffset.beginning
+            )
+        ])
         #expect(throws: KafkaError(.state, "")) {
             try consumer.store([KafkaTopicPartitionOffset(KafkaTopicPartition(topic: topic, partition: 1), offset: 1)])
         }
@@ -122,7 +131,10 @@ struct KafkaFlowControlTests {
         let p0 = KafkaTopicPartition(topic: topic, partition: 0)
         let p1 = KafkaTopicPartition(topic: topic, partition: 1)
         let consumer = try makeConsumer(group: "g-\(topic)")
-        try consumer.assign([KafkaTopicPartitionOffset(p0, offset: KafkaTopicPartitionOffset.beginning), KafkaTopicPartitionOffset(p1, offset: KafkaTopicPartitionOffset.beginning)])
+        try consumer.assign([
+            KafkaTopicPartitionOffset(p0, offset: KafkaTopicPartitionOffset.beginning),
+            KafkaTopicPartitionOffset(p1, offset: KafkaTopicPartitionOffset.beginning),
+        ])
         try consumer.pause([p0])
         let producer = try makeProducer()
         for index in 0..<20 {
@@ -158,7 +170,12 @@ struct KafkaFlowControlTests {
         #expect(after.offset == 2)
 
         let consumer = try makeConsumer(group: "g-\(topic)", cluster)
-        try consumer.assign([KafkaTopicPartitionOffset(KafkaTopicPartition(topic: topic, partition: 0), offset: KafkaTopicPartitionOffset.beginning)])
+        try consumer.assign([
+            KafkaTopicPartitionOffset(
+                KafkaTopicPartition(topic: topic, partition: 0),
+                offset: KafkaTopicPartitionOffset.beginning
+            )
+        ])
         let messages = try await collectMessages(consumer, count: 3)
         #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == ["before", "during", "after"])
         try await consumer.close()

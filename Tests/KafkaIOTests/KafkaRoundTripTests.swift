@@ -11,18 +11,29 @@ struct KafkaRoundTripTests {
         for index in 0..<3 {
             reports.append(
                 try await producer.send(
-                    topic: topic, key: "key-\(index)".bytes, value: "value-\(index)".bytes,
-                    headers: [KafkaHeader(key: "h1", text: "v\(index)"), KafkaHeader(key: "null-header", value: nil)]))
+                    topic: topic,
+                    key: "key-\(index)".bytes,
+                    value: "value-\(index)".bytes,
+                    headers: [KafkaHeader(key: "h1", text: "v\(index)"), KafkaHeader(key: "null-header", value: nil)]
+                )
+            )
         }
         #expect(reports.map(\.offset) == [0, 1, 2])
 
         let consumer = try makeConsumer(group: "g-\(topic)")
-        try consumer.assign([KafkaTopicPartitionOffset(KafkaTopicPartition(topic: topic, partition: 0), offset: KafkaTopicPartitionOffset.beginning)])
+        try consumer.assign([
+            KafkaTopicPartitionOffset(
+                KafkaTopicPartition(topic: topic, partition: 0),
+                offset: KafkaTopicPartitionOffset.beginning
+            )
+        ])
         let messages = try await collectMessages(consumer, count: 3)
         #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == ["value-0", "value-1", "value-2"])
         #expect(messages.map { $0.key.map { String(decoding: $0, as: UTF8.self) } } == ["key-0", "key-1", "key-2"])
         #expect(messages.map(\.offset) == [0, 1, 2])
-        #expect(messages[1].headers == [KafkaHeader(key: "h1", text: "v1"), KafkaHeader(key: "null-header", value: nil)])
+        #expect(
+            messages[1].headers == [KafkaHeader(key: "h1", text: "v1"), KafkaHeader(key: "null-header", value: nil)]
+        )
         #expect(messages.allSatisfy { $0.timestampMilliseconds != nil })
         try await consumer.close()
     }
@@ -33,7 +44,12 @@ struct KafkaRoundTripTests {
         let producer = try makeProducer()
         try await producer.send(topic: topic, key: nil, value: "x".bytes)
         let consumer = try makeConsumer(group: "g-\(topic)")
-        try consumer.assign([KafkaTopicPartitionOffset(KafkaTopicPartition(topic: topic, partition: 0), offset: KafkaTopicPartitionOffset.beginning)])
+        try consumer.assign([
+            KafkaTopicPartitionOffset(
+                KafkaTopicPartition(topic: topic, partition: 0),
+                offset: KafkaTopicPartitionOffset.beginning
+            )
+        ])
         let messages = try await collectMessages(consumer, count: 1)
         #expect(messages[0].key == nil)
         #expect(messages[0].headers.isEmpty)

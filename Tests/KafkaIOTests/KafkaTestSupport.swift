@@ -31,7 +31,9 @@ struct TimedOut: Error, CustomStringConvertible {
 
 /// Runs `body`, failing when it takes longer than `timeout`.
 func within<T: Sendable>(
-    _ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T
+    _ timeout: Duration,
+    _ what: String,
+    _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
@@ -52,7 +54,11 @@ func makeProducer(_ cluster: EmbeddedKafkaCluster = sharedCluster) throws -> Kaf
     try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServerList), logger: quietLogger)
 }
 
-func makeConsumer(group: String, _ cluster: EmbeddedKafkaCluster = sharedCluster, commitInterval: Duration? = nil)
+func makeConsumer(
+    group: String,
+    _ cluster: EmbeddedKafkaCluster = sharedCluster,
+    commitInterval: Duration? = nil
+)
     throws -> KafkaConsumer
 {
     var configuration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServerList, groupID: group)
@@ -63,7 +69,11 @@ func makeConsumer(group: String, _ cluster: EmbeddedKafkaCluster = sharedCluster
 }
 
 /// Reads events until `count` messages arrived, returning the messages.
-func collectMessages(_ consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds(20)) async throws -> [KafkaMessage] {
+func collectMessages(
+    _ consumer: KafkaConsumer,
+    count: Int,
+    timeout: Duration = .seconds(20)
+) async throws -> [KafkaMessage] {
     try await within(timeout, "\(count) messages") {
         var messages: [KafkaMessage] = []
         for try await event in consumer.events {

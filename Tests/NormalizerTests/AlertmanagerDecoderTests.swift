@@ -6,7 +6,10 @@ struct AlertmanagerDecoderTests {
     let normalizer = Normalizer()
 
     func events(_ fixtureName: String, format: SourceFormat = .alertmanager) throws -> [NormalizedEvent] {
-        try normalizer.normalize(NormalizerInput(payload: try fixture("alertmanager/\(fixtureName)"), origin: "alerts.raw"), format: format)
+        try normalizer.normalize(
+            NormalizerInput(payload: try fixture("alertmanager/\(fixtureName)"), origin: "alerts.raw"),
+            format: format
+        )
     }
 
     @Test func everyAlertInAGroupBecomesOneEventWithItsOwnStatus() throws {
@@ -46,11 +49,14 @@ struct AlertmanagerDecoderTests {
         #expect(events[0].dedupKey == "am:507a62d79ee76c9a")
         #expect(AlertmanagerDecoder.fingerprint(of: []) == "cbf29ce484222325")
         #expect(
-            AlertmanagerDecoder.fingerprint(of: [("a", "b"), ("c", "d")]) == AlertmanagerDecoder.fingerprint(of: [("c", "d"), ("a", "b")]))
+            AlertmanagerDecoder.fingerprint(of: [("a", "b"), ("c", "d")])
+                == AlertmanagerDecoder.fingerprint(of: [("c", "d"), ("a", "b")])
+        )
     }
 
     @Test func titleFallsBackToAlertnameWithScope() throws {
-        let payload = #"{"version":"4","groupKey":"g","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"HighCPU","instance":"web-1","job":"node"},"fingerprint":"f"}]}"#
+        let payload =
+            #"{"version":"4","groupKey":"g","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"HighCPU","instance":"web-1","job":"node"},"fingerprint":"f"}]}"#
         let event = try normalizer.normalize(NormalizerInput(payload: Array(payload.utf8)))[0]
         #expect(event.title == "HighCPU on web-1 / node")
         #expect(event.severity == .medium, "no severity label: the default")
@@ -58,18 +64,21 @@ struct AlertmanagerDecoderTests {
     }
 
     @Test(arguments: [
-        ("critical", Severity.critical), ("CRIT", .critical), ("page", .critical), ("P1", .critical), ("major", .high), ("error", .high),
+        ("critical", Severity.critical), ("CRIT", .critical), ("page", .critical), ("P1", .critical), ("major", .high),
+        ("error", .high),
         ("warning", .medium), (" warn ", .medium), ("minor", .low), ("p4", .low), ("info", .info), ("none", .info),
     ])
     func severityVocabulary(word: String, expected: Severity) throws {
-        let payload = #"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"severity":"\#(word)"},"fingerprint":"f"}]}"#
+        let payload =
+            #"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"severity":"\#(word)"},"fingerprint":"f"}]}"#
         let event = try normalizer.normalize(NormalizerInput(payload: Array(payload.utf8)))[0]
         #expect(event.severity == expected)
         #expect(event.labels["source_severity"] == nil)
     }
 
     @Test func unknownSeverityBecomesTheDefaultAndKeepsTheRawWord() throws {
-        let payload = #"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"severity":"spicy"},"fingerprint":"f"}]}"#
+        let payload =
+            #"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"severity":"spicy"},"fingerprint":"f"}]}"#
         let custom = Normalizer(options: DecodeOptions(defaultSeverity: .high))
         let event = try custom.normalize(NormalizerInput(payload: Array(payload.utf8)))[0]
         #expect(event.severity == .high)

@@ -36,8 +36,10 @@ struct JSONParserTests {
     }
 
     @Test(arguments: [
-        "NaN", "Infinity", "-Infinity", #"{"a":NaN}"#, "{} x", "{}{}", #"{"a":1,"a":2}"#, "01", "1.", ".5", "+1", "[1,]",
-        #"{"a":1,}"#, "{'a':1}", "\"unterminated", "\"tab\there\"", #""\ud800""#, #""\udc00x""#, #""\x""#, "", "   ", "tru", "nul",
+        "NaN", "Infinity", "-Infinity", #"{"a":NaN}"#, "{} x", "{}{}", #"{"a":1,"a":2}"#, "01", "1.", ".5", "+1",
+        "[1,]",
+        #"{"a":1,}"#, "{'a':1}", "\"unterminated", "\"tab\there\"", #""\ud800""#, #""\udc00x""#, #""\x""#, "", "   ",
+        "tru", "nul",
     ])
     func rejects(_ text: String) {
         #expect(throws: JSONParser.Failure.self, "\(text)") { try parse(text) }
@@ -61,7 +63,10 @@ struct JSONParserTests {
 
     @Test func writerEscapesAndRoundTrips() throws {
         let original = JSONValue.object(
-            JSONObject([("z", .string("line\nbreak \"quoted\" \u{01} é")), ("a", .array([.number("1"), .bool(true), .null]))]))
+            JSONObject([
+                ("z", .string("line\nbreak \"quoted\" \u{01} é")), ("a", .array([.number("1"), .bool(true), .null])),
+            ])
+        )
         let text = JSONWriter.string(original)
         #expect(text == #"{"z":"line\nbreak \"quoted\" \u0001 é","a":[1,true,null]}"#)
         #expect(try parser.parse(Array(text.utf8)) == original)

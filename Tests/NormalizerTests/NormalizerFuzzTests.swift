@@ -16,11 +16,19 @@ struct NormalizerFuzzTests {
         mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
     }
 
-    static let interesting: [[UInt8]] = ["{", "}", "[", "]", "\"", ":", ",", "\\", "\\u", "\\ud800", "0001-01-01T00:00:00Z", ".999999999", "+02:00", "null", "1e999", "-0", "\u{0}", "é", "🚀"].map { Array($0.utf8) } + [[0xFF], [0xC3], [0xED, 0xA0, 0x80]]
+    static let interesting: [[UInt8]] =
+        [
+            "{", "}", "[", "]", "\"", ":", ",", "\\", "\\u", "\\ud800", "0001-01-01T00:00:00Z", ".999999999", "+02:00",
+            "null", "1e999", "-0", "\u{0}", "é", "🚀",
+        ].map { Array($0.utf8) } + [[0xFF], [0xC3], [0xED, 0xA0, 0x80]]
 
     @Test func mutatedFixturesNeverCrash() throws {
-        let seeds = [try fixture("alertmanager/group-mixed.json"), try fixture("alertmanager/old-sender-no-fingerprint.json")]
-        let normalizer = Normalizer(limits: .init(maxPayloadBytes: 64 * 1024, maxJSONDepth: 16, maxEventsPerMessage: 50))
+        let seeds = [
+            try fixture("alertmanager/group-mixed.json"), try fixture("alertmanager/old-sender-no-fingerprint.json"),
+        ]
+        let normalizer = Normalizer(
+            limits: .init(maxPayloadBytes: 64 * 1024, maxJSONDepth: 16, maxEventsPerMessage: 50)
+        )
         var random = Generator(state: 0x5EED)
         var outcomes = [0, 0]
         for _ in 0..<4000 {
@@ -30,12 +38,16 @@ struct NormalizerFuzzTests {
                 switch random.below(4) {
                 case 0 where !bytes.isEmpty: bytes.remove(at: min(position, bytes.count - 1))
                 case 1: bytes.insert(contentsOf: Self.interesting[random.below(Self.interesting.count)], at: position)
-                case 2 where !bytes.isEmpty: bytes[min(position, bytes.count - 1)] = UInt8(truncatingIfNeeded: random.next())
+                case 2 where !bytes.isEmpty:
+                    bytes[min(position, bytes.count - 1)] = UInt8(truncatingIfNeeded: random.next())
                 default: bytes.insert(contentsOf: bytes[position...].prefix(random.below(64)), at: position)
                 }
             }
             do {
-                _ = try normalizer.normalize(NormalizerInput(payload: bytes), format: random.below(2) == 0 ? .auto : .alertmanager)
+                _ = try normalizer.normalize(
+                    NormalizerInput(payload: bytes),
+                    format: random.below(2) == 0 ? .auto : .alertmanager
+                )
                 outcomes[0] += 1
             } catch {
                 outcomes[1] += 1
@@ -59,7 +71,10 @@ struct NormalizerFuzzTests {
         var random = Generator(state: 7)
         let alphabet = Array("0123456789-:.TZz+ tx".utf8)
         for _ in 0..<20000 {
-            let text = String(decoding: (0..<random.below(40)).map { _ in alphabet[random.below(alphabet.count)] }, as: UTF8.self)
+            let text = String(
+                decoding: (0..<random.below(40)).map { _ in alphabet[random.below(alphabet.count)] },
+                as: UTF8.self
+            )
             _ = Timestamp(rfc3339: text)
         }
     }

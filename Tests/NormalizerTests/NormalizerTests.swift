@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Format selection and limits")
 struct NormalizerTests {
-    let alertmanager = Array(#"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"a":"b"},"fingerprint":"f"}]}"#.utf8)
+    let alertmanager = Array(
+        #"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"a":"b"},"fingerprint":"f"}]}"#.utf8
+    )
 
     func code(_ body: () throws -> [NormalizedEvent]) -> Rejection.Code? {
         do {
@@ -16,17 +18,27 @@ struct NormalizerTests {
 
     @Test func headerNamesTheFormatOverTheRoute() {
         let normalizer = Normalizer()
-        let input = NormalizerInput(payload: alertmanager, headers: [.init(name: "Ingestor-Format", value: Array("alertmanager".utf8))])
+        let input = NormalizerInput(
+            payload: alertmanager,
+            headers: [.init(name: "Ingestor-Format", value: Array("alertmanager".utf8))]
+        )
         #expect(code { try normalizer.normalize(input, format: SourceFormat("nonsense")) } == nil)
     }
 
     @Test func unknownFormatNameIsItsOwnReason() {
-        #expect(code { try Normalizer().normalize(NormalizerInput(payload: alertmanager), format: SourceFormat("zabbix-9000")) } == .unknownFormat)
+        #expect(
+            code {
+                try Normalizer().normalize(NormalizerInput(payload: alertmanager), format: SourceFormat("zabbix-9000"))
+            } == .unknownFormat
+        )
     }
 
     @Test func routeFormatThatDoesNotMatchTheShapeIsInvalidPayload() {
         let other = Array(#"{"hello":"world"}"#.utf8)
-        #expect(code { try Normalizer().normalize(NormalizerInput(payload: other), format: .alertmanager) } == .invalidPayload)
+        #expect(
+            code { try Normalizer().normalize(NormalizerInput(payload: other), format: .alertmanager) }
+                == .invalidPayload
+        )
     }
 
     @Test(arguments: [
@@ -42,7 +54,10 @@ struct NormalizerTests {
 
     @Test func payloadOverTheLimitIsRejectedBeforeParsing() {
         let normalizer = Normalizer(limits: .init(maxPayloadBytes: 64))
-        #expect(code { try normalizer.normalize(NormalizerInput(payload: Array(repeating: 0x20, count: 65))) } == .payloadTooLarge)
+        #expect(
+            code { try normalizer.normalize(NormalizerInput(payload: Array(repeating: 0x20, count: 65))) }
+                == .payloadTooLarge
+        )
     }
 
     @Test func nestingOverTheLimitHasItsOwnReason() {
@@ -65,9 +80,12 @@ struct NormalizerTests {
     }
 
     @Test func reasonCodesAreStableStrings() {
-        #expect(Rejection.Code.all.map(\.rawValue) == [
-            "empty_payload", "payload_too_large", "invalid_json", "nesting_too_deep", "unrecognized_format", "unknown_format",
-            "invalid_payload", "too_many_events",
-        ])
+        #expect(
+            Rejection.Code.all.map(\.rawValue) == [
+                "empty_payload", "payload_too_large", "invalid_json", "nesting_too_deep", "unrecognized_format",
+                "unknown_format",
+                "invalid_payload", "too_many_events",
+            ]
+        )
     }
 }

@@ -18,7 +18,10 @@ struct TimestampTests {
         #expect(Timestamp(rfc3339: input)?.rfc3339 == expected)
     }
 
-    @Test(arguments: ["0001-01-01T00:00:00Z", "", "yesterday", "2026-13-01T00:00:00Z", "2026-11-24T25:00:00Z", "2026-11-24T07:52:26.Z", "2026-11-24T07:52:26Zjunk", "2026-11-24T07:52:26.1234567890Z"])
+    @Test(arguments: [
+        "0001-01-01T00:00:00Z", "", "yesterday", "2026-13-01T00:00:00Z", "2026-11-24T25:00:00Z",
+        "2026-11-24T07:52:26.Z", "2026-11-24T07:52:26Zjunk", "2026-11-24T07:52:26.1234567890Z",
+    ])
     func unsetOrMalformedIsNil(input: String) {
         #expect(Timestamp(rfc3339: input) == nil)
     }

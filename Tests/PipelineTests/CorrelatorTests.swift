@@ -4,7 +4,11 @@ import Testing
 
 @Suite("Correlator")
 struct CorrelatorTests {
-    func decideAndApply(_ correlator: Correlator, _ event: NormalizedEvent, id: String = "inc-1") async throws -> Correlator.Decision {
+    func decideAndApply(
+        _ correlator: Correlator,
+        _ event: NormalizedEvent,
+        id: String = "inc-1"
+    ) async throws -> Correlator.Decision {
         let decision = try await correlator.decide(event)
         if case .send(let command) = decision { try await correlator.applied(command, externalID: id) }
         return decision
@@ -25,7 +29,10 @@ struct CorrelatorTests {
         #expect(update.externalID == "inc-1")
         #expect(action(try await decideAndApply(correlator, sampleEvent(severity: .critical))) == "suppress")
         #expect(action(try await decideAndApply(correlator, sampleEvent(status: .resolved))) == "resolve")
-        #expect(action(try await decideAndApply(correlator, sampleEvent(status: .resolved))) == "ignore", "already resolved")
+        #expect(
+            action(try await decideAndApply(correlator, sampleEvent(status: .resolved))) == "ignore",
+            "already resolved"
+        )
         let again = try await decideAndApply(correlator, sampleEvent(), id: "inc-2")
         guard case .send(let reopen) = again else {
             Issue.record("expected a create")
@@ -62,20 +69,41 @@ struct CorrelatorTests {
 struct DeadLetterTests {
     @Test func keepsTheOriginalAndAddsDocumentedHeaders() {
         let original = SourceMessage(
-            position: MessagePosition(partition: PartitionID(topic: "alerts.raw", partition: 2), offset: 41), key: Array("k".utf8),
+            position: MessagePosition(partition: PartitionID(topic: "alerts.raw", partition: 2), offset: 41),
+            key: Array("k".utf8),
             value: Array("payload".utf8),
-            headers: [.init(name: "trace", text: "abc"), .init(name: "ingestor-dlq-reason", text: "old"), .init(name: "ingestor-dlq-replay-count", text: "2")],
-            timestamp: Timestamp(rfc3339: "2026-11-24T08:00:00Z"))
+            headers: [
+                .init(name: "trace", text: "abc"), .init(name: "ingestor-dlq-reason", text: "old"),
+                .init(name: "ingestor-dlq-replay-count", text: "2"),
+            ],
+            timestamp: Timestamp(rfc3339: "2026-11-24T08:00:00Z")
+        )
         let letter = DeadLetter(
-            original: original, stage: .deliver, reason: "target_rejected", message: "DevRev invalid_field", target: "devrev",
-            httpStatus: 400, responseExcerpt: "{\"type\":\"invalid_field\"}", attempts: 1, dedupKey: "am:1", action: .create,
-            firstFailureAt: Timestamp(rfc3339: "2026-11-24T08:00:01Z")!, lastFailureAt: Timestamp(rfc3339: "2026-11-24T08:00:02Z")!,
-            workerVersion: "0.1.0")
+            original: original,
+            stage: .deliver,
+            reason: "target_rejected",
+            message: "DevRev invalid_field",
+            target: "devrev",
+            httpStatus: 400,
+            responseExcerpt: "{\"type\":\"invalid_field\"}",
+            attempts: 1,
+            dedupKey: "am:1",
+            action: .create,
+            firstFailureAt: Timestamp(rfc3339: "2026-11-24T08:00:01Z")!,
+            lastFailureAt: Timestamp(rfc3339: "2026-11-24T08:00:02Z")!,
+            workerVersion: "0.1.0"
+        )
         #expect(letter.key == original.key)
         #expect(letter.value == original.value)
-        let headers = Dictionary(letter.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { $1 })
+        let headers = Dictionary(
+            letter.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) },
+            uniquingKeysWith: { $1 }
+        )
         #expect(headers["trace"] == "abc", "original headers are kept")
-        #expect(letter.headers.filter { $0.name == "ingestor-dlq-reason" }.count == 1, "old failure headers are replaced")
+        #expect(
+            letter.headers.filter { $0.name == "ingestor-dlq-reason" }.count == 1,
+            "old failure headers are replaced"
+        )
         #expect(headers["ingestor-dlq-reason"] == "target_rejected")
         #expect(headers["ingestor-dlq-stage"] == "deliver")
         #expect(headers["ingestor-dlq-target"] == "devrev")
@@ -91,6 +119,8 @@ struct DeadLetterTests {
         #expect(headers["ingestor-dlq-dedup-key"] == "am:1")
         #expect(headers["ingestor-dlq-action"] == "create")
         #expect(headers["ingestor-dlq-worker-version"] == "0.1.0")
-        #expect(Set(headers.keys.filter { $0.hasPrefix("ingestor-dlq-") }) == Set(DeadLetter.Field.allCases.map(\.rawValue)))
+        #expect(
+            Set(headers.keys.filter { $0.hasPrefix("ingestor-dlq-") }) == Set(DeadLetter.Field.allCases.map(\.rawValue))
+        )
     }
 }

@@ -1,12 +1,15 @@
-@testable import Pipeline
 import Testing
+
+@testable import Pipeline
 
 @Suite("Offset ledger")
 struct OffsetLedgerTests {
     let p0 = PartitionID(topic: "t", partition: 0)
     let p1 = PartitionID(topic: "t", partition: 1)
 
-    func at(_ partition: PartitionID, _ offset: Int64) -> MessagePosition { MessagePosition(partition: partition, offset: offset) }
+    func at(_ partition: PartitionID, _ offset: Int64) -> MessagePosition {
+        MessagePosition(partition: partition, offset: offset)
+    }
 
     @Test func committableOffsetIsTheHighestContiguousFinishedPlusOne() {
         var ledger = OffsetLedger()
@@ -39,7 +42,10 @@ struct OffsetLedgerTests {
         #expect(ledger.finish(at(p0, 5), generation: old) == nil)
         let new = ledger.track(p0)
         ledger.begin(at(p0, 5), generation: new)
-        #expect(ledger.finish(at(p0, 5), generation: old) == nil, "a stale finish must not commit the new owner's message")
+        #expect(
+            ledger.finish(at(p0, 5), generation: old) == nil,
+            "a stale finish must not commit the new owner's message"
+        )
         #expect(ledger.finish(at(p0, 5), generation: new) == at(p0, 6))
     }
 

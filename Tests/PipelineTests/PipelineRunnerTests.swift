@@ -1,10 +1,11 @@
 import IncidentAPI
 import Logging
 import Normalizer
-@testable import Pipeline
 import PipelineTestSupport
 import Synchronization
 import Testing
+
+@testable import Pipeline
 
 /// Alertmanager payload with one alert per (key, status, summary).
 func alertmanagerPayload(_ alerts: [(key: String, status: String, summary: String)]) -> [UInt8] {
@@ -15,7 +16,13 @@ func alertmanagerPayload(_ alerts: [(key: String, status: String, summary: Strin
 }
 
 func message(_ partition: Int32, _ offset: Int64, _ value: [UInt8]) -> SourceEvent {
-    .message(SourceMessage(position: MessagePosition(partition: PartitionID(topic: "raw", partition: partition), offset: offset), key: nil, value: value))
+    .message(
+        SourceMessage(
+            position: MessagePosition(partition: PartitionID(topic: "raw", partition: partition), offset: offset),
+            key: nil,
+            value: value
+        )
+    )
 }
 
 struct RunnerHarness {
@@ -25,7 +32,13 @@ struct RunnerHarness {
     let runner: PipelineRunner<InMemoryMessageSource>
     let instruments: PipelineInstruments
 
-    init(_ events: [SourceEvent], target: ScriptedTarget = ScriptedTarget(), sink: RecordingDeadLetterSink = RecordingDeadLetterSink(), lanes: Int = 4, maxInFlight: Int = 100) {
+    init(
+        _ events: [SourceEvent],
+        target: ScriptedTarget = ScriptedTarget(),
+        sink: RecordingDeadLetterSink = RecordingDeadLetterSink(),
+        lanes: Int = 4,
+        maxInFlight: Int = 100
+    ) {
         source = InMemoryMessageSource(events)
         self.target = target
         self.sink = sink
@@ -40,9 +53,22 @@ struct RunnerHarness {
         policy.initialBackoff = .milliseconds(1)
         let clock = ManualClock()
         runner = PipelineRunner(
-            source: source, normalizer: Normalizer(), correlator: Correlator(store: InMemoryIncidentStateStore(), target: target.name),
-            deliverer: Deliverer(target: target, policy: policy, clock: clock, random: FixedRandom(0.5), instruments: instruments),
-            deadLetters: sink, configuration: configuration, instruments: instruments, clock: clock, logger: logger)
+            source: source,
+            normalizer: Normalizer(),
+            correlator: Correlator(store: InMemoryIncidentStateStore(), target: target.name),
+            deliverer: Deliverer(
+                target: target,
+                policy: policy,
+                clock: clock,
+                random: FixedRandom(0.5),
+                instruments: instruments
+            ),
+            deadLetters: sink,
+            configuration: configuration,
+            instruments: instruments,
+            clock: clock,
+            logger: logger
+        )
     }
 
     /// Runs until `count` messages finished, then stops the runner gracefully.
@@ -51,7 +77,9 @@ struct RunnerHarness {
         let task = Task { try await runner.run() }
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(20)
-        while instruments.snapshot.messagesFinished < count && clock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        while instruments.snapshot.messagesFinished < count && clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         runner.stop()
         try await task.value
     }
@@ -78,7 +106,13 @@ struct PipelineRunnerTests {
         for (round, status, summary) in [(0, "firing", "v1"), (1, "firing", "v2"), (2, "resolved", "v2")] {
             _ = round
             for chunk in stride(from: 0, to: keys.count, by: 5) {
-                events.append(message(Int32(chunk % 2), offset, alertmanagerPayload(keys[chunk..<chunk + 5].map { ($0, status, summary) })))
+                events.append(
+                    message(
+                        Int32(chunk % 2),
+                        offset,
+                        alertmanagerPayload(keys[chunk..<chunk + 5].map { ($0, status, summary) })
+                    )
+                )
                 offset += 1
             }
         }
@@ -99,7 +133,8 @@ struct PipelineRunnerTests {
     @Test func offsetsMoveOnlyPastFinishedMessagesAndDeadLettersComeFirst() async throws {
         let good = alertmanagerPayload([("a", "firing", "x")])
         let events: [SourceEvent] = [
-            message(0, 0, good), message(0, 1, Array("garbage".utf8)), message(0, 2, alertmanagerPayload([("b", "firing", "x")])),
+            message(0, 0, good), message(0, 1, Array("garbage".utf8)),
+            message(0, 2, alertmanagerPayload([("b", "firing", "x")])),
             message(0, 3, alertmanagerPayload([("a", "firing", "x")])),
         ]
         let sink = RecordingDeadLetterSink(failFirst: 2)
@@ -109,7 +144,10 @@ struct PipelineRunnerTests {
         #expect(sink.letters.count == 1)
         #expect(sink.letters.first?.original.position.offset == 1)
         #expect(sink.letters.first?.reason == "invalid_json")
-        #expect(harness.source.stored.map(\.offset) == harness.source.stored.map(\.offset).sorted(), "stored offsets never go back")
+        #expect(
+            harness.source.stored.map(\.offset) == harness.source.stored.map(\.offset).sorted(),
+            "stored offsets never go back"
+        )
         let stats = harness.instruments.snapshot
         #expect(stats.created == 2)
         #expect(stats.suppressed == 1)
@@ -121,7 +159,14 @@ struct PipelineRunnerTests {
     @Test func permanentTargetFailureDeadLettersTheMessageWithDeliveryDetails() async throws {
         let target = ScriptedTarget { command, _ in
             command.dedupKey == "am:bad"
-                ? .permanent(TargetFailure(.rejected, "DevRev invalid_field", httpStatus: 400, responseExcerpt: "{\"type\":\"invalid_field\"}")) : nil
+                ? .permanent(
+                    TargetFailure(
+                        .rejected,
+                        "DevRev invalid_field",
+                        httpStatus: 400,
+                        responseExcerpt: "{\"type\":\"invalid_field\"}"
+                    )
+                ) : nil
         }
         let events = [message(1, 7, alertmanagerPayload([("good", "firing", "x"), ("bad", "firing", "x")]))]
         let harness = RunnerHarness(events, target: target)
@@ -148,9 +193,14 @@ struct PipelineRunnerTests {
         // Keys on other lanes than the stuck one, so only the offset ledger (not lane order) holds them back.
         let lanes = 8
         let slowLane = PipelineRunner<InMemoryMessageSource>.lane(for: "am:slow", count: lanes)
-        let others = (0..<100).map { "f\($0)" }.filter { PipelineRunner<InMemoryMessageSource>.lane(for: "am:" + $0, count: lanes) != slowLane }.prefix(4)
-        let events = [message(0, 0, alertmanagerPayload([("slow", "firing", "x")]))]
-            + others.enumerated().map { message(0, Int64($0.offset + 1), alertmanagerPayload([($0.element, "firing", "x")])) }
+        let others = (0..<100).map { "f\($0)" }.filter {
+            PipelineRunner<InMemoryMessageSource>.lane(for: "am:" + $0, count: lanes) != slowLane
+        }.prefix(4)
+        let events =
+            [message(0, 0, alertmanagerPayload([("slow", "firing", "x")]))]
+            + others.enumerated().map {
+                message(0, Int64($0.offset + 1), alertmanagerPayload([($0.element, "firing", "x")]))
+            }
         let harness = RunnerHarness(events, target: target, lanes: lanes)
         let runner = harness.runner
         let task = Task { try await runner.run() }
@@ -167,7 +217,10 @@ struct PipelineRunnerTests {
         let peak = Mutex(0)
         let current = Mutex(0)
         let target = ScriptedTarget { _, _ in
-            let now = current.withLock { $0 += 1; return $0 }
+            let now = current.withLock {
+                $0 += 1
+                return $0
+            }
             peak.withLock { $0 = max($0, now) }
             try? await Task.sleep(for: .milliseconds(1))
             current.withLock { $0 -= 1 }

@@ -13,7 +13,9 @@ struct RetryPolicyTests {
     @Test func finalOutcomesAreNeverRetried() {
         let policy = RetryPolicy()
         #expect(policy.next(after: .permanent(failure), attempts: 1, elapsed: .zero, now: now, random: 0.5) == .giveUp)
-        #expect(policy.next(after: .authFailure(failure), attempts: 1, elapsed: .zero, now: now, random: 0.5) == .giveUp)
+        #expect(
+            policy.next(after: .authFailure(failure), attempts: 1, elapsed: .zero, now: now, random: 0.5) == .giveUp
+        )
     }
 
     @Test func backoffIsExponentialWithFullJitterAndACap() {
@@ -23,21 +25,41 @@ struct RetryPolicyTests {
         policy.maxAttempts = 10
         let retryable = TargetOutcome.retryable(failure, retryAfter: nil)
         let ceilings: [Duration] = (1...6).map { attempts in
-            guard case .retry(let delay) = policy.next(after: retryable, attempts: attempts, elapsed: .zero, now: now, random: 0.999_999) else {
+            guard
+                case .retry(let delay) = policy.next(
+                    after: retryable,
+                    attempts: attempts,
+                    elapsed: .zero,
+                    now: now,
+                    random: 0.999_999
+                )
+            else {
                 return .zero
             }
             return delay
         }
-        #expect(ceilings.map { $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 } == [99, 199, 399, 799, 999, 999])
-        #expect(policy.next(after: retryable, attempts: 3, elapsed: .zero, now: now, random: 0) == .retry(after: .zero), "full jitter reaches zero")
+        #expect(
+            ceilings.map { $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 } == [
+                99, 199, 399, 799, 999, 999,
+            ]
+        )
+        #expect(
+            policy.next(after: retryable, attempts: 3, elapsed: .zero, now: now, random: 0) == .retry(after: .zero),
+            "full jitter reaches zero"
+        )
     }
 
     @Test func retryAfterIsAFloor() {
         let policy = RetryPolicy()
         let throttled = TargetOutcome.retryable(failure, retryAfter: .after(.seconds(7)))
-        #expect(policy.next(after: throttled, attempts: 1, elapsed: .zero, now: now, random: 0.5) == .retry(after: .seconds(7)))
+        #expect(
+            policy.next(after: throttled, attempts: 1, elapsed: .zero, now: now, random: 0.5)
+                == .retry(after: .seconds(7))
+        )
         let dated = TargetOutcome.retryable(failure, retryAfter: .notBefore(now.advanced(by: .seconds(3))))
-        #expect(policy.next(after: dated, attempts: 1, elapsed: .zero, now: now, random: 0) == .retry(after: .seconds(3)))
+        #expect(
+            policy.next(after: dated, attempts: 1, elapsed: .zero, now: now, random: 0) == .retry(after: .seconds(3))
+        )
     }
 
     @Test func stopsAtMaxAttemptsAndMaxElapsed() {
@@ -47,7 +69,10 @@ struct RetryPolicyTests {
         let retryable = TargetOutcome.retryable(failure, retryAfter: nil)
         #expect(policy.next(after: retryable, attempts: 3, elapsed: .zero, now: now, random: 0.5) == .giveUp)
         let throttled = TargetOutcome.retryable(failure, retryAfter: .after(.seconds(20)))
-        #expect(policy.next(after: throttled, attempts: 1, elapsed: .zero, now: now, random: 0.5) == .giveUp, "the hint outlasts max_elapsed")
+        #expect(
+            policy.next(after: throttled, attempts: 1, elapsed: .zero, now: now, random: 0.5) == .giveUp,
+            "the hint outlasts max_elapsed"
+        )
         #expect(policy.next(after: retryable, attempts: 2, elapsed: .seconds(10), now: now, random: 0.5) == .giveUp)
     }
 }
@@ -57,25 +82,40 @@ struct DelivererTests {
     @Test func retriesWithoutSleepingAndHonoursTheHint() async {
         let clock = ManualClock()
         let target = ScriptedTarget { command, attempt in
-            attempt < 3 ? .retryable(TargetFailure(.throttled, "429", httpStatus: 429), retryAfter: .after(.seconds(2))) : nil
+            attempt < 3
+                ? .retryable(TargetFailure(.throttled, "429", httpStatus: 429), retryAfter: .after(.seconds(2))) : nil
         }
         let deliverer = Deliverer(
-            target: target, policy: RetryPolicy(), clock: clock, random: FixedRandom(0.5),
-            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test")))
-        let result = await deliverer.deliver(IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new"))
+            target: target,
+            policy: RetryPolicy(),
+            clock: clock,
+            random: FixedRandom(0.5),
+            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test"))
+        )
+        let result = await deliverer.deliver(
+            IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new")
+        )
         #expect(result == .delivered(externalID: "inc-1", attempts: 3))
         #expect(clock.sleeps == [.seconds(2), .seconds(2)])
     }
 
     @Test func givesUpWithTheLastFailureAndItsTimes() async {
         let clock = ManualClock()
-        let target = ScriptedTarget { _, _ in .retryable(TargetFailure(.unavailable, "503", httpStatus: 503), retryAfter: nil) }
+        let target = ScriptedTarget { _, _ in
+            .retryable(TargetFailure(.unavailable, "503", httpStatus: 503), retryAfter: nil)
+        }
         var policy = RetryPolicy()
         policy.maxAttempts = 4
         let deliverer = Deliverer(
-            target: target, policy: policy, clock: clock, random: FixedRandom(0.5),
-            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test")))
-        let result = await deliverer.deliver(IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new"))
+            target: target,
+            policy: policy,
+            clock: clock,
+            random: FixedRandom(0.5),
+            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test"))
+        )
+        let result = await deliverer.deliver(
+            IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new")
+        )
         guard case .failed(let failure, let attempts, let first, let last) = result else {
             Issue.record("expected failure, got \(result)")
             return

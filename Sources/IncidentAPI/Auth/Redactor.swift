@@ -25,10 +25,12 @@ public struct Redactor: Sendable {
         }
         result = result.replacing(
             #/(?i)\b(bearer|basic|token|apikey)\s+[A-Za-z0-9._~+/=:-]{6,}/#,
-            with: { "\($0.output.1) \(Self.mask)" })
+            with: { "\($0.output.1) \(Self.mask)" }
+        )
         result = result.replacing(
             #/(?i)("?(?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret|api_key|apikey|authorization)"?\s*[:=]\s*"?)([^"&,}\s]+)/#,
-            with: { "\($0.output.1)\(Self.mask)" })
+            with: { "\($0.output.1)\(Self.mask)" }
+        )
         if result.count > limit {
             result = String(result.prefix(limit)) + "…"
         }

@@ -15,7 +15,11 @@ public struct HTTPRequest: Sendable, Hashable {
 
     /// Creates a request.
     public init(
-        method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8]? = nil, timeout: Duration = .seconds(10),
+        method: String,
+        url: String,
+        headers: [HTTPHeader] = [],
+        body: [UInt8]? = nil,
+        timeout: Duration = .seconds(10),
         maxResponseBytes: Int = 1 << 20
     ) {
         self.method = method

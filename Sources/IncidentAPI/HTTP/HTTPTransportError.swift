@@ -3,7 +3,11 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     /// A stable code for metrics, logs and dead-letter headers.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case timeout, connect, tls, responseTooLarge = "response_too_large", cancelled, shutdown, invalidRequest = "invalid_request",
+            case timeout, connect, tls
+            case responseTooLarge = "response_too_large"
+            case cancelled, shutdown
+            case invalidRequest = "invalid_request"
+            case
                 io
         }
         private let base: Base

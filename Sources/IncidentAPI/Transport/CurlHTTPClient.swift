@@ -1,7 +1,7 @@
 import CCurl
+import Foundation
 public import Logging
 import Synchronization
-import Foundation
 
 /// The HTTP client over libcurl: one multi handle driven by a dedicated thread (`curl_multi_poll`), which reuses
 /// connections across requests and completes each caller's continuation.
@@ -106,14 +106,21 @@ final class CurlLoop: @unchecked Sendable {
                 if code == CURLM_OK {
                     active[transfer.easy] = transfer
                 } else {
-                    transfer.finish(.failure(HTTPTransportError(.invalidRequest, String(cString: curl_multi_strerror(code)))))
+                    transfer.finish(
+                        .failure(HTTPTransportError(.invalidRequest, String(cString: curl_multi_strerror(code))))
+                    )
                 }
             }
             for (easy, transfer) in active where stopping || transfer.cancelled.load(ordering: .relaxed) {
                 curl_multi_remove_handle(multi, easy)
                 active[easy] = nil
                 transfer.finish(
-                    .failure(stopping ? HTTPTransportError(.shutdown, "the HTTP client is shut down") : HTTPTransportError(.cancelled, "cancelled")))
+                    .failure(
+                        stopping
+                            ? HTTPTransportError(.shutdown, "the HTTP client is shut down")
+                            : HTTPTransportError(.cancelled, "cancelled")
+                    )
+                )
             }
             if stopping { break }
             var running: Int32 = 0

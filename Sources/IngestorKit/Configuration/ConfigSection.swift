@@ -15,7 +15,9 @@ final class ConfigSection {
         self.value = value
         self.problems = problems
         if let value, value != .null, value.entries == nil {
-            problems.items.append(ConfigProblem(path: path.isEmpty ? "(root)" : path, value: nil, rule: "must be a map of keys"))
+            problems.items.append(
+                ConfigProblem(path: path.isEmpty ? "(root)" : path, value: nil, rule: "must be a map of keys")
+            )
         }
     }
 
@@ -133,7 +135,9 @@ final class ConfigSection {
             var strings: [String] = []
             for (index, item) in items.enumerated() {
                 guard case .scalar(let text) = item else {
-                    problems.items.append(ConfigProblem(path: "\(key(name))[\(index)]", value: nil, rule: "must be a single value"))
+                    problems.items.append(
+                        ConfigProblem(path: "\(key(name))[\(index)]", value: nil, rule: "must be a single value")
+                    )
                     continue
                 }
                 strings.append(text)
@@ -155,7 +159,9 @@ final class ConfigSection {
         var result: [String: String] = [:]
         for entry in entries {
             guard case .scalar(let text) = entry.value else {
-                problems.items.append(ConfigProblem(path: "\(key(name)).\(entry.key)", value: nil, rule: "must be a single value"))
+                problems.items.append(
+                    ConfigProblem(path: "\(key(name)).\(entry.key)", value: nil, rule: "must be a single value")
+                )
                 continue
             }
             result[entry.key] = text
@@ -177,16 +183,23 @@ final class ConfigSection {
         guard let entries = value?.entries else { return }
         for entry in entries where !read.contains(entry.key) {
             let suggestion = read.min { Self.distance($0, entry.key) < Self.distance($1, entry.key) }
-            let hint = suggestion.flatMap { Self.distance($0, entry.key) <= 3 ? " (did you mean \(key($0))?)" : nil } ?? ""
+            let hint =
+                suggestion.flatMap { Self.distance($0, entry.key) <= 3 ? " (did you mean \(key($0))?)" : nil } ?? ""
             problems.items.append(
-                ConfigProblem(path: key(entry.key), value: nil, rule: "is not a known key\(hint); known here: \(read.sorted().joined(separator: ", "))"))
+                ConfigProblem(
+                    path: key(entry.key),
+                    value: nil,
+                    rule: "is not a known key\(hint); known here: \(read.sorted().joined(separator: ", "))"
+                )
+            )
         }
     }
 
     static func parseDuration(_ text: String) -> Duration? {
         let trimmed = text.trimmed().lowercased()
         let units: [(String, (Int64) -> Duration)] = [
-            ("ms", { .milliseconds($0) }), ("s", { .seconds($0) }), ("m", { .seconds($0 * 60) }), ("h", { .seconds($0 * 3600) }),
+            ("ms", { .milliseconds($0) }), ("s", { .seconds($0) }), ("m", { .seconds($0 * 60) }),
+            ("h", { .seconds($0 * 3600) }),
         ]
         if trimmed == "0" { return .zero }
         for (suffix, make) in units where trimmed.hasSuffix(suffix) {

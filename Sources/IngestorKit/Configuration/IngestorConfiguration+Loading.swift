@@ -13,19 +13,31 @@ extension IngestorConfiguration {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigurationError(source: path, problems: [ConfigProblem(path: "(file)", value: path, rule: "cannot be read: \(error.localizedDescription)")])
+            throw ConfigurationError(
+                source: path,
+                problems: [
+                    ConfigProblem(path: "(file)", value: path, rule: "cannot be read: \(error.localizedDescription)")
+                ]
+            )
         }
         return try parse(yaml: text, source: path, environment: environment)
     }
 
     /// Parses and validates configuration text.
     /// - Throws: ``ConfigurationError`` listing every problem by its key path.
-    public static func parse(yaml text: String, source: String = "(text)", environment: [String: String] = [:]) throws -> IngestorConfiguration {
+    public static func parse(
+        yaml text: String,
+        source: String = "(text)",
+        environment: [String: String] = [:]
+    ) throws -> IngestorConfiguration {
         let tree: ConfigValue
         do {
             tree = try ConfigValue.parse(yaml: text)
         } catch {
-            throw ConfigurationError(source: source, problems: [ConfigProblem(path: "(file)", value: nil, rule: "is not valid YAML: \(error)")])
+            throw ConfigurationError(
+                source: source,
+                problems: [ConfigProblem(path: "(file)", value: nil, rule: "is not valid YAML: \(error)")]
+            )
         }
         let (overridden, _) = tree.applyingEnvironment(environment)
         let problems = ConfigSection.ProblemList()
@@ -46,39 +58,65 @@ extension IngestorConfiguration {
         let sources = readSources(root)
 
         let deadLetterSection = root.section("dead_letter")
-        let deadLetterTopic = deadLetterSection.requiredString("topic", hint: "the topic for messages that cannot be delivered")
+        let deadLetterTopic = deadLetterSection.requiredString(
+            "topic",
+            hint: "the topic for messages that cannot be delivered"
+        )
         deadLetterSection.finish()
         if let deadLetterTopic, sources.contains(where: { $0.topic == deadLetterTopic }) {
-            deadLetterSection.problem("topic", deadLetterTopic, "must differ from every source topic, or failures would loop")
+            deadLetterSection.problem(
+                "topic",
+                deadLetterTopic,
+                "must differ from every source topic, or failures would loop"
+            )
         }
 
         let pipelineSection = root.section("pipeline")
         var pipeline = PipelineConfiguration(workerVersion: IngestorVersion.current)
         pipeline.lanes = pipelineSection.int("lanes", default: 16, in: 1...1024)
         pipeline.maxInFlightEvents = pipelineSection.int("max_in_flight_events", default: 1000, in: 1...1_000_000)
-        pipeline.drainTimeout = pipelineSection.duration("drain_timeout", default: .seconds(20), in: .zero ... .seconds(3600))
-        let severityText = pipelineSection.choice("default_severity", default: "medium", from: Severity.allCases.map(\.rawValue))
+        pipeline.drainTimeout = pipelineSection.duration(
+            "drain_timeout",
+            default: .seconds(20),
+            in: .zero ... .seconds(3600)
+        )
+        let severityText = pipelineSection.choice(
+            "default_severity",
+            default: "medium",
+            from: Severity.allCases.map(\.rawValue)
+        )
         let defaultSeverity = Severity(rawValue: severityText) ?? .medium
         pipeline.routes = Dictionary(sources.map { ($0.topic, $0.format) }, uniquingKeysWith: { first, _ in first })
         let retrySection = pipelineSection.section("retry")
         var retry = RetryPolicy()
         retry.maxAttempts = retrySection.int("max_attempts", default: 5, in: 1...1000)
-        retry.initialBackoff = retrySection.duration("initial_backoff", default: .milliseconds(200), in: .milliseconds(1) ... .seconds(3600))
-        retry.maxBackoff = retrySection.duration("max_backoff", default: .seconds(30), in: .milliseconds(1) ... .seconds(3600))
+        retry.initialBackoff = retrySection.duration(
+            "initial_backoff",
+            default: .milliseconds(200),
+            in: .milliseconds(1) ... .seconds(3600)
+        )
+        retry.maxBackoff = retrySection.duration(
+            "max_backoff",
+            default: .seconds(30),
+            in: .milliseconds(1) ... .seconds(3600)
+        )
         retry.maxElapsed = retrySection.duration("max_elapsed", default: .seconds(300), in: .zero ... .seconds(86_400))
         retrySection.finish()
         pipelineSection.finish()
         if let kafka, pipeline.drainTimeout >= kafka.sessionTimeout {
             pipelineSection.problem(
-                "drain_timeout", ConfigSection.format(pipeline.drainTimeout),
-                "must be shorter than kafka.session_timeout (\(ConfigSection.format(kafka.sessionTimeout))), or a drain on shutdown outlives the group membership")
+                "drain_timeout",
+                ConfigSection.format(pipeline.drainTimeout),
+                "must be shorter than kafka.session_timeout (\(ConfigSection.format(kafka.sessionTimeout))), or a drain on shutdown outlives the group membership"
+            )
         }
 
         let limitsSection = root.section("limits")
         let limits = Normalizer.Limits(
             maxPayloadBytes: limitsSection.int("max_payload_bytes", default: 1 << 20, in: 1...(64 << 20)),
             maxJSONDepth: limitsSection.int("max_json_depth", default: 32, in: 1...512),
-            maxEventsPerMessage: limitsSection.int("max_events_per_message", default: 1000, in: 1...100_000))
+            maxEventsPerMessage: limitsSection.int("max_events_per_message", default: 1000, in: 1...100_000)
+        )
         limitsSection.finish()
 
         let target = readTarget(root.section("target"), environment: environment)
@@ -90,19 +128,36 @@ extension IngestorConfiguration {
         opsSection.finish()
 
         let loggingSection = root.section("logging")
-        let level = loggingSection.choice("level", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        let level = loggingSection.choice(
+            "level",
+            default: "info",
+            from: ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        )
         loggingSection.finish()
 
         guard let kafka, let deadLetterTopic, let target, !sources.isEmpty else { return nil }
         return IngestorConfiguration(
-            kafka: kafka, sources: sources, deadLetterTopic: deadLetterTopic, pipeline: pipeline, retry: retry, limits: limits,
-            defaultSeverity: defaultSeverity, target: target, ops: ops, logLevel: Logger.Level(rawValue: level) ?? .info)
+            kafka: kafka,
+            sources: sources,
+            deadLetterTopic: deadLetterTopic,
+            pipeline: pipeline,
+            retry: retry,
+            limits: limits,
+            defaultSeverity: defaultSeverity,
+            target: target,
+            ops: ops,
+            logLevel: Logger.Level(rawValue: level) ?? .info
+        )
     }
 
     private static func readKafka(_ section: ConfigSection) -> Kafka? {
         let servers = section.stringList("bootstrap_servers")
         if servers == nil || servers?.isEmpty == true {
-            section.problem("bootstrap_servers", nil, "is required: the brokers to bootstrap from, e.g. [\"kafka:9092\"]")
+            section.problem(
+                "bootstrap_servers",
+                nil,
+                "is required: the brokers to bootstrap from, e.g. [\"kafka:9092\"]"
+            )
         }
         for server in servers ?? [] where !server.contains(":") {
             section.problem("bootstrap_servers", server, "each broker must be host:port")
@@ -110,15 +165,33 @@ extension IngestorConfiguration {
         var kafka = Kafka(bootstrapServers: servers ?? [])
         kafka.groupID = section.string("group_id") ?? kafka.groupID
         kafka.clientID = section.string("client_id") ?? kafka.clientID
-        kafka.sessionTimeout = section.duration("session_timeout", default: kafka.sessionTimeout, in: .seconds(6) ... .seconds(300))
-        kafka.maxPollInterval = section.duration("max_poll_interval", default: kafka.maxPollInterval, in: .seconds(1) ... .seconds(86_400))
+        kafka.sessionTimeout = section.duration(
+            "session_timeout",
+            default: kafka.sessionTimeout,
+            in: .seconds(6) ... .seconds(300)
+        )
+        kafka.maxPollInterval = section.duration(
+            "max_poll_interval",
+            default: kafka.maxPollInterval,
+            in: .seconds(1) ... .seconds(86_400)
+        )
         kafka.offsetReset =
-            KafkaConsumerConfiguration.OffsetReset(rawValue: section.choice("offset_reset", default: "earliest", from: ["earliest", "latest"]))
+            KafkaConsumerConfiguration.OffsetReset(
+                rawValue: section.choice("offset_reset", default: "earliest", from: ["earliest", "latest"])
+            )
             ?? .earliest
-        kafka.commitInterval = section.duration("commit_interval", default: kafka.commitInterval, in: .milliseconds(10) ... .seconds(3600))
+        kafka.commitInterval = section.duration(
+            "commit_interval",
+            default: kafka.commitInterval,
+            in: .milliseconds(10) ... .seconds(3600)
+        )
         kafka.librdkafka = section.stringMap("librdkafka")
         for key in kafka.librdkafka.keys where ["enable.auto.offset.store"].contains(key) {
-            section.problem("librdkafka.\(key)", kafka.librdkafka[key], "is managed by ingestor: offsets are stored only after a final outcome")
+            section.problem(
+                "librdkafka.\(key)",
+                kafka.librdkafka[key],
+                "is managed by ingestor: offsets are stored only after a final outcome"
+            )
         }
         return servers?.isEmpty == false ? kafka : nil
     }
@@ -171,7 +244,9 @@ extension IngestorConfiguration {
     private static func readDevRev(_ section: ConfigSection, environment: [String: String]) -> DevRevConfiguration? {
         let token = readSecret(section, "token", environment: environment)
         let resolved = section.requiredString(
-            "resolved_stage", hint: "the DON of your tenant's resolved stage (POST /stages.custom.list); it differs per tenant")
+            "resolved_stage",
+            hint: "the DON of your tenant's resolved stage (POST /stages.custom.list); it differs per tenant"
+        )
         guard let token, let resolved else {
             _ = section.string("base_url")
             _ = section.string("triage_stage")
@@ -190,10 +265,18 @@ extension IngestorConfiguration {
         }
         configuration.triageStage = section.string("triage_stage")
         configuration.originSystem = section.string("origin_system") ?? configuration.originSystem
-        configuration.requestTimeout = section.duration("request_timeout", default: configuration.requestTimeout, in: .milliseconds(100) ... .seconds(300))
+        configuration.requestTimeout = section.duration(
+            "request_timeout",
+            default: configuration.requestTimeout,
+            in: .milliseconds(100) ... .seconds(300)
+        )
         for (name, value) in section.stringMap("severity_ids") {
             guard let severity = Severity(rawValue: name) else {
-                section.problem("severity_ids.\(name)", nil, "is not a severity; use \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
+                section.problem(
+                    "severity_ids.\(name)",
+                    nil,
+                    "is not a severity; use \(Severity.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
                 continue
             }
             guard let id = Int(value), id > 0 else {
@@ -208,7 +291,11 @@ extension IngestorConfiguration {
     /// Reads `{env: NAME}` or `{file: PATH}`; a clear-text value in the YAML is refused.
     static func readSecret(_ section: ConfigSection, _ name: String, environment: [String: String]) -> Secret? {
         if case .scalar = section.raw(name) {
-            section.problem(name, nil, "must not be written in the file; use {env: VARIABLE} or {file: /path/to/secret}")
+            section.problem(
+                name,
+                nil,
+                "must not be written in the file; use {env: VARIABLE} or {file: /path/to/secret}"
+            )
             return nil
         }
         let secretSection = section.section(name)

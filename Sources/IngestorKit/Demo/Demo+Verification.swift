@@ -9,46 +9,82 @@ extension Demo {
     /// Checks the outcome against the workload's expectation: at the API, in the dead-letter topic, in the
     /// committed offsets.
     static func verify(
-        workload: DemoWorkload, finished: Bool, stats: PipelineStats, api: FakeIncidentAPIServer, cluster: EmbeddedKafkaCluster,
-        logger: Logger, elapsed: Duration, apiURL: String
+        workload: DemoWorkload,
+        finished: Bool,
+        stats: PipelineStats,
+        api: FakeIncidentAPIServer,
+        cluster: EmbeddedKafkaCluster,
+        logger: Logger,
+        elapsed: Duration,
+        apiURL: String
     ) async throws -> Report {
         let expected = workload.expectation
         var checks: [Check] = []
         func check(_ name: String, _ passed: Bool, _ detail: String) {
             checks.append(Check(name: name, passed: passed, detail: detail))
         }
-        check("every message reached a final outcome", finished, "\(stats.messagesFinished) of \(workload.messages.count)")
+        check(
+            "every message reached a final outcome",
+            finished,
+            "\(stats.messagesFinished) of \(workload.messages.count)"
+        )
 
         let incidents = api.ledger.incidents
         let byKey = Dictionary(grouping: incidents, by: { $0.externalReference ?? "" })
         let duplicates = byKey.values.filter { $0.count > 1 }.count
-        check("one incident per alert", incidents.count == expected.incidents && Set(byKey.keys) == expected.allKeys,
-            "\(incidents.count) incidents for \(expected.incidents) alerts")
+        check(
+            "one incident per alert",
+            incidents.count == expected.incidents && Set(byKey.keys) == expected.allKeys,
+            "\(incidents.count) incidents for \(expected.incidents) alerts"
+        )
         check("no duplicate tickets", duplicates == 0, "\(duplicates) keys with more than one incident")
         let resolvedKeys = Set(incidents.filter(\.isResolved).compactMap(\.externalReference))
-        check("resolved alerts resolved, others open", resolvedKeys == expected.resolvedKeys,
-            "\(resolvedKeys.count) resolved, expected \(expected.resolves)")
-        check("updates only for real changes", stats.updated == expected.updates, "\(stats.updated) updates, expected \(expected.updates)")
+        check(
+            "resolved alerts resolved, others open",
+            resolvedKeys == expected.resolvedKeys,
+            "\(resolvedKeys.count) resolved, expected \(expected.resolves)"
+        )
+        check(
+            "updates only for real changes",
+            stats.updated == expected.updates,
+            "\(stats.updated) updates, expected \(expected.updates)"
+        )
 
         let letters = try await readDeadLetters(cluster: cluster, logger: logger)
         var reasons: [String: Int] = [:]
         for letter in letters { reasons[letter.header(DeadLetter.Field.reason.rawValue) ?? "?", default: 0] += 1 }
-        check("malformed messages dead-lettered with their reason", reasons == expected.deadLetterReasons,
-            reasons.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        check(
+            "malformed messages dead-lettered with their reason",
+            reasons == expected.deadLetterReasons,
+            reasons.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        )
         let documented = letters.allSatisfy { letter in
             [DeadLetter.Field.stage, .reason, .message, .originalTopic, .originalPartition, .originalOffset, .attempts]
                 .allSatisfy { letter.header($0.rawValue) != nil }
         }
-        check("dead letters carry the documented headers", documented && !letters.isEmpty, "\(letters.count) letters read back")
+        check(
+            "dead letters carry the documented headers",
+            documented && !letters.isEmpty,
+            "\(letters.count) letters read back"
+        )
 
         let (committed, end) = try await committedVersusEnd(cluster: cluster, logger: logger)
         check("offsets committed to the end of every partition", committed == end, "committed \(committed), end \(end)")
 
         let requests = api.ledger.requests
         return Report(
-            produced: workload.messages.count, stats: stats, incidentsAtAPI: incidents.count, apiRequests: requests.count,
-            injectedFaults: requests.filter { $0.status == 429 || $0.status >= 500 }.count, deadLettersByReason: reasons, checks: checks,
-            elapsed: elapsed, bootstrapServers: cluster.bootstrapServers, apiURL: apiURL, deadLetterTopic: deadLetterTopic)
+            produced: workload.messages.count,
+            stats: stats,
+            incidentsAtAPI: incidents.count,
+            apiRequests: requests.count,
+            injectedFaults: requests.filter { $0.status == 429 || $0.status >= 500 }.count,
+            deadLettersByReason: reasons,
+            checks: checks,
+            elapsed: elapsed,
+            bootstrapServers: cluster.bootstrapServers,
+            apiURL: apiURL,
+            deadLetterTopic: deadLetterTopic
+        )
     }
 
     static func readDeadLetters(cluster: EmbeddedKafkaCluster, logger: Logger) async throws -> [KafkaMessage] {
@@ -62,8 +98,12 @@ extension Demo {
         }
         guard total > 0 else { return [] }
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServerList, groupID: "ingestor-demo-reader"),
-            logger: logger)
+            configuration: KafkaConsumerConfiguration(
+                bootstrapServers: cluster.bootstrapServerList,
+                groupID: "ingestor-demo-reader"
+            ),
+            logger: logger
+        )
         try consumer.assign(partitions)
         var letters: [KafkaMessage] = []
         for try await event in consumer.events {
@@ -82,7 +122,9 @@ extension Demo {
         var end: Int64 = 0
         for partition in partitions { end += try await admin.watermarks(partition).high }
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServerList, groupID: group), logger: logger)
+            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServerList, groupID: group),
+            logger: logger
+        )
         let committed = try await consumer.committed(partitions).reduce(Int64(0)) { $0 + max($1.offset, 0) }
         try await consumer.close()
         return (committed, end)
@@ -104,9 +146,19 @@ extension Demo {
             ("retries", "\(stats.retries)"),
             ("dead letters", "\(stats.deadLetters)"),
             ("incidents at the API", "\(report.incidentsAtAPI)"),
-            ("wall time", String(format: "%.1f s", Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18)),
+            (
+                "wall time",
+                String(
+                    format: "%.1f s",
+                    Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+                )
+            ),
         ]
-        rows.append(contentsOf: report.deadLettersByReason.sorted { $0.key < $1.key }.map { ("  dead letter: \($0.key)", "\($0.value)") })
+        rows.append(
+            contentsOf: report.deadLettersByReason.sorted { $0.key < $1.key }.map {
+                ("  dead letter: \($0.key)", "\($0.value)")
+            }
+        )
         let width = rows.map(\.0.count).max() ?? 0
         var lines = ["", "Summary", String(repeating: "─", count: width + 12)]
         lines += rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }

@@ -1,6 +1,6 @@
 import Foundation
 import IncidentAPIFakes
-public import KafkaIO
+import KafkaIO
 public import Logging
 import Normalizer
 public import Pipeline
@@ -68,14 +68,20 @@ public enum Demo {
 
     /// Runs the demo.
     /// - Parameter output: receives lines and progress.
-    public static func run(options: DemoOptions, logger: Logger, output emit: @escaping @Sendable (Output) -> Void) async throws -> Report {
+    public static func run(
+        options: DemoOptions,
+        logger: Logger,
+        output emit: @escaping @Sendable (Output) -> Void
+    ) async throws -> Report {
         let output: @Sendable (String) -> Void = { emit(.line($0)) }
         let clock = ContinuousClock()
         let started = clock.now
         let cluster = try EmbeddedKafkaCluster(brokers: options.brokers, logger: logger)
         try cluster.createTopic(rawTopic, partitions: options.partitions, replicationFactor: min(3, options.brokers))
         try cluster.createTopic(deadLetterTopic, partitions: 3, replicationFactor: min(3, options.brokers))
-        output("embedded Kafka: \(options.brokers) broker(s) at \(cluster.bootstrapServers); topics \(rawTopic) (\(options.partitions) partitions), \(deadLetterTopic)")
+        output(
+            "embedded Kafka: \(options.brokers) broker(s) at \(cluster.bootstrapServers); topics \(rawTopic) (\(options.partitions) partitions), \(deadLetterTopic)"
+        )
 
         var faults = FakeFaults()
         faults.failRate = options.failRate
@@ -88,33 +94,64 @@ public enum Demo {
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await api.run() }
             defer { tasks.cancelAll() }
-            let apiURL = await api.baseURL()
-            output("fake DevRev API: \(apiURL) (faults: \(Int(options.failRate * 100))% 5xx, 429 every \(options.throttleEvery) calls)")
+            let apiURL = try await api.baseURL()
+            output(
+                "fake DevRev API: \(apiURL) (faults: \(Int(options.failRate * 100))% 5xx, 429 every \(options.throttleEvery) calls)"
+            )
 
-            let workload = DemoWorkload(groups: options.groups, rounds: options.rounds, seed: options.seed, maxPayloadBytes: 256 * 1024)
+            let workload = DemoWorkload(
+                groups: options.groups,
+                rounds: options.rounds,
+                seed: options.seed,
+                maxPayloadBytes: 256 * 1024
+            )
             try await produce(workload, to: cluster, logger: logger)
             output(
                 "produced \(workload.messages.count) messages: \(workload.expectation.incidents) distinct alerts, "
-                    + "\(workload.expectation.resolves) resolving, \(workload.expectation.deadLetters) malformed")
+                    + "\(workload.expectation.resolves) resolving, \(workload.expectation.deadLetters) malformed"
+            )
 
             let configuration = try IngestorConfiguration.parse(
-                yaml: configurationYAML(bootstrap: cluster.bootstrapServers, apiURL: apiURL), source: "(demo)",
-                environment: ["DEMO_DEVREV_TOKEN": token])
+                yaml: configurationYAML(bootstrap: cluster.bootstrapServers, apiURL: apiURL),
+                source: "(demo)",
+                environment: ["DEMO_DEVREV_TOKEN": token]
+            )
             let registry = PrometheusCollectorRegistry()
-            let app = try IngestorApp.build(configuration: configuration, logger: logger, registry: registry, gracefulShutdownSignals: [])
+            let app = try IngestorApp.build(
+                configuration: configuration,
+                logger: logger,
+                registry: registry,
+                gracefulShutdownSignals: []
+            )
             let worker = Task { try await app.serviceGroup.run() }
 
-            let finished = try await waitForCompletion(app: app, produced: workload.messages.count, timeout: options.timeout, output: emit)
-            if let port = app.status.opsPort { output("ops endpoints were on http://127.0.0.1:\(port) (/metrics /healthz /readyz)") }
+            let finished = try await waitForCompletion(
+                app: app,
+                produced: workload.messages.count,
+                timeout: options.timeout,
+                output: emit
+            )
+            if let port = app.status.opsPort {
+                output("ops endpoints were on http://127.0.0.1:\(port) (/metrics /healthz /readyz)")
+            }
             await app.serviceGroup.triggerGracefulShutdown()
             if case .failure(let error) = await worker.result { output("worker stopped with an error: \(error)") }
 
             let report = try await verify(
-                workload: workload, finished: finished, stats: app.instruments.snapshot, api: api, cluster: cluster, logger: logger,
-                elapsed: clock.now - started, apiURL: apiURL)
+                workload: workload,
+                finished: finished,
+                stats: app.instruments.snapshot,
+                api: api,
+                cluster: cluster,
+                logger: logger,
+                elapsed: clock.now - started,
+                apiURL: apiURL
+            )
             if options.hold {
                 output(summary(report))
-                output("holding: Kafka at \(cluster.bootstrapServers), API at \(apiURL)/_mock/incidents; press Ctrl-C to stop")
+                output(
+                    "holding: Kafka at \(cluster.bootstrapServers), API at \(apiURL)/_mock/incidents; press Ctrl-C to stop"
+                )
                 try? await Task.sleep(for: .seconds(365 * 86_400))
             }
             return report
@@ -159,14 +196,20 @@ public enum Demo {
 
     /// Produces the workload, many records in flight at once, each acknowledged.
     static func produce(_ workload: DemoWorkload, to cluster: EmbeddedKafkaCluster, logger: Logger) async throws {
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServerList), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServerList),
+            logger: logger
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, message) in workload.messages.enumerated() {
                 if index >= 64 { try await group.next() }
                 group.addTask {
                     try await producer.send(
-                        topic: rawTopic, key: Array(message.key.utf8), value: message.value,
-                        headers: message.headers.map { KafkaHeader(key: $0.0, text: $0.1) })
+                        topic: rawTopic,
+                        key: Array(message.key.utf8),
+                        value: message.value,
+                        headers: message.headers.map { KafkaHeader(key: $0.0, text: $0.1) }
+                    )
                 }
             }
             try await group.waitForAll()
@@ -175,7 +218,12 @@ public enum Demo {
     }
 
     /// Reports progress until every produced message has a final outcome, or the timeout.
-    static func waitForCompletion(app: IngestorApp, produced: Int, timeout: Duration, output: @Sendable (Output) -> Void) async throws -> Bool {
+    static func waitForCompletion(
+        app: IngestorApp,
+        produced: Int,
+        timeout: Duration,
+        output: @Sendable (Output) -> Void
+    ) async throws -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while true {
@@ -183,9 +231,13 @@ public enum Demo {
             let done = stats.messagesFinished >= produced && app.runner.inFlightEvents == 0
             output(
                 .progress(
-                    done: stats.messagesFinished, total: produced,
-                    text: "consumed \(stats.messagesConsumed)/\(produced)  created \(stats.created)  updated \(stats.updated)  "
-                        + "resolved \(stats.resolved)  suppressed \(stats.suppressed)  retries \(stats.retries)  dead letters \(stats.deadLetters)"))
+                    done: stats.messagesFinished,
+                    total: produced,
+                    text:
+                        "consumed \(stats.messagesConsumed)/\(produced)  created \(stats.created)  updated \(stats.updated)  "
+                        + "resolved \(stats.resolved)  suppressed \(stats.suppressed)  retries \(stats.retries)  dead letters \(stats.deadLetters)"
+                )
+            )
             if done { return true }
             if clock.now >= deadline { return false }
             try await Task.sleep(for: .milliseconds(200))

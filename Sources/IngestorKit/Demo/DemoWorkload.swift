@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// A realistic, repeatable alert stream for the demo and the end-to-end tests: Alertmanager groups resent every
 /// round (a storm of repeats), some alerts escalating, half of them resolving in mixed-status group messages, and
@@ -46,9 +46,18 @@ public struct DemoWorkload: Sendable {
     ///   - malformed: include one of each kind of malformed message.
     ///   - seed: the generator seed; equal seeds give equal workloads.
     ///   - maxPayloadBytes: the worker's payload limit, to build one message just over it.
-    public init(groups: Int = 60, rounds: Int = 5, malformed: Bool = true, seed: UInt64 = 42, maxPayloadBytes: Int = 256 * 1024) {
+    public init(
+        groups: Int = 60,
+        rounds: Int = 5,
+        malformed: Bool = true,
+        seed: UInt64 = 42,
+        maxPayloadBytes: Int = 256 * 1024
+    ) {
         var random = DemoRandom(seed: seed)
-        let names = ["HighCPU", "DiskFull", "InstanceDown", "HighLatency", "ErrorRateHigh", "MemoryPressure", "CertExpiring", "QueueBacklog"]
+        let names = [
+            "HighCPU", "DiskFull", "InstanceDown", "HighLatency", "ErrorRateHigh", "MemoryPressure", "CertExpiring",
+            "QueueBacklog",
+        ]
         let clusters = ["eu-west-1", "us-east-1", "ap-south-1"]
         struct Alert {
             var labels: [(key: String, value: String)]
@@ -67,7 +76,8 @@ public struct DemoWorkload: Sendable {
             var alerts: [Alert] = []
             for index in 0..<(2 + Int(random.next() % 4)) {
                 let labels: [(key: String, value: String)] = [
-                    ("alertname", name), ("cluster", "\(cluster)-\(group)"), ("instance", "host-\(group)-\(index):9100"),
+                    ("alertname", name), ("cluster", "\(cluster)-\(group)"),
+                    ("instance", "host-\(group)-\(index):9100"),
                     ("job", "node"), ("severity", random.next() % 3 == 0 ? "critical" : "warning"),
                 ]
                 let fingerprint = AlertmanagerDecoder.fingerprint(of: labels)
@@ -86,20 +96,39 @@ public struct DemoWorkload: Sendable {
             for group in plan {
                 let alerts = group.alerts.map { alert -> JSONValue in
                     Self.alert(
-                        labels: alert.labels, fingerprint: alert.fingerprint, status: "firing", startsAt: start, endsAt: nil,
-                        worsened: alert.escalates && round >= 2)
+                        labels: alert.labels,
+                        fingerprint: alert.fingerprint,
+                        status: "firing",
+                        startsAt: start,
+                        endsAt: nil,
+                        worsened: alert.escalates && round >= 2
+                    )
                 }
-                firing.append(Self.message(groupKey: group.groupKey, receiver: group.receiver, alerts: alerts, kind: "firing round \(round)"))
+                firing.append(
+                    Self.message(
+                        groupKey: group.groupKey,
+                        receiver: group.receiver,
+                        alerts: alerts,
+                        kind: "firing round \(round)"
+                    )
+                )
             }
         }
         var resolving: [Message] = []
         for group in plan where group.alerts.contains(where: \.resolves) {
             let alerts = group.alerts.map { alert -> JSONValue in
                 Self.alert(
-                    labels: alert.labels, fingerprint: alert.fingerprint, status: alert.resolves ? "resolved" : "firing", startsAt: start,
-                    endsAt: alert.resolves ? start.advanced(by: .seconds(600)) : nil, worsened: alert.escalates)
+                    labels: alert.labels,
+                    fingerprint: alert.fingerprint,
+                    status: alert.resolves ? "resolved" : "firing",
+                    startsAt: start,
+                    endsAt: alert.resolves ? start.advanced(by: .seconds(600)) : nil,
+                    worsened: alert.escalates
+                )
             }
-            resolving.append(Self.message(groupKey: group.groupKey, receiver: group.receiver, alerts: alerts, kind: "mixed resolve"))
+            resolving.append(
+                Self.message(groupKey: group.groupKey, receiver: group.receiver, alerts: alerts, kind: "mixed resolve")
+            )
         }
         messages = firing + resolving
         var reasons: [String: Int] = [:]
@@ -112,12 +141,23 @@ public struct DemoWorkload: Sendable {
             }
         }
         expectation = Expectation(
-            incidents: allKeys.count, updates: updates, resolves: resolvedKeys.count, deadLetters: reasons.values.reduce(0, +),
-            resolvedKeys: resolvedKeys, allKeys: allKeys, deadLetterReasons: reasons)
+            incidents: allKeys.count,
+            updates: updates,
+            resolves: resolvedKeys.count,
+            deadLetters: reasons.values.reduce(0, +),
+            resolvedKeys: resolvedKeys,
+            allKeys: allKeys,
+            deadLetterReasons: reasons
+        )
     }
 
     private static func alert(
-        labels: [(key: String, value: String)], fingerprint: String, status: String, startsAt: Timestamp, endsAt: Timestamp?, worsened: Bool
+        labels: [(key: String, value: String)],
+        fingerprint: String,
+        status: String,
+        startsAt: Timestamp,
+        endsAt: Timestamp?,
+        worsened: Bool
     ) -> JSONValue {
         let name = labels.first { $0.key == "alertname" }?.value ?? "Alert"
         let instance = labels.first { $0.key == "instance" }?.value ?? "?"
@@ -138,13 +178,15 @@ public struct DemoWorkload: Sendable {
                             ("summary", .string(summary)),
                             ("description", .string(description)),
                             ("runbook_url", .string("https://runbooks.example.com/\(name)")),
-                        ]))
+                        ])
+                    )
                 ),
                 ("startsAt", .string(startsAt.rfc3339)),
                 ("endsAt", .string(endsAt?.rfc3339 ?? "0001-01-01T00:00:00Z")),
                 ("generatorURL", .string("http://prometheus.example.com/graph?g0.expr=\(name)")),
                 ("fingerprint", .string(fingerprint)),
-            ]))
+            ])
+        )
     }
 
     private static func message(groupKey: String, receiver: String, alerts: [JSONValue], kind: String) -> Message {
@@ -161,8 +203,14 @@ public struct DemoWorkload: Sendable {
                 ("commonAnnotations", .object(JSONObject())),
                 ("externalURL", .string("http://alertmanager.example.com")),
                 ("alerts", .array(alerts)),
-            ]))
-        return Message(key: groupKey, value: JSONWriter.bytes(payload), headers: [("content-type", "application/json")], kind: kind)
+            ])
+        )
+        return Message(
+            key: groupKey,
+            value: JSONWriter.bytes(payload),
+            headers: [("content-type", "application/json")],
+            kind: kind
+        )
     }
 
     /// One message of each kind real pipelines see, with the reason code each must be dead-lettered with.
@@ -171,7 +219,9 @@ public struct DemoWorkload: Sendable {
             Message(key: "malformed-\(kind)", value: Array(text.utf8), headers: [], kind: kind)
         }
         let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
-        let oversized = #"{"version":"4","groupKey":"x","alerts":[],"padding":""# + String(repeating: "x", count: maxPayloadBytes) + #""}"#
+        let oversized =
+            #"{"version":"4","groupKey":"x","alerts":[],"padding":""# + String(repeating: "x", count: maxPayloadBytes)
+            + #""}"#
         var empty = message("", "empty")
         empty.value = []
         return [
@@ -180,8 +230,16 @@ public struct DemoWorkload: Sendable {
             (message(#"{"a":1,"a":2}"#, "duplicate keys"), "invalid_json"),
             (message(#"{"hello":"world"}"#, "unknown shape"), "unrecognized_format"),
             (message(deep, "deep nesting"), "nesting_too_deep"),
-            (message(#"{"version":"4","groupKey":"g","alerts":[{"status":"firing"}]}"#, "alert without labels"), "invalid_payload"),
-            (message(#"{"version":"4","groupKey":"g","alerts":[{"status":"exploded","labels":{}}]}"#, "unknown status"), "invalid_payload"),
+            (
+                message(#"{"version":"4","groupKey":"g","alerts":[{"status":"firing"}]}"#, "alert without labels"),
+                "invalid_payload"
+            ),
+            (
+                message(
+                    #"{"version":"4","groupKey":"g","alerts":[{"status":"exploded","labels":{}}]}"#,
+                    "unknown status"
+                ), "invalid_payload"
+            ),
             (empty, "empty_payload"),
             (message(oversized, "oversized"), "payload_too_large"),
         ]

@@ -11,17 +11,27 @@ import ServiceLifecycle
 /// (the pipeline is running; JSON detail either way).
 enum OpsServer {
     static func make(
-        host: String, port: Int, registry: PrometheusCollectorRegistry, status: WorkerStatus, instruments: PipelineInstruments,
+        host: String,
+        port: Int,
+        registry: PrometheusCollectorRegistry,
+        status: WorkerStatus,
+        instruments: PipelineInstruments,
         logger: Logger
     ) -> some Service {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
             Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+            )
         }
         router.get("/healthz") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n"))
+            )
         }
         router.get("/readyz") { _, _ -> Response in
             let phase = status.current
@@ -33,20 +43,26 @@ enum OpsServer {
                     ("messages_consumed", .number(String(stats.messagesConsumed))),
                     ("messages_finished", .number(String(stats.messagesFinished))),
                     ("dead_letters", .number(String(stats.deadLetters))),
-                ]))
+                ])
+            )
             return Response(
-                status: phase == .running ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(detail))))
+                status: phase == .running ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(detail)))
+            )
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "ingestor-ops"),
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "ingestor-ops"),
             onServerRunning: { channel in
                 if let bound = channel.localAddress?.port {
                     status.setOpsPort(bound)
                     logger.info("ops server listening on \(host):\(bound) (/metrics /healthz /readyz)")
                 }
-            }, logger: quiet)
+            },
+            logger: quiet
+        )
     }
 }

@@ -1,8 +1,8 @@
-public import IncidentAPI
+import IncidentAPI
 import KafkaIO
 public import Logging
-public import Metrics
-public import Normalizer
+import Metrics
+import Normalizer
 public import Pipeline
 public import Prometheus
 public import ServiceLifecycle
@@ -28,8 +28,11 @@ public struct IngestorApp: Sendable {
     ///   - gracefulShutdownSignals: signals that start a graceful shutdown; tests pass none.
     /// - Throws: ``KafkaError`` when librdkafka refuses its settings or is too old.
     public static func build(
-        configuration: IngestorConfiguration, logger: Logger, registry: PrometheusCollectorRegistry,
-        stateStore: any IncidentStateStore = InMemoryIncidentStateStore(), gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+        configuration: IngestorConfiguration,
+        logger: Logger,
+        registry: PrometheusCollectorRegistry,
+        stateStore: any IncidentStateStore = InMemoryIncidentStateStore(),
+        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
     ) throws -> IngestorApp {
         try LibrdkafkaVersion.checkRuntime()
         let factory = PrometheusMetricsFactory(registry: registry)
@@ -47,26 +50,56 @@ public struct IngestorApp: Sendable {
         try consumer.subscribe(topics: configuration.sources.map(\.topic))
 
         let clock = SystemPipelineClock()
-        let normalizer = Normalizer(limits: configuration.limits, options: DecodeOptions(defaultSeverity: configuration.defaultSeverity))
+        let normalizer = Normalizer(
+            limits: configuration.limits,
+            options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)
+        )
         let runner = PipelineRunner(
-            source: KafkaMessageSource(consumer: consumer), normalizer: normalizer,
+            source: KafkaMessageSource(consumer: consumer),
+            normalizer: normalizer,
             correlator: Correlator(store: stateStore, target: target.name),
-            deliverer: Deliverer(target: target, policy: configuration.retry, clock: clock, random: SystemRandomSource(), instruments: instruments),
+            deliverer: Deliverer(
+                target: target,
+                policy: configuration.retry,
+                clock: clock,
+                random: SystemRandomSource(),
+                instruments: instruments
+            ),
             deadLetters: KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic),
-            configuration: configuration.pipeline, instruments: instruments, clock: clock, logger: logger)
+            configuration: configuration.pipeline,
+            instruments: instruments,
+            clock: clock,
+            logger: logger
+        )
 
         let ops = OpsServer.make(
-            host: configuration.ops.host, port: configuration.ops.port, registry: registry, status: status, instruments: instruments,
-            logger: logger)
+            host: configuration.ops.host,
+            port: configuration.ops.port,
+            registry: registry,
+            status: status,
+            instruments: instruments,
+            logger: logger
+        )
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: HTTPClientService(client: httpClient), successTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: ProducerService(producer: producer, flushTimeout: .seconds(10), logger: logger), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(
+                service: ProducerService(producer: producer, flushTimeout: .seconds(10), logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ),
             .init(service: ops, successTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: PipelineService(runner: runner, status: status), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(
+                service: PipelineService(runner: runner, status: status),
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ),
         ]
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = gracefulShutdownSignals
         groupConfiguration.maximumGracefulShutdownDuration = configuration.pipeline.drainTimeout + .seconds(15)
-        return IngestorApp(serviceGroup: ServiceGroup(configuration: groupConfiguration), runner: runner, instruments: instruments, status: status)
+        return IngestorApp(
+            serviceGroup: ServiceGroup(configuration: groupConfiguration),
+            runner: runner,
+            instruments: instruments,
+            status: status
+        )
     }
 }

@@ -7,11 +7,18 @@ extension RDKafkaClient {
         guard !topics.isEmpty else { return }
         var errorBuffer = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []
-        defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
+        defer {
+            for newTopic in newTopics { rd_kafka_NewTopic_destroy(newTopic) }
+        }
         for topic in topics {
             guard
                 let newTopic = rd_kafka_NewTopic_new(
-                    topic.name, Int32(topic.partitions), Int32(topic.replicationFactor), &errorBuffer, errorBuffer.count)
+                    topic.name,
+                    Int32(topic.partitions),
+                    Int32(topic.replicationFactor),
+                    &errorBuffer,
+                    errorBuffer.count
+                )
             else {
                 throw KafkaError(.invalidConfiguration, "topic \(topic.name): \(String(errorBuffer: errorBuffer))")
             }

@@ -37,7 +37,9 @@ extension RDKafkaClient {
                 var name: UnsafePointer<CChar>?
                 var valuePointer: UnsafeRawPointer?
                 var size = 0
-                guard rd_kafka_header_get_all(headerList, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR
+                guard
+                    rd_kafka_header_get_all(headerList, index, &name, &valuePointer, &size)
+                        == RD_KAFKA_RESP_ERR_NO_ERROR
                 else { break }
                 let headerValue = valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
                 headers.append(KafkaHeader(key: name.map { String(cString: $0) } ?? "", value: headerValue))
@@ -48,8 +50,12 @@ extension RDKafkaClient {
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         return KafkaMessage(
             topicPartition: KafkaTopicPartition(topic: topic, partition: record.partition),
-            offset: record.offset, key: key, value: value, headers: headers,
-            timestampMilliseconds: timestamp >= 0 ? timestamp : nil)
+            offset: record.offset,
+            key: key,
+            value: value,
+            headers: headers,
+            timestampMilliseconds: timestamp >= 0 ? timestamp : nil
+        )
     }
 
     /// Subscribes to topics; the group assigns partitions.
@@ -95,7 +101,10 @@ extension RDKafkaClient {
 
     /// The group's committed offsets for `partitions`.
     /// - Important: Blocks; call off the cooperative pool.
-    func committed(_ partitions: [KafkaTopicPartition], timeoutMilliseconds: Int32) throws(KafkaError) -> [KafkaTopicPartitionOffset] {
+    func committed(
+        _ partitions: [KafkaTopicPartition],
+        timeoutMilliseconds: Int32
+    ) throws(KafkaError) -> [KafkaTopicPartitionOffset] {
         let list = RDKafkaTopicPartitionList(partitions)
         let result = rd_kafka_committed(handle, list.pointer, timeoutMilliseconds)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(result, "committed") }

@@ -35,7 +35,11 @@ enum RDKafkaProduceResult {
 extension RDKafkaClient {
     /// Hands one record to librdkafka.
     func produce(
-        topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader],
+        topic: String,
+        partition: Int32?,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [KafkaHeader],
         promise: RDKafkaDeliveryPromise
     ) -> RDKafkaProduceResult {
         let headerList = rd_kafka_headers_new(headers.count)
@@ -115,41 +119,54 @@ extension RDKafkaClient {
 }
 
 /// Runs on librdkafka's background thread for producers: completes sends from delivery reports and logs errors.
-let rdKafkaBackgroundEventCallback: @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutableRawPointer?) -> Void = {
-    handle, event, opaque in
-    guard let event else { return }
-    defer { rd_kafka_event_destroy(event) }
-    let context = RDKafkaContext.from(opaque)
-    switch rd_kafka_event_type(event) {
-    case RD_KAFKA_EVENT_DR:
-        while let message = rd_kafka_event_message_next(event) {
-            guard let privateOpaque = message.pointee._private else { continue }
-            let promise = Unmanaged<RDKafkaDeliveryPromise>.fromOpaque(privateOpaque).takeRetainedValue()
-            let record = message.pointee
-            if record.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                let topic = String(cString: rd_kafka_topic_name(record.rkt))
-                promise.complete(
-                    .success(
-                        KafkaDeliveryReport(
-                            topicPartition: KafkaTopicPartition(topic: topic, partition: record.partition),
-                            offset: record.offset)))
-            } else {
-                promise.complete(.failure(KafkaError(record.err, "delivery")))
+let rdKafkaBackgroundEventCallback: @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutableRawPointer?) -> Void =
+    {
+        handle,
+        event,
+        opaque in
+        guard let event else { return }
+        defer { rd_kafka_event_destroy(event) }
+        let context = RDKafkaContext.from(opaque)
+        switch rd_kafka_event_type(event) {
+        case RD_KAFKA_EVENT_DR:
+            while let message = rd_kafka_event_message_next(event) {
+                guard let privateOpaque = message.pointee._private else { continue }
+                let promise = Unmanaged<RDKafkaDeliveryPromise>.fromOpaque(privateOpaque).takeRetainedValue()
+                let record = message.pointee
+                if record.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let topic = String(cString: rd_kafka_topic_name(record.rkt))
+                    promise.complete(
+                        .success(
+                            KafkaDeliveryReport(
+                                topicPartition: KafkaTopicPartition(topic: topic, partition: record.partition),
+                                offset: record.offset
+                            )
+                        )
+                    )
+                } else {
+                    promise.complete(.failure(KafkaError(record.err, "delivery")))
+                }
             }
+        case RD_KAFKA_EVENT_ERROR:
+            let code = rd_kafka_event_error(event)
+            let text = String(cString: rd_kafka_event_error_string(event))
+            if rd_kafka_event_error_is_fatal(event) != 0, let handle {
+                var buffer = [CChar](repeating: 0, count: 512)
+                let fatalCode = rd_kafka_fatal_error(handle, &buffer, buffer.count)
+                let error = KafkaError(
+                    KafkaError.Code(fatalCode),
+                    "fatal: \(String(errorBuffer: buffer))",
+                    isFatal: true
+                )
+                context?.fatalError.withLock { $0 = error }
+                context?.logger.critical("librdkafka producer fatal error: \(error.message)")
+            } else {
+                context?.logger.warning(
+                    "librdkafka: \(text)",
+                    metadata: ["kafka.error": "\(KafkaError.Code(code).name)"]
+                )
+            }
+        default:
+            break
         }
-    case RD_KAFKA_EVENT_ERROR:
-        let code = rd_kafka_event_error(event)
-        let text = String(cString: rd_kafka_event_error_string(event))
-        if rd_kafka_event_error_is_fatal(event) != 0, let handle {
-            var buffer = [CChar](repeating: 0, count: 512)
-            let fatalCode = rd_kafka_fatal_error(handle, &buffer, buffer.count)
-            let error = KafkaError(KafkaError.Code(fatalCode), "fatal: \(String(errorBuffer: buffer))", isFatal: true)
-            context?.fatalError.withLock { $0 = error }
-            context?.logger.critical("librdkafka producer fatal error: \(error.message)")
-        } else {
-            context?.logger.warning("librdkafka: \(text)", metadata: ["kafka.error": "\(KafkaError.Code(code).name)"])
-        }
-    default:
-        break
     }
-}

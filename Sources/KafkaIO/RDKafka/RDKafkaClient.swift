@@ -32,7 +32,10 @@ final class RDKafkaClient: @unchecked Sendable {
             let result = rd_kafka_conf_set(conf, key, value, &errorBuffer, errorBuffer.count)
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError(.invalidConfiguration, "librdkafka property \(key): \(String(errorBuffer: errorBuffer))")
+                throw KafkaError(
+                    .invalidConfiguration,
+                    "librdkafka property \(key): \(String(errorBuffer: errorBuffer))"
+                )
             }
         }
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
@@ -47,7 +50,11 @@ final class RDKafkaClient: @unchecked Sendable {
         }
         guard
             let handle = rd_kafka_new(
-                kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf, &errorBuffer, errorBuffer.count)
+                kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER,
+                conf,
+                &errorBuffer,
+                errorBuffer.count
+            )
         else {
             rd_kafka_conf_destroy(conf)
             throw KafkaError(.invalidConfiguration, "rd_kafka_new: \(String(errorBuffer: errorBuffer))")
@@ -81,10 +88,20 @@ final class RDKafkaClient: @unchecked Sendable {
 
     /// The low and high watermark of a partition, asking the partition leader.
     /// - Important: Blocks for up to `timeoutMilliseconds`; call off the cooperative pool.
-    func watermarks(_ partition: KafkaTopicPartition, timeoutMilliseconds: Int32) throws(KafkaError) -> (low: Int64, high: Int64) {
+    func watermarks(
+        _ partition: KafkaTopicPartition,
+        timeoutMilliseconds: Int32
+    ) throws(KafkaError) -> (low: Int64, high: Int64) {
         var low: Int64 = 0
         var high: Int64 = 0
-        let result = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeoutMilliseconds)
+        let result = rd_kafka_query_watermark_offsets(
+            handle,
+            partition.topic,
+            partition.partition,
+            &low,
+            &high,
+            timeoutMilliseconds
+        )
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(result, "watermarks of \(partition)") }
         return (low, high)
     }

@@ -30,7 +30,10 @@ final class RDKafkaContext: Sendable {
 
 /// librdkafka's log callback: forwards to swift-log. Called on librdkafka's threads.
 let rdKafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
-    handle, level, facility, message in
+    handle,
+    level,
+    facility,
+    message in
     guard let handle, let context = RDKafkaContext.from(rd_kafka_opaque(handle)) else { return }
     let text = message.map { String(cString: $0) } ?? ""
     let facilityText = facility.map { String(cString: $0) } ?? ""
@@ -45,21 +48,25 @@ let rdKafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CCh
 }
 
 /// librdkafka's error callback for consumers: logs, and records fatal errors for the consumer to throw.
-let rdKafkaErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
-    handle, err, reason, opaque in
-    guard let context = RDKafkaContext.from(opaque) else { return }
-    let text = reason.map { String(cString: $0) } ?? ""
-    if err == RD_KAFKA_RESP_ERR__FATAL.rawValue, let handle {
-        var buffer = [CChar](repeating: 0, count: 512)
-        let fatalCode = rd_kafka_fatal_error(handle, &buffer, buffer.count)
-        let error = KafkaError(fatalCode, "fatal: \(String(errorBuffer: buffer))")
-        context.fatalError.withLock { $0 = KafkaError(error.code, error.message, isFatal: true) }
-        context.logger.critical("librdkafka fatal error: \(error.message)")
-    } else {
-        let code = KafkaError.Code(rd_kafka_resp_err_t(rawValue: err))
-        context.logger.warning("librdkafka: \(text)", metadata: ["kafka.error": "\(code.name)"])
+let rdKafkaErrorCallback:
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+        handle,
+        err,
+        reason,
+        opaque in
+        guard let context = RDKafkaContext.from(opaque) else { return }
+        let text = reason.map { String(cString: $0) } ?? ""
+        if err == RD_KAFKA_RESP_ERR__FATAL.rawValue, let handle {
+            var buffer = [CChar](repeating: 0, count: 512)
+            let fatalCode = rd_kafka_fatal_error(handle, &buffer, buffer.count)
+            let error = KafkaError(fatalCode, "fatal: \(String(errorBuffer: buffer))")
+            context.fatalError.withLock { $0 = KafkaError(error.code, error.message, isFatal: true) }
+            context.logger.critical("librdkafka fatal error: \(error.message)")
+        } else {
+            let code = KafkaError.Code(rd_kafka_resp_err_t(rawValue: err))
+            context.logger.warning("librdkafka: \(text)", metadata: ["kafka.error": "\(code.name)"])
+        }
     }
-}
 
 /// librdkafka's rebalance callback: performs the assign or unassign librdkafka requires, then records the event.
 ///

@@ -47,8 +47,13 @@ extension KafkaError {
         let code = Code(rd_kafka_error_code(error))
         let text = String(cString: rd_kafka_error_string(error))
         self.init(
-            code, "\(context): \(text)", isFatal: rd_kafka_error_is_fatal(error) != 0,
-            isRetriable: rd_kafka_error_is_retriable(error) != 0, fileID: fileID, line: line)
+            code,
+            "\(context): \(text)",
+            isFatal: rd_kafka_error_is_fatal(error) != 0,
+            isRetriable: rd_kafka_error_is_retriable(error) != 0,
+            fileID: fileID,
+            line: line
+        )
         rd_kafka_error_destroy(error)
     }
 }

@@ -34,7 +34,9 @@ final class RDKafkaMockCluster: @unchecked Sendable {
 
     func setBroker(_ id: Int32, up: Bool) throws(KafkaError) {
         let result = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)
-        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(result, "set broker \(id) \(up ? "up" : "down")") }
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(result, "set broker \(id) \(up ? "up" : "down")")
+        }
     }
 
     func setBrokerRoundTripTime(_ id: Int32, milliseconds: Int32) throws(KafkaError) {
@@ -57,6 +59,8 @@ final class RDKafkaMockCluster: @unchecked Sendable {
 
     func setPartitionLeader(topic: String, partition: Int32, broker: Int32) throws(KafkaError) {
         let result = rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker)
-        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(result, "set leader of \(topic)[\(partition)]") }
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(result, "set leader of \(topic)[\(partition)]")
+        }
     }
 }

@@ -12,7 +12,11 @@ final class RDKafkaTopicPartitionList {
         pointer = rd_kafka_topic_partition_list_new(Int32(max(entries.count, 1)))
         owned = true
         for entry in entries {
-            let element = rd_kafka_topic_partition_list_add(pointer, entry.topicPartition.topic, entry.topicPartition.partition)
+            let element = rd_kafka_topic_partition_list_add(
+                pointer,
+                entry.topicPartition.topic,
+                entry.topicPartition.partition
+            )
             element?.pointee.offset = entry.offset
         }
     }
@@ -38,7 +42,8 @@ final class RDKafkaTopicPartitionList {
             let element = pointer.pointee.elems[index]
             return KafkaTopicPartitionOffset(
                 KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition),
-                offset: element.offset)
+                offset: element.offset
+            )
         }
     }
 

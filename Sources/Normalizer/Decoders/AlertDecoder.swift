@@ -10,7 +10,11 @@ public protocol AlertDecoder: Sendable {
 
     /// Decodes a payload already known to be this decoder's format.
     /// - Throws: ``Rejection`` with ``Rejection/Code/invalidPayload`` when a required field is missing or wrong.
-    func decode(_ object: JSONObject, input: NormalizerInput, options: DecodeOptions) throws(Rejection) -> [NormalizedEvent]
+    func decode(
+        _ object: JSONObject,
+        input: NormalizerInput,
+        options: DecodeOptions
+    ) throws(Rejection) -> [NormalizedEvent]
 }
 
 /// Settings every decoder reads.

@@ -14,7 +14,11 @@ public struct AlertmanagerDecoder: AlertDecoder {
             && object["orgId"] == nil
     }
 
-    public func decode(_ object: JSONObject, input: NormalizerInput, options: DecodeOptions) throws(Rejection) -> [NormalizedEvent] {
+    public func decode(
+        _ object: JSONObject,
+        input: NormalizerInput,
+        options: DecodeOptions
+    ) throws(Rejection) -> [NormalizedEvent] {
         guard let alerts = object["alerts"]?.array else {
             throw Rejection(.invalidPayload, "alertmanager: `alerts` is missing or not an array")
         }
@@ -30,22 +34,39 @@ public struct AlertmanagerDecoder: AlertDecoder {
             }
             events.append(
                 try decodeAlert(
-                    alert, position: position, commonLabels: commonLabels, receiver: receiver, groupKey: groupKey,
-                    externalURL: externalURL, input: input, options: options))
+                    alert,
+                    position: position,
+                    commonLabels: commonLabels,
+                    receiver: receiver,
+                    groupKey: groupKey,
+                    externalURL: externalURL,
+                    input: input,
+                    options: options
+                )
+            )
         }
         return events
     }
 
     private func decodeAlert(
-        _ alert: JSONObject, position: Int, commonLabels: [(key: String, value: String)], receiver: String?,
-        groupKey: String?, externalURL: String?, input: NormalizerInput, options: DecodeOptions
+        _ alert: JSONObject,
+        position: Int,
+        commonLabels: [(key: String, value: String)],
+        receiver: String?,
+        groupKey: String?,
+        externalURL: String?,
+        input: NormalizerInput,
+        options: DecodeOptions
     ) throws(Rejection) -> NormalizedEvent {
         let status: AlertStatus
         switch alert["status"]?.string {
         case "firing": status = .firing
         case "resolved": status = .resolved
         case let other:
-            throw Rejection(.invalidPayload, "alertmanager: alerts[\(position)].status is \(other.map { "\"\($0)\"" } ?? "missing"), expected firing or resolved")
+            throw Rejection(
+                .invalidPayload,
+                "alertmanager: alerts[\(position)].status is \(other.map { "\"\($0)\"" } ?? "missing"), expected firing or resolved"
+            )
         }
         guard let alertLabels = alert["labels"]?.object else {
             throw Rejection(.invalidPayload, "alertmanager: alerts[\(position)].labels is missing or not an object")
@@ -61,7 +82,8 @@ public struct AlertmanagerDecoder: AlertDecoder {
         if let receiver { labels["alertmanager_receiver"] = receiver }
         if let groupKey { labels["alertmanager_group_key"] = groupKey }
 
-        var title = annotations?["summary"]?.string?.nonEmpty ?? labels["alertname"] ?? "Alertmanager alert \(fingerprint)"
+        var title =
+            annotations?["summary"]?.string?.nonEmpty ?? labels["alertname"] ?? "Alertmanager alert \(fingerprint)"
         if annotations?["summary"]?.string?.nonEmpty == nil {
             let scope = [labels["instance"], labels["job"]].compactMap { $0 }.joined(separator: " / ")
             if !scope.isEmpty { title += " on \(scope)" }
@@ -70,9 +92,13 @@ public struct AlertmanagerDecoder: AlertDecoder {
             annotations?["description"]?.string?.nonEmpty ?? annotations?["message"]?.string?.nonEmpty ?? ""
 
         var links: [NormalizedEvent.Link] = []
-        if let generator = alert["generatorURL"]?.string?.nonEmpty { links.append(.init(href: generator, text: "source")) }
+        if let generator = alert["generatorURL"]?.string?.nonEmpty {
+            links.append(.init(href: generator, text: "source"))
+        }
         if let externalURL { links.append(.init(href: externalURL, text: "alertmanager")) }
-        if let runbook = annotations?["runbook_url"]?.string?.nonEmpty { links.append(.init(href: runbook, text: "runbook")) }
+        if let runbook = annotations?["runbook_url"]?.string?.nonEmpty {
+            links.append(.init(href: runbook, text: "runbook"))
+        }
 
         let startsAt = alert["startsAt"]?.string.flatMap(Timestamp.init(rfc3339:))
         let endsAt = alert["endsAt"]?.string.flatMap(Timestamp.init(rfc3339:))

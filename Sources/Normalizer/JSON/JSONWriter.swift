@@ -21,7 +21,8 @@ public enum JSONWriter {
         Array(string(value, sortedKeys: sortedKeys).utf8)
     }
 
-    private static func write(_ value: JSONValue, into out: inout String, sortedKeys: Bool, indent: String?, level: Int) {
+    private static func write(_ value: JSONValue, into out: inout String, sortedKeys: Bool, indent: String?, level: Int)
+    {
         switch value {
         case .null: out += "null"
         case .bool(let flag): out += flag ? "true" : "false"

@@ -74,7 +74,9 @@ extension NormalizedEvent {
         object["title"] = .string(title)
         object["description"] = .string(description)
         object["labels"] = .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
-        object["links"] = .array(links.map { .object(JSONObject([("href", .string($0.href)), ("text", .string($0.text))])) })
+        object["links"] = .array(
+            links.map { .object(JSONObject([("href", .string($0.href)), ("text", .string($0.text))])) }
+        )
         object["occurredAt"] = occurredAt.map { .string($0.rfc3339) } ?? .null
         object["resolvedAt"] = resolvedAt.map { .string($0.rfc3339) } ?? .null
         return .object(object)

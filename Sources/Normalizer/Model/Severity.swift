@@ -27,7 +27,8 @@ public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable {
     /// onto the scale, case-insensitively after trimming; `nil` when the word is not known.
     public init?(vocabulary word: String) {
         switch word.trimmingWhitespace().lowercased() {
-        case "critical", "crit", "page", "emergency", "emerg", "fatal", "p1", "disaster", "sev0", "sev-0": self = .critical
+        case "critical", "crit", "page", "emergency", "emerg", "fatal", "p1", "disaster", "sev0", "sev-0":
+            self = .critical
         case "high", "major", "error", "err", "p2", "sev1", "sev-1": self = .high
         case "warning", "warn", "medium", "average", "p3", "sev2", "sev-2": self = .medium
         case "low", "minor", "p4", "sev3", "sev-3": self = .low

@@ -32,7 +32,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let minute = millis / 60_000 % 60
         let second = millis / 1000 % 60
         let fraction = millis % 1000
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(fraction, 3))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(fraction, 3))Z"
     }
 
     private func pad(_ value: Int64, _ width: Int) -> String {
@@ -141,7 +142,8 @@ extension Timestamp {
 
 extension Timestamp {
     /// Creates a timestamp from UTC calendar fields; `nil` when a field is out of range.
-    public init?(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0) {
+    public init?(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0)
+    {
         guard (1...12).contains(month), (1...31).contains(day), (0..<24).contains(hour), (0..<60).contains(minute),
             (0...60).contains(second), (0..<1000).contains(millisecond)
         else { return nil }
@@ -153,7 +155,9 @@ extension Timestamp {
     /// This timestamp moved by `duration` (negative durations move it back).
     public func advanced(by duration: Duration) -> Timestamp {
         let (seconds, attoseconds) = duration.components
-        return Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        return Timestamp(
+            millisecondsSinceEpoch: millisecondsSinceEpoch + seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        )
     }
 
     /// The time from `other` to this timestamp.

@@ -47,16 +47,26 @@ public struct Correlator: Sendable {
             }
             return .send(
                 IncidentCommand(
-                    action: .update, dedupKey: event.dedupKey, externalID: record.externalID, event: event,
-                    reason: "severity, title, description or status changed"))
+                    action: .update,
+                    dedupKey: event.dedupKey,
+                    externalID: record.externalID,
+                    event: event,
+                    reason: "severity, title, description or status changed"
+                )
+            )
         case .resolved:
             guard let record, record.status == .open else {
                 return .ignore(reason: "resolved with nothing open")
             }
             return .send(
                 IncidentCommand(
-                    action: .resolve, dedupKey: event.dedupKey, externalID: record.externalID, event: event,
-                    reason: "resolved at the source"))
+                    action: .resolve,
+                    dedupKey: event.dedupKey,
+                    externalID: record.externalID,
+                    event: event,
+                    reason: "resolved at the source"
+                )
+            )
         }
     }
 
@@ -69,8 +79,14 @@ public struct Correlator: Sendable {
             guard let externalID else { return }
             try await store.save(
                 IncidentRecord(
-                    target: target, dedupKey: command.dedupKey, externalID: externalID, status: .open,
-                    contentHash: Self.contentHash(event), lastEventAt: event.occurredAt))
+                    target: target,
+                    dedupKey: command.dedupKey,
+                    externalID: externalID,
+                    status: .open,
+                    contentHash: Self.contentHash(event),
+                    lastEventAt: event.occurredAt
+                )
+            )
         case .update, .resolve, .comment:
             guard var record = try await store.record(target: target, dedupKey: command.dedupKey) else { return }
             if command.action == .update {

@@ -28,7 +28,12 @@ public struct IncidentRecord: Sendable, Hashable {
 
     /// Creates a record.
     public init(
-        target: String, dedupKey: String, externalID: String, status: Status, contentHash: UInt64, lastEventAt: Timestamp?,
+        target: String,
+        dedupKey: String,
+        externalID: String,
+        status: Status,
+        contentHash: UInt64,
+        lastEventAt: Timestamp?,
         updateCount: Int = 0
     ) {
         self.target = target

@@ -65,9 +65,19 @@ public struct DeadLetter: Sendable, Hashable {
 
     /// Creates a letter.
     public init(
-        original: SourceMessage, stage: Stage, reason: String, message: String, target: String? = nil, httpStatus: Int? = nil,
-        responseExcerpt: String? = nil, attempts: Int = 0, dedupKey: String? = nil, action: IncidentCommand.Action? = nil,
-        firstFailureAt: Timestamp, lastFailureAt: Timestamp, workerVersion: String
+        original: SourceMessage,
+        stage: Stage,
+        reason: String,
+        message: String,
+        target: String? = nil,
+        httpStatus: Int? = nil,
+        responseExcerpt: String? = nil,
+        attempts: Int = 0,
+        dedupKey: String? = nil,
+        action: IncidentCommand.Action? = nil,
+        firstFailureAt: Timestamp,
+        lastFailureAt: Timestamp,
+        workerVersion: String
     ) {
         self.original = original
         self.stage = stage

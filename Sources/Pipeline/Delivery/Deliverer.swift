@@ -22,7 +22,10 @@ public struct Deliverer: Sendable {
 
     /// Creates a deliverer.
     public init(
-        target: any IncidentTarget, policy: RetryPolicy, clock: any PipelineClock, random: any RandomSource,
+        target: any IncidentTarget,
+        policy: RetryPolicy,
+        clock: any PipelineClock,
+        random: any RandomSource,
         instruments: PipelineInstruments
     ) {
         self.target = target
@@ -48,7 +51,13 @@ public struct Deliverer: Sendable {
                 return .delivered(externalID: nil, attempts: attempts)
             }
             firstFailureAt = firstFailureAt ?? now
-            switch policy.next(after: outcome, attempts: attempts, elapsed: now.duration(since: start), now: now, random: random.nextUnit()) {
+            switch policy.next(
+                after: outcome,
+                attempts: attempts,
+                elapsed: now.duration(since: start),
+                now: now,
+                random: random.nextUnit()
+            ) {
             case .giveUp:
                 return .failed(failure, attempts: attempts, firstFailureAt: firstFailureAt ?? now, lastFailureAt: now)
             case .retry(let delay):

@@ -33,7 +33,13 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - elapsed: time since the first attempt started.
     ///   - now: the current time, for `Retry-After` dates.
     ///   - random: a uniform value in 0..<1 for the jitter.
-    public func next(after outcome: TargetOutcome, attempts: Int, elapsed: Duration, now: Timestamp, random: Double) -> Decision {
+    public func next(
+        after outcome: TargetOutcome,
+        attempts: Int,
+        elapsed: Duration,
+        now: Timestamp,
+        random: Double
+    ) -> Decision {
         guard case .retryable(_, let hint) = outcome, attempts < maxAttempts else { return .giveUp }
         let exponent = min(attempts - 1, 30)
         let ceiling = min(maxBackoff, initialBackoff * (1 << exponent))

@@ -16,7 +16,10 @@ public struct KafkaDeadLetterSink: DeadLetterSink {
 
     public func publish(_ letter: DeadLetter) async throws {
         try await producer.send(
-            topic: topic, key: letter.key, value: letter.value,
-            headers: letter.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
+            topic: topic,
+            key: letter.key,
+            value: letter.value,
+            headers: letter.headers.map { KafkaHeader(key: $0.name, value: $0.value) }
+        )
     }
 }

@@ -1,5 +1,5 @@
 public import KafkaIO
-public import Normalizer
+import Normalizer
 
 /// The pipeline's ``MessageSource`` over a ``KafkaConsumer``: the only pipeline code that sees Kafka types.
 public struct KafkaMessageSource: MessageSource {
@@ -14,14 +14,20 @@ public struct KafkaMessageSource: MessageSource {
     public var events: Events { Events(base: consumer.events) }
 
     public func store(_ positions: [MessagePosition]) throws {
-        try consumer.store(positions.map { KafkaTopicPartitionOffset(KafkaTopicPartition($0.partition), offset: $0.offset) })
+        try consumer.store(
+            positions.map { KafkaTopicPartitionOffset(KafkaTopicPartition($0.partition), offset: $0.offset) }
+        )
     }
 
     public func commit() async throws { try await consumer.commit() }
 
-    public func pause(_ partitions: [PartitionID]) throws { try consumer.pause(partitions.map(KafkaTopicPartition.init)) }
+    public func pause(_ partitions: [PartitionID]) throws {
+        try consumer.pause(partitions.map(KafkaTopicPartition.init))
+    }
 
-    public func resume(_ partitions: [PartitionID]) throws { try consumer.resume(partitions.map(KafkaTopicPartition.init)) }
+    public func resume(_ partitions: [PartitionID]) throws {
+        try consumer.resume(partitions.map(KafkaTopicPartition.init))
+    }
 
     public func close() async throws { try await consumer.close() }
 
@@ -52,9 +58,11 @@ extension SourceMessage {
     public init(_ message: KafkaMessage) {
         self.init(
             position: MessagePosition(partition: PartitionID(message.topicPartition), offset: message.offset),
-            key: message.key, value: message.value,
+            key: message.key,
+            value: message.value,
             headers: message.headers.map { SourceMessage.Header(name: $0.key, value: $0.value) },
-            timestamp: message.timestampMilliseconds.map(Timestamp.init(millisecondsSinceEpoch:)))
+            timestamp: message.timestampMilliseconds.map(Timestamp.init(millisecondsSinceEpoch:))
+        )
     }
 }
 

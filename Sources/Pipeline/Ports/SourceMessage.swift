@@ -13,7 +13,9 @@ public struct PartitionID: Sendable, Hashable, Comparable, CustomStringConvertib
         self.partition = partition
     }
 
-    public static func < (lhs: PartitionID, rhs: PartitionID) -> Bool { (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition) }
+    public static func < (lhs: PartitionID, rhs: PartitionID) -> Bool {
+        (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition)
+    }
     public var description: String { "\(topic)[\(partition)]" }
 }
 
@@ -66,7 +68,13 @@ public struct SourceMessage: Sendable, Hashable {
     public var timestamp: Timestamp?
 
     /// Creates a message.
-    public init(position: MessagePosition, key: [UInt8]?, value: [UInt8], headers: [Header] = [], timestamp: Timestamp? = nil) {
+    public init(
+        position: MessagePosition,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [Header] = [],
+        timestamp: Timestamp? = nil
+    ) {
         self.position = position
         self.key = key
         self.value = value
@@ -79,7 +87,9 @@ public struct SourceMessage: Sendable, Hashable {
         NormalizerInput(
             payload: value,
             headers: headers.map { NormalizerInput.Header(name: $0.name, value: $0.value ?? []) },
-            origin: position.partition.topic, receivedAt: timestamp)
+            origin: position.partition.topic,
+            receivedAt: timestamp
+        )
     }
 }
 

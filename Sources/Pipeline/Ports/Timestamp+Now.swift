@@ -1,5 +1,5 @@
 import Foundation
-public import Normalizer
+import Normalizer
 
 extension Timestamp {
     /// The current wall-clock time. Only ``SystemPipelineClock`` reads it; everything else takes a clock.

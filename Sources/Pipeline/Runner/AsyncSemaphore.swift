@@ -77,6 +77,6 @@ final class AsyncSemaphore: Sendable {
             }
             return ready
         }
-        ready.forEach { $0.continuation.resume() }
+        for waiter in ready { waiter.continuation.resume() }
     }
 }

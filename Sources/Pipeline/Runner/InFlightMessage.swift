@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 import Synchronization
 
 /// One message between intake and its final outcome: counts its unfinished events and keeps the first failure.

@@ -38,7 +38,8 @@ struct OffsetLedger: Sendable {
         guard partitions[position.partition]?.generation == generation else { return }
         precondition(
             partitions[position.partition]!.pending.last.map { $0 < position.offset } ?? true,
-            "offsets must increase within a partition")
+            "offsets must increase within a partition"
+        )
         partitions[position.partition]!.pending.append(position.offset)
     }
 

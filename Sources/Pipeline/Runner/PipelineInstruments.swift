@@ -1,7 +1,7 @@
-public import IncidentAPI
+import IncidentAPI
 public import Logging
 public import Metrics
-public import Normalizer
+import Normalizer
 import Synchronization
 
 /// Counts of what the pipeline did, for the demo summary, tests and `/readyz` detail.
@@ -96,17 +96,24 @@ public final class PipelineInstruments: Sendable {
 
     func delivery(_ command: IncidentCommand, target: String, outcome: TargetOutcome, duration: Duration) {
         let result = outcome.failure == nil ? "success" : "failure"
-        count("ingestor_target_requests_total", [("target", target), ("action", command.action.rawValue), ("outcome", result)])
+        count(
+            "ingestor_target_requests_total",
+            [("target", target), ("action", command.action.rawValue), ("outcome", result)]
+        )
         let key = "\(target)|\(command.action.rawValue)"
         let timer = timers.withLock { timers in
             if let existing = timers[key] { return existing }
             let created = Metrics.Timer(
                 label: "ingestor_target_request_duration_seconds",
-                dimensions: [("target", target), ("action", command.action.rawValue)], factory: factory)
+                dimensions: [("target", target), ("action", command.action.rawValue)],
+                factory: factory
+            )
             timers[key] = created
             return created
         }
-        timer.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        timer.recordNanoseconds(
+            Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        )
     }
 
     func applied(_ command: IncidentCommand) {
@@ -125,7 +132,8 @@ public final class PipelineInstruments: Sendable {
         count("ingestor_retries_total", [("target", target), ("reason", failure.code.rawValue)])
         logger.info(
             "retrying \(command.action.rawValue) for \(command.dedupKey) in \(delay): \(failure)",
-            metadata: ["incident.adapter": "\(target)"])
+            metadata: ["incident.adapter": "\(target)"]
+        )
     }
 
     func deadLettered(_ letter: DeadLetter) {
@@ -136,7 +144,8 @@ public final class PipelineInstruments: Sendable {
         count("ingestor_dead_letters_total", [("stage", letter.stage.rawValue), ("reason", letter.reason)])
         logger.warning(
             "dead-lettered \(letter.original.position): \(letter.reason): \(letter.message)",
-            metadata: ["pipeline.outcome": "dead_letter", "kafka.offset": "\(letter.original.position)"])
+            metadata: ["pipeline.outcome": "dead_letter", "kafka.offset": "\(letter.original.position)"]
+        )
     }
 
     func finished(inFlight: Int) {

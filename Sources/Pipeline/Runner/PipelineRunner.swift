@@ -35,8 +35,15 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
 
     /// Creates a runner; nothing happens until ``run()``.
     public init(
-        source: Source, normalizer: Normalizer, correlator: Correlator, deliverer: Deliverer, deadLetters: any DeadLetterSink,
-        configuration: PipelineConfiguration, instruments: PipelineInstruments, clock: any PipelineClock, logger: Logger
+        source: Source,
+        normalizer: Normalizer,
+        correlator: Correlator,
+        deliverer: Deliverer,
+        deadLetters: any DeadLetterSink,
+        configuration: PipelineConfiguration,
+        instruments: PipelineInstruments,
+        clock: any PipelineClock,
+        logger: Logger
     ) {
         self.source = source
         self.normalizer = normalizer
@@ -88,7 +95,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
 
             let drained = await drain()
-            laneInputs.forEach { $0.finish() }
+            for lane in laneInputs { lane.finish() }
             completionInput.finish()
             if !drained { group.cancelAll() }
             try await group.waitForAll()
@@ -116,12 +123,17 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         return true
     }
 
-    private func intake(lanes: [AsyncStream<LaneItem>.Continuation], completions: AsyncStream<InFlightMessage>.Continuation) async throws {
+    private func intake(
+        lanes: [AsyncStream<LaneItem>.Continuation],
+        completions: AsyncStream<InFlightMessage>.Continuation
+    ) async throws {
         var iterator = source.events.makeAsyncIterator()
         while let event = try await iterator.next() {
             switch event {
             case .assigned(let partitions):
-                ledger.withLock { ledger in partitions.forEach { ledger.track($0) } }
+                ledger.withLock { ledger in
+                    for partition in partitions { ledger.track(partition) }
+                }
                 logger.info("assigned \(partitions.map(\.description).joined(separator: ", "))")
             case .revoked(let partitions):
                 ledger.withLock { $0.forget(partitions) }
@@ -137,7 +149,9 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
 
     /// Normalizes one message and hands its events to their lanes (or its rejection to the completion handler).
     private func admit(
-        _ message: SourceMessage, lanes: [AsyncStream<LaneItem>.Continuation], completions: AsyncStream<InFlightMessage>.Continuation
+        _ message: SourceMessage,
+        lanes: [AsyncStream<LaneItem>.Continuation],
+        completions: AsyncStream<InFlightMessage>.Continuation
     ) async throws {
         instruments.consumed(message)
         let generation = ledger.withLock { ledger in
@@ -147,12 +161,22 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         }
         let events: [NormalizedEvent]
         do {
-            events = try normalizer.normalize(message.normalizerInput, format: configuration.format(for: message.position.partition.topic))
+            events = try normalizer.normalize(
+                message.normalizerInput,
+                format: configuration.format(for: message.position.partition.topic)
+            )
         } catch {
             let now = clock.now()
             let failure = InFlightMessage.Failure(
-                stage: .normalize, reason: error.code.rawValue, message: error.message, firstFailureAt: now, lastFailureAt: now)
-            completions.yield(InFlightMessage(message: message, generation: generation, permits: 1, events: 0, failure: failure))
+                stage: .normalize,
+                reason: error.code.rawValue,
+                message: error.message,
+                firstFailureAt: now,
+                lastFailureAt: now
+            )
+            completions.yield(
+                InFlightMessage(message: message, generation: generation, permits: 1, events: 0, failure: failure)
+            )
             return
         }
         instruments.normalized(events, from: message)
@@ -187,9 +211,17 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                         let now = clock.now()
                         item.owner.fail(
                             .init(
-                                stage: .deliver, reason: "target_invalid_response", message: "the target returned no incident id",
-                                target: deliverer.target.name, attempts: attempts, dedupKey: event.dedupKey, action: command.action,
-                                firstFailureAt: now, lastFailureAt: now))
+                                stage: .deliver,
+                                reason: "target_invalid_response",
+                                message: "the target returned no incident id",
+                                target: deliverer.target.name,
+                                attempts: attempts,
+                                dedupKey: event.dedupKey,
+                                action: command.action,
+                                firstFailureAt: now,
+                                lastFailureAt: now
+                            )
+                        )
                     } else {
                         try await correlator.applied(command, externalID: externalID)
                         instruments.applied(command)
@@ -197,9 +229,19 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 case .failed(let failure, let attempts, let first, let last):
                     item.owner.fail(
                         .init(
-                            stage: .deliver, reason: failure.code.rawValue, message: failure.message, target: deliverer.target.name,
-                            httpStatus: failure.httpStatus, responseExcerpt: failure.responseExcerpt, attempts: attempts,
-                            dedupKey: event.dedupKey, action: command.action, firstFailureAt: first, lastFailureAt: last))
+                            stage: .deliver,
+                            reason: failure.code.rawValue,
+                            message: failure.message,
+                            target: deliverer.target.name,
+                            httpStatus: failure.httpStatus,
+                            responseExcerpt: failure.responseExcerpt,
+                            attempts: attempts,
+                            dedupKey: event.dedupKey,
+                            action: command.action,
+                            firstFailureAt: first,
+                            lastFailureAt: last
+                        )
+                    )
                 case .abandoned:
                     item.owner.abandon()
                 }
@@ -208,8 +250,14 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             let now = clock.now()
             item.owner.fail(
                 .init(
-                    stage: .correlate, reason: "state_store_error", message: "\(error)", dedupKey: event.dedupKey,
-                    firstFailureAt: now, lastFailureAt: now))
+                    stage: .correlate,
+                    reason: "state_store_error",
+                    message: "\(error)",
+                    dedupKey: event.dedupKey,
+                    firstFailureAt: now,
+                    lastFailureAt: now
+                )
+            )
         }
         if item.owner.eventFinished() { completions.yield(item.owner) }
     }
@@ -232,10 +280,20 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     /// Publishes the dead letter, retrying until the sink acknowledges it; only then does the offset move.
     private func deadLetter(_ owner: InFlightMessage, _ failure: InFlightMessage.Failure) async {
         let letter = DeadLetter(
-            original: owner.message, stage: failure.stage, reason: failure.reason, message: failure.message, target: failure.target,
-            httpStatus: failure.httpStatus, responseExcerpt: failure.responseExcerpt, attempts: failure.attempts,
-            dedupKey: failure.dedupKey, action: failure.action, firstFailureAt: failure.firstFailureAt,
-            lastFailureAt: failure.lastFailureAt, workerVersion: configuration.workerVersion)
+            original: owner.message,
+            stage: failure.stage,
+            reason: failure.reason,
+            message: failure.message,
+            target: failure.target,
+            httpStatus: failure.httpStatus,
+            responseExcerpt: failure.responseExcerpt,
+            attempts: failure.attempts,
+            dedupKey: failure.dedupKey,
+            action: failure.action,
+            firstFailureAt: failure.firstFailureAt,
+            lastFailureAt: failure.lastFailureAt,
+            workerVersion: configuration.workerVersion
+        )
         var backoff: Duration = .milliseconds(100)
         while true {
             if Task.isCancelled {
@@ -247,7 +305,9 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 try await deadLetters.publish(letter)
                 break
             } catch {
-                logger.error("dead-letter publish to \(deadLetters.destination) failed, retrying in \(backoff): \(error)")
+                logger.error(
+                    "dead-letter publish to \(deadLetters.destination) failed, retrying in \(backoff): \(error)"
+                )
                 try? await clock.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(10))
             }

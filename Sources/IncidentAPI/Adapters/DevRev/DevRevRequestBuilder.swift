@@ -27,9 +27,12 @@ public struct DevRevRequestBuilder: Sendable {
                 JSONObject([
                     ("external_reference", .string(command.dedupKey)),
                     ("origin_system", .string(configuration.originSystem)),
-                ]))
+                ])
+            )
             if let occurredAt = event.occurredAt { body["identified_date"] = .string(occurredAt.rfc3339) }
-            if let triage = configuration.triageStage { body["stage"] = .object(JSONObject([("stage", .string(triage))])) }
+            if let triage = configuration.triageStage {
+                body["stage"] = .object(JSONObject([("stage", .string(triage))]))
+            }
         case .update:
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))
@@ -40,7 +43,9 @@ public struct DevRevRequestBuilder: Sendable {
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))
             let note = "Resolved at the source\(event.resolvedAt.map { " at \($0.rfc3339)" } ?? "") (\(event.source))."
-            body["stage"] = .object(JSONObject([("stage", .string(configuration.resolvedStage)), ("notes", .string(note))]))
+            body["stage"] = .object(
+                JSONObject([("stage", .string(configuration.resolvedStage)), ("notes", .string(note))])
+            )
             if let resolvedAt = event.resolvedAt { body["mitigated_date"] = .string(resolvedAt.rfc3339) }
         case .comment:
             path = "/timeline-entries.create"
@@ -51,25 +56,30 @@ public struct DevRevRequestBuilder: Sendable {
             body["visibility"] = .string("internal")
         }
         return HTTPRequest(
-            method: "POST", url: configuration.baseURL + path,
+            method: "POST",
+            url: configuration.baseURL + path,
             headers: [
                 HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
                 HTTPHeader("Content-Type", "application/json"),
                 HTTPHeader("Accept", "application/json"),
             ],
-            body: JSONWriter.bytes(.object(body)), timeout: configuration.requestTimeout)
+            body: JSONWriter.bytes(.object(body)),
+            timeout: configuration.requestTimeout
+        )
     }
 
     /// The request that finds the incident created for `dedupKey` (`incidents.list` filtered by external reference).
     public func lookupRequest(dedupKey: String) -> HTTPRequest {
         HTTPRequest(
             method: "GET",
-            url: configuration.baseURL + "/incidents.list?limit=1&sync_metadata.external_reference=" + Self.percentEncoded(dedupKey),
+            url: configuration.baseURL + "/incidents.list?limit=1&sync_metadata.external_reference="
+                + Self.percentEncoded(dedupKey),
             headers: [
                 HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
                 HTTPHeader("Accept", "application/json"),
             ],
-            timeout: configuration.requestTimeout)
+            timeout: configuration.requestTimeout
+        )
     }
 
     private func severityID(_ severity: Severity) -> Int {
@@ -78,7 +88,10 @@ public struct DevRevRequestBuilder: Sendable {
 
     private func id(of command: IncidentCommand) throws(TargetFailure) -> String {
         guard let id = command.externalID, !id.isEmpty else {
-            throw TargetFailure(.unsupported, "\(command.action.rawValue) needs the incident id, and the command has none")
+            throw TargetFailure(
+                .unsupported,
+                "\(command.action.rawValue) needs the incident id, and the command has none"
+            )
         }
         return id
     }
@@ -88,7 +101,9 @@ public struct DevRevRequestBuilder: Sendable {
         var text = event.description
         if !event.labels.isEmpty {
             if !text.isEmpty { text += "\n\n" }
-            text += "Labels:\n" + event.labels.sorted { $0.key < $1.key }.map { "- \($0.key): \($0.value)" }.joined(separator: "\n")
+            text +=
+                "Labels:\n"
+                + event.labels.sorted { $0.key < $1.key }.map { "- \($0.key): \($0.value)" }.joined(separator: "\n")
         }
         if !event.links.isEmpty {
             if !text.isEmpty { text += "\n\n" }
@@ -102,7 +117,8 @@ public struct DevRevRequestBuilder: Sendable {
         var out = ""
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:

@@ -18,7 +18,12 @@ public struct DevRevResponseClassifier: Sendable {
             case .create, .update, .resolve:
                 guard let id = document?["incident"]?["id"]?.string, !id.isEmpty else {
                     return .permanent(
-                        TargetFailure(.invalidResponse, "DevRev answered \(response.status) without incident.id", httpStatus: response.status))
+                        TargetFailure(
+                            .invalidResponse,
+                            "DevRev answered \(response.status) without incident.id",
+                            httpStatus: response.status
+                        )
+                    )
                 }
                 return .success(externalID: id, httpStatus: response.status)
             case .comment:
@@ -28,7 +33,10 @@ public struct DevRevResponseClassifier: Sendable {
         let bodyHint = document?["retry_after"]?.int64.map { RetryHint.after(.seconds($0)) }
         var outcome = http.classify(response, vendorRetryHint: bodyHint)
         if let type = document?["type"]?.string {
-            outcome = Self.annotated(outcome, with: "DevRev \(type)\(document?["message"]?.string.map { ": \($0)" } ?? "")")
+            outcome = Self.annotated(
+                outcome,
+                with: "DevRev \(type)\(document?["message"]?.string.map { ": \($0)" } ?? "")"
+            )
         }
         return outcome
     }
@@ -37,7 +45,15 @@ public struct DevRevResponseClassifier: Sendable {
     public func classifyLookup(_ response: HTTPResponse) -> LookupOutcome {
         guard (200..<300).contains(response.status) else { return .failed(http.classify(response)) }
         guard let incidents = (try? JSONParser().parse(response.body))?["incidents"]?.array else {
-            return .failed(.permanent(TargetFailure(.invalidResponse, "incidents.list answered without `incidents`", httpStatus: response.status)))
+            return .failed(
+                .permanent(
+                    TargetFailure(
+                        .invalidResponse,
+                        "incidents.list answered without `incidents`",
+                        httpStatus: response.status
+                    )
+                )
+            )
         }
         guard let id = incidents.first?["id"]?.string else { return .notFound }
         return .found(externalID: id)

@@ -33,7 +33,10 @@ public struct DevRevTarget: IncidentTarget {
         do {
             let response = try await client.execute(request)
             let outcome = classifier.classify(response, for: command.action)
-            logger.debug("devrev \(command.action.rawValue) → \(response.status)", metadata: ["incident.dedup_key": "\(command.dedupKey)"])
+            logger.debug(
+                "devrev \(command.action.rawValue) → \(response.status)",
+                metadata: ["incident.dedup_key": "\(command.dedupKey)"]
+            )
             return outcome
         } catch let error as HTTPTransportError {
             return classifier.classify(error)
