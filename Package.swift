@@ -15,7 +15,8 @@ let package = Package(
     name: "ingestor",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "ingestor", targets: ["ingestor"])
+        .executable(name: "ingestor", targets: ["ingestor"]),
+        .executable(name: "ingestor-bench", targets: ["ingestor-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -133,6 +134,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Benchmarks (figures in BENCHMARKS.md)
+        .executableTarget(
+            name: "ingestor-bench",
+            dependencies: [
+                "IngestorKit", "KafkaIO", "Normalizer", "Pipeline", "IncidentAPIFakes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/ingestor-bench",
             swiftSettings: strictSettings
         ),
 

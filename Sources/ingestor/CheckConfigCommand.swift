@@ -7,9 +7,9 @@ struct CheckConfigCommand: ParsableCommand {
         commandName: "check-config",
         abstract: "Validates a configuration file the way `ingestor run` would, listing every problem.",
         discussion: """
-            Reads FILE, applies INGESTOR_* environment overrides (INGESTOR_KAFKA__GROUP_ID=x sets kafka.group_id),
-            resolves secrets ({env: NAME} or {file: PATH}), and checks every key. Exits 0 when the configuration is
-            usable, 2 otherwise, printing one line per problem with its key path.
+            Reads FILE, applies INGESTOR_* environment overrides (INGESTOR_KAFKA__GROUP_ID=x sets \
+            kafka.group_id), resolves secrets ({env: NAME} or {file: PATH}), and checks every key. Exits 0 \
+            when the configuration is usable, 2 otherwise, printing one line per problem with its key path.
             """
     )
 

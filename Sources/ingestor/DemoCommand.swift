@@ -8,14 +8,15 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Runs the whole job on this machine: embedded Kafka, a fake DevRev API, a realistic alert storm.",
         discussion: """
-            Starts librdkafka's mock cluster (real Kafka protocol on loopback ports), a fake DevRev incident API that
-            checks requests like the real one and injects some 5xx and 429 answers, produces an Alertmanager storm
-            (groups resent every round, alerts worsening, half of them resolving, plus malformed messages), runs the
-            real worker on it, and checks the outcome: one incident per alert, resolves applied, no duplicates,
-            every malformed message dead-lettered with its reason, offsets committed to the end.
+            Starts librdkafka's mock cluster (the real Kafka protocol on loopback ports), a fake DevRev \
+            incident API that checks requests like the real one and injects some 5xx and 429 answers, \
+            produces an Alertmanager storm (groups resent every round, alerts worsening, half of them \
+            resolving, plus malformed messages), runs the real worker on it, and checks the outcome: one \
+            incident per alert, resolves applied, no duplicates, every malformed message dead-lettered with \
+            its reason, offsets committed to the end.
 
-            Exits 0 when every check holds, 1 otherwise. The embedded cluster keeps only ~5 MiB per partition; the
-            default workload stays far below that.
+            Exits 0 when every check holds, 1 otherwise. The embedded cluster keeps only about 5 MiB per \
+            partition; the default workload stays far below that.
             """
     )
 

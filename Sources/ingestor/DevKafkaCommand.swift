@@ -7,12 +7,12 @@ struct DevKafkaCommand: AsyncParsableCommand {
         commandName: "dev-kafka",
         abstract: "Runs an embedded Kafka cluster for other processes (kcat, other workers) until SIGINT or SIGTERM.",
         discussion: """
-            The cluster is librdkafka's mock cluster: it speaks the real Kafka protocol on loopback TCP ports, so any
-            client can use it. The first line on standard output is bootstrap=HOST:PORT,... for scripts.
+            The cluster is librdkafka's mock cluster: it speaks the real Kafka protocol on loopback TCP ports, \
+            so any client can use it. The first line on standard output is bootstrap=HOST:PORT,... for scripts.
 
-            Limits to know: it keeps only about 5 MiB per partition and silently drops older records, even while a
-            consumer reads them; use more partitions and fewer bytes. A consumer's first group join takes about 3 s.
-            Everything is in memory and gone when this command exits.
+            Limits to know: it keeps only about 5 MiB per partition and silently drops older records, even \
+            while a consumer reads them, so use more partitions and fewer bytes. A consumer's first group \
+            join takes about 3 s. Everything is in memory and gone when this command exits.
 
             Example:
               ingestor dev-kafka --topic alerts.raw:6 --topic alerts.dlq:3

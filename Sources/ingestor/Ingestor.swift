@@ -7,14 +7,14 @@ struct Ingestor: AsyncParsableCommand {
         commandName: "ingestor",
         abstract: "Turns alerts from Kafka into incidents on your incident-management API.",
         discussion: """
-            ingestor consumes raw alerts (Prometheus Alertmanager webhooks, …) from Kafka topics, normalizes them,
-            deduplicates them into one incident per problem, and creates, updates and resolves incidents on the
-            configured API. What cannot be delivered goes to a dead-letter topic with headers that say why.
+            ingestor consumes raw alerts (Prometheus Alertmanager webhooks, …) from Kafka topics, normalizes \
+            them, deduplicates them into one incident per problem, and creates, updates and resolves incidents \
+            on the configured API. What cannot be delivered goes to a dead-letter topic with headers that say why.
 
             Start here:
-              ingestor demo                         the whole job on this machine, nothing to set up
-              ingestor check-config ingestor.yaml   validate a configuration, listing every problem
-              ingestor run --config ingestor.yaml   the worker
+              ingestor demo                        the whole job here, nothing to set up
+              ingestor check-config ingestor.yaml  list every problem in a configuration
+              ingestor run --config ingestor.yaml  the worker
 
             For trying things by hand:
               ingestor dev-kafka --topic alerts.raw:6 --topic alerts.dlq:3

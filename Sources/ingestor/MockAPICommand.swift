@@ -8,13 +8,13 @@ struct MockAPICommand: AsyncParsableCommand {
         commandName: "mock-api",
         abstract: "Serves a fake incident API that behaves like the vendor's, for the demo and for manual runs.",
         discussion: """
-            The first line on standard output is listening=http://HOST:PORT. The fake checks authentication and
-            request shapes as the vendor documents them and answers wrong ones with the vendor's error status and
-            body. It keeps incidents in memory.
+            The first line on standard output is listening=http://HOST:PORT. The fake checks authentication \
+            and request shapes as the vendor documents them, answers wrong ones with the vendor's error \
+            status and body, and keeps incidents in memory.
 
             Introspection:
-              GET /_mock/incidents   every incident: id, external reference (dedup key), fields, the calls that changed it
-              GET /_mock/requests    every request received, in order, with the status it got
+              GET /_mock/incidents  incidents: id, external reference, fields, calls
+              GET /_mock/requests   every request received, in order, with its status
 
             DevRev flavor: send Authorization: Bearer <token>. Stage DONs of the fake tenant:
               triage   \(FakeDevRevAPI.stages["triage"]!)

@@ -12,13 +12,15 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Runs the worker: consume, normalize, deduplicate, deliver, dead-letter.",
         discussion: """
-            The configuration is validated before anything starts; a wrong one is refused with every problem listed
-            by key path (exit 2). Environment variables INGESTOR_<SECTION>__<KEY> override the file, e.g.
-            INGESTOR_KAFKA__BOOTSTRAP_SERVERS=kafka:9092.
+            The configuration is validated before anything starts; a wrong one is refused with every problem \
+            listed by key path (exit 2). Environment variables INGESTOR_<SECTION>__<KEY> override the file, \
+            for example INGESTOR_KAFKA__BOOTSTRAP_SERVERS=kafka:9092; an INGESTOR_ variable that names no \
+            key is refused too.
 
-            SIGTERM or SIGINT starts a graceful shutdown: intake stops, in-flight work finishes within
-            pipeline.drain_timeout, offsets are committed, dead letters flushed. Offsets move only past messages that
-            were delivered, deliberately suppressed, or dead-lettered with the broker's acknowledgement.
+            SIGTERM or SIGINT starts a graceful shutdown: intake stops, in-flight work finishes within \
+            pipeline.drain_timeout, offsets are committed, dead letters flushed. Offsets move only past \
+            messages that were delivered, deliberately suppressed, or dead-lettered with the broker's \
+            acknowledgement, so a crash means redelivery, never loss.
 
             Operations: GET /metrics, /healthz and /readyz on ops.host:ops.port (default 0.0.0.0:9464).
             """

@@ -166,10 +166,11 @@ extension Demo {
         lines += report.checks.map { "  \($0.passed ? "✔" : "✘") \($0.name) — \($0.detail)" }
         lines += [
             "",
-            "Where to look",
-            "  dead letters: topic \(report.deadLetterTopic) (headers ingestor-dlq-*; `ingestor dev-kafka` + kcat to browse)",
-            "  incidents:    the fake API's GET /_mock/incidents (run `ingestor mock-api --flavor devrev` to keep one up)",
-            "  metrics:      GET /metrics on the ops port (ops.port in the config)",
+            "Where to look (run `ingestor demo --hold` to keep these up after the summary)",
+            "  dead letters: topic \(report.deadLetterTopic) at \(report.bootstrapServers), headers ingestor-dlq-*",
+            "                kcat -b \(report.bootstrapServers.split(separator: ",").first ?? "") -t \(report.deadLetterTopic) -C -e -f '%h %s\\n'",
+            "  incidents:    \(report.apiURL)/_mock/incidents and /_mock/requests",
+            "  metrics:      GET /metrics on the worker's ops port (ops.port)",
             "",
             report.passed ? "demo passed" : "demo FAILED: see the checks above",
         ]

@@ -52,7 +52,7 @@ public final class PipelineInstruments: Sendable {
     public init(factory: any MetricsFactory, logger: Logger) {
         self.factory = factory
         self.logger = logger
-        inFlightGauge = Gauge(label: "ingestor_in_flight_messages", dimensions: [], factory: factory)
+        inFlightGauge = Gauge(label: "ingestor_in_flight_events", dimensions: [], factory: factory)
     }
 
     /// A copy of the counts so far.
