@@ -16,10 +16,20 @@ public struct KafkaAdmin: Sendable {
     }
 
     /// Creates topics; topics that exist already are left as they are.
+    ///
+    /// - Important: librdkafka's mock cluster (``EmbeddedKafkaCluster``) has no Admin API; create its topics with
+    ///   ``EmbeddedKafkaCluster/createTopic(_:partitions:replicationFactor:)`` instead.
     /// - Throws: ``KafkaError`` for the first topic the cluster refused.
     public func createTopics(_ topics: [KafkaTopicSpecification], timeout: Duration = .seconds(30)) async throws {
         let client = client
-        try await lane.run { try client.createTopics(topics, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+        do {
+            try await lane.run { try client.createTopics(topics, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+        } catch let error as KafkaError where error.code == .timedOut && error.message.contains("controller") {
+            throw KafkaError(
+                error.code,
+                "\(error.message) (no controller answered; an embedded mock cluster has no Admin API, create its topics with `ingestor dev-kafka --topic NAME:PARTITIONS`)"
+            )
+        }
     }
 
     /// The number of partitions of each topic that exists among `topics`.

@@ -165,6 +165,12 @@ struct ConfigurationTests {
         #expect(problems(yaml).map(\.path) == ["kafka.librdkafka.enable.auto.offset.store"])
     }
 
+    @Test(arguments: ["127.0.0.1:", ":9092", "kafka", "kafka:0", "kafka:99999", "kafka:port"])
+    func brokersNeedHostAndPort(broker: String) {
+        let yaml = validYAML.replacingOccurrences(of: "[kafka-1:9092, kafka-2:9092]", with: "\"\(broker)\"")
+        #expect(problems(yaml).map(\.path) == ["kafka.bootstrap_servers"], "\(broker)")
+    }
+
     @Test func emptyDocumentNamesEveryRequiredKey() {
         let paths = Set(problems("").map(\.path))
         #expect(paths.isSuperset(of: ["kafka.bootstrap_servers", "sources", "dead_letter.topic", "target.kind"]))

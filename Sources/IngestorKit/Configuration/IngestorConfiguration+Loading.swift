@@ -159,8 +159,16 @@ extension IngestorConfiguration {
                 "is required: the brokers to bootstrap from, e.g. [\"kafka:9092\"]"
             )
         }
-        for server in servers ?? [] where !server.contains(":") {
-            section.problem("bootstrap_servers", server, "each broker must be host:port")
+        for server in servers ?? [] {
+            let parts = server.split(separator: ":", omittingEmptySubsequences: false)
+            let port = parts.count >= 2 ? Int(parts[parts.count - 1]) : nil
+            if parts.count < 2 || parts.dropLast().joined(separator: ":").isEmpty || !(1...65535).contains(port ?? 0) {
+                section.problem(
+                    "bootstrap_servers",
+                    server,
+                    "each broker must be host:port with a port from 1 to 65535"
+                )
+            }
         }
         var kafka = Kafka(bootstrapServers: servers ?? [])
         kafka.groupID = section.string("group_id") ?? kafka.groupID
