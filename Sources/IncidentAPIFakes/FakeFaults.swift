@@ -15,15 +15,18 @@ public struct FakeFaults: Sendable, Hashable {
     public init() {}
 }
 
-/// SplitMix64: a small deterministic generator, so injected failures repeat from one run to the next.
-struct SplitMix64: Sendable {
+/// SplitMix64: a small deterministic generator, so injected failures and generated workloads repeat from one run
+/// to the next.
+public struct SplitMix64: Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    /// A generator starting from `seed`.
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -32,7 +35,7 @@ struct SplitMix64: Sendable {
     }
 
     /// A uniform value in 0..<1.
-    mutating func nextUnit() -> Double {
+    public mutating func nextUnit() -> Double {
         Double(next() >> 11) / Double(1 << 53)
     }
 }

@@ -16,38 +16,6 @@ let e2eLogger: Logger = {
     return logger
 }()
 
-/// Reads every record of a topic from the beginning.
-func readAll(topic: String, partitions: Int32, cluster: EmbeddedKafkaCluster) async throws -> [KafkaMessage] {
-    let admin = try KafkaAdmin(bootstrapServers: cluster.bootstrapServerList, logger: e2eLogger)
-    var total: Int64 = 0
-    for partition in 0..<partitions {
-        total += try await admin.watermarks(KafkaTopicPartition(topic: topic, partition: partition)).high
-    }
-    guard total > 0 else { return [] }
-    let consumer = try KafkaConsumer(
-        configuration: KafkaConsumerConfiguration(
-            bootstrapServers: cluster.bootstrapServerList,
-            groupID: "reader-\(UUID())"
-        ),
-        logger: e2eLogger
-    )
-    try consumer.assign(
-        (0..<partitions).map {
-            KafkaTopicPartitionOffset(
-                KafkaTopicPartition(topic: topic, partition: $0),
-                offset: KafkaTopicPartitionOffset.beginning
-            )
-        }
-    )
-    var records: [KafkaMessage] = []
-    for try await event in consumer.events {
-        if case .message(let message) = event { records.append(message) }
-        if records.count >= total { break }
-    }
-    try await consumer.close()
-    return records
-}
-
 @Suite("End to end: Kafka in, incidents out, dead letters out", .serialized)
 struct EndToEndTests {
     @Test(.timeLimit(.minutes(2)))
@@ -129,7 +97,11 @@ struct EndToEndTests {
             #expect(app.instruments.snapshot.retries >= injected)
 
             // Malformed payloads are dead letters with the documented headers, original bytes and key intact.
-            let letters = try await readAll(topic: "alerts.dlq", partitions: 2, cluster: cluster)
+            let letters = try await KafkaTopicReader.readAll(
+                topic: "alerts.dlq",
+                bootstrapServers: cluster.bootstrapServerList,
+                logger: e2eLogger
+            )
             let malformed = workload.messages.filter { !$0.kind.hasPrefix("firing") && $0.kind != "mixed resolve" }
             #expect(letters.count == malformed.count)
             var reasons: [String: Int] = [:]
@@ -147,8 +119,12 @@ struct EndToEndTests {
             #expect(reasons == workload.expectation.deadLetterReasons)
 
             // Offsets are committed to the end of every partition.
-            let admin = try KafkaAdmin(bootstrapServers: cluster.bootstrapServerList, logger: e2eLogger)
-            let partitions = (Int32(0)..<4).map { KafkaTopicPartition(topic: "alerts.raw", partition: $0) }
+            let ends = try await KafkaTopicReader.endOffsets(
+                topic: "alerts.raw",
+                bootstrapServers: cluster.bootstrapServerList,
+                logger: e2eLogger
+            )
+            #expect(ends.count == 4)
             let probe = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(
                     bootstrapServers: cluster.bootstrapServerList,
@@ -156,13 +132,10 @@ struct EndToEndTests {
                 ),
                 logger: e2eLogger
             )
-            let committed = try await probe.committed(partitions)
+            let committed = try await probe.committed(Array(ends.keys))
             try await probe.close()
             for entry in committed {
-                #expect(
-                    entry.offset == (try await admin.watermarks(entry.topicPartition)).high,
-                    "\(entry.topicPartition)"
-                )
+                #expect(entry.offset == ends[entry.topicPartition], "\(entry.topicPartition)")
             }
         }
     }

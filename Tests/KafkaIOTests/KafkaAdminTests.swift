@@ -28,3 +28,44 @@ struct KafkaAdminTests {
         #expect(try await admin.partitionCounts(topics: [name]) == [name: 3])
     }
 }
+
+@Suite("Topic reader")
+struct KafkaTopicReaderTests {
+    @Test func readsEveryPartitionToItsCurrentEndInOrder() async throws {
+        let topic = uniqueTopic()
+        try sharedCluster.createTopic(topic, partitions: 3)
+        let producer = try makeProducer()
+        for index in 0..<9 {
+            try await producer.send(topic: topic, partition: Int32(index % 3), key: nil, value: "m\(index)".bytes)
+        }
+        let ends = try await KafkaTopicReader.endOffsets(
+            topic: topic,
+            bootstrapServers: sharedCluster.bootstrapServerList,
+            logger: quietLogger
+        )
+        #expect(ends.values.sorted() == [3, 3, 3])
+        let records = try await KafkaTopicReader.readAll(
+            topic: topic,
+            bootstrapServers: sharedCluster.bootstrapServerList,
+            logger: quietLogger
+        )
+        #expect(
+            records.map { "\($0.partition)@\($0.offset)" } == [
+                "0@0", "0@1", "0@2", "1@0", "1@1", "1@2", "2@0", "2@1", "2@2",
+            ]
+        )
+        #expect(records.first.map { String(decoding: $0.value, as: UTF8.self) } == "m0")
+    }
+
+    @Test func emptyTopicReadsAsNothing() async throws {
+        let topic = uniqueTopic()
+        try sharedCluster.createTopic(topic, partitions: 2)
+        #expect(
+            try await KafkaTopicReader.readAll(
+                topic: topic,
+                bootstrapServers: sharedCluster.bootstrapServerList,
+                logger: quietLogger
+            ).isEmpty
+        )
+    }
+}

@@ -88,46 +88,27 @@ extension Demo {
     }
 
     static func readDeadLetters(cluster: EmbeddedKafkaCluster, logger: Logger) async throws -> [KafkaMessage] {
-        let admin = try KafkaAdmin(bootstrapServers: cluster.bootstrapServerList, logger: logger)
-        var total: Int64 = 0
-        var partitions: [KafkaTopicPartitionOffset] = []
-        for partition in Int32(0)..<3 {
-            let topicPartition = KafkaTopicPartition(topic: deadLetterTopic, partition: partition)
-            total += try await admin.watermarks(topicPartition).high
-            partitions.append(KafkaTopicPartitionOffset(topicPartition, offset: KafkaTopicPartitionOffset.beginning))
-        }
-        guard total > 0 else { return [] }
-        let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(
-                bootstrapServers: cluster.bootstrapServerList,
-                groupID: "ingestor-demo-reader"
-            ),
+        try await KafkaTopicReader.readAll(
+            topic: deadLetterTopic,
+            bootstrapServers: cluster.bootstrapServerList,
             logger: logger
         )
-        try consumer.assign(partitions)
-        var letters: [KafkaMessage] = []
-        for try await event in consumer.events {
-            if case .message(let message) = event { letters.append(message) }
-            if letters.count >= total { break }
-        }
-        try await consumer.close()
-        return letters
     }
 
     /// The group's committed offsets summed over the raw topic's partitions, and the sum of their end offsets.
     static func committedVersusEnd(cluster: EmbeddedKafkaCluster, logger: Logger) async throws -> (Int64, Int64) {
-        let admin = try KafkaAdmin(bootstrapServers: cluster.bootstrapServerList, logger: logger)
-        let counts = try await admin.partitionCounts(topics: [rawTopic])
-        let partitions = (0..<Int32(counts[rawTopic] ?? 0)).map { KafkaTopicPartition(topic: rawTopic, partition: $0) }
-        var end: Int64 = 0
-        for partition in partitions { end += try await admin.watermarks(partition).high }
+        let ends = try await KafkaTopicReader.endOffsets(
+            topic: rawTopic,
+            bootstrapServers: cluster.bootstrapServerList,
+            logger: logger
+        )
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServerList, groupID: group),
             logger: logger
         )
-        let committed = try await consumer.committed(partitions).reduce(Int64(0)) { $0 + max($1.offset, 0) }
+        let committed = try await consumer.committed(Array(ends.keys)).reduce(Int64(0)) { $0 + max($1.offset, 0) }
         try await consumer.close()
-        return (committed, end)
+        return (committed, ends.values.reduce(0, +))
     }
 
     /// The summary table.

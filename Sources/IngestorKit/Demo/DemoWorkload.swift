@@ -1,3 +1,4 @@
+import IncidentAPIFakes
 import Normalizer
 
 /// A realistic, repeatable alert stream for the demo and the end-to-end tests: Alertmanager groups resent every
@@ -53,7 +54,7 @@ public struct DemoWorkload: Sendable {
         seed: UInt64 = 42,
         maxPayloadBytes: Int = 256 * 1024
     ) {
-        var random = DemoRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let names = [
             "HighCPU", "DiskFull", "InstanceDown", "HighLatency", "ErrorRateHigh", "MemoryPressure", "CertExpiring",
             "QueueBacklog",
@@ -243,18 +244,5 @@ public struct DemoWorkload: Sendable {
             (empty, "empty_payload"),
             (message(oversized, "oversized"), "payload_too_large"),
         ]
-    }
-}
-
-/// SplitMix64 for the demo's workload.
-struct DemoRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -119,18 +119,14 @@ public struct AlertmanagerDecoder: AlertDecoder {
     /// Prometheus's label-set fingerprint: 64-bit FNV-1a over the labels sorted by name, each name and value
     /// followed by the byte 0xFF, printed as 16 lowercase hex digits. Used when an old sender omits `fingerprint`.
     public static func fingerprint(of labels: [(key: String, value: String)]) -> String {
-        var hash: UInt64 = 14_695_981_039_346_656_037
-        func mix(_ byte: UInt8) {
-            hash ^= UInt64(byte)
-            hash = hash &* 1_099_511_628_211
-        }
+        var hash = FNV1a()
         for (key, value) in labels.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-            for byte in key.utf8 { mix(byte) }
-            mix(0xFF)
-            for byte in value.utf8 { mix(byte) }
-            mix(0xFF)
+            hash.combine(key)
+            hash.combine(0xFF)
+            hash.combine(value)
+            hash.combine(0xFF)
         }
-        let hex = String(hash, radix: 16)
+        let hex = String(hash.value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

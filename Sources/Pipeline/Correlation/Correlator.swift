@@ -103,15 +103,11 @@ public struct Correlator: Sendable {
 
     /// FNV-1a over the fields that make an update worth sending.
     static func contentHash(_ event: NormalizedEvent) -> UInt64 {
-        var hash: UInt64 = 14_695_981_039_346_656_037
+        var hash = FNV1a()
         for part in [event.severity.rawValue, event.title, event.description, event.status.rawValue] {
-            for byte in part.utf8 {
-                hash ^= UInt64(byte)
-                hash = hash &* 1_099_511_628_211
-            }
-            hash ^= 0xFF
-            hash = hash &* 1_099_511_628_211
+            hash.combine(part)
+            hash.combine(0xFF)
         }
-        return hash
+        return hash.value
     }
 }

@@ -332,11 +332,6 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
 
     /// The lane of a dedup key: FNV-1a, so the mapping is stable across runs.
     static func lane(for key: String, count: Int) -> Int {
-        var hash: UInt64 = 14_695_981_039_346_656_037
-        for byte in key.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 1_099_511_628_211
-        }
-        return Int(hash % UInt64(count))
+        Int(FNV1a.hash(key) % UInt64(count))
     }
 }
