@@ -255,30 +255,29 @@ extension IngestorConfiguration {
             "resolved_stage",
             hint: "the DON of your tenant's resolved stage (POST /stages.custom.list); it differs per tenant"
         )
-        guard let token, let resolved else {
-            _ = section.string("base_url")
-            _ = section.string("triage_stage")
-            _ = section.stringMap("severity_ids")
-            _ = section.string("request_timeout")
-            _ = section.string("origin_system")
-            return nil
-        }
+        let baseURL = section.string("base_url")
+        let triageStage = section.string("triage_stage")
+        let originSystem = section.string("origin_system")
+        let requestTimeout = section.duration(
+            "request_timeout",
+            default: .seconds(10),
+            in: .milliseconds(100) ... .seconds(300)
+        )
+        let severityIDs = section.stringMap("severity_ids")
+        guard let token, let resolved else { return nil }
+
         var configuration = DevRevConfiguration(token: token, resolvedStage: resolved)
-        if let url = section.string("base_url") {
+        if let url = baseURL {
             if url.hasPrefix("https://") || url.hasPrefix("http://") {
                 configuration.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
             } else {
                 section.problem("base_url", url, "must start with https:// (or http:// for a local fake)")
             }
         }
-        configuration.triageStage = section.string("triage_stage")
-        configuration.originSystem = section.string("origin_system") ?? configuration.originSystem
-        configuration.requestTimeout = section.duration(
-            "request_timeout",
-            default: configuration.requestTimeout,
-            in: .milliseconds(100) ... .seconds(300)
-        )
-        for (name, value) in section.stringMap("severity_ids") {
+        configuration.triageStage = triageStage
+        configuration.originSystem = originSystem ?? configuration.originSystem
+        configuration.requestTimeout = requestTimeout
+        for (name, value) in severityIDs {
             guard let severity = Severity(rawValue: name) else {
                 section.problem(
                     "severity_ids.\(name)",
