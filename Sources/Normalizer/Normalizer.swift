@@ -10,12 +10,36 @@ public struct Normalizer: Sendable {
         public var maxJSONDepth: Int
         /// Most events one message may expand into; default 1,000.
         public var maxEventsPerMessage: Int
+        /// Most header fields in an email (nested messages included); default 500.
+        public var maxHeaderCount: Int
+        /// Longest email header field after unfolding, in bytes; default 16 KiB.
+        public var maxHeaderBytes: Int
+        /// Deepest MIME nesting; default 16.
+        public var maxMIMEDepth: Int
+        /// Most MIME parts in one email; default 500.
+        public var maxMIMEParts: Int
+        /// Most decoded text taken from an email into its event, in bytes; default 256 KiB.
+        public var maxEmailTextBytes: Int
 
         /// Creates limits; every parameter has the documented default.
-        public init(maxPayloadBytes: Int = 1 << 20, maxJSONDepth: Int = 32, maxEventsPerMessage: Int = 1000) {
+        public init(
+            maxPayloadBytes: Int = 1 << 20,
+            maxJSONDepth: Int = 32,
+            maxEventsPerMessage: Int = 1000,
+            maxHeaderCount: Int = 500,
+            maxHeaderBytes: Int = 16 * 1024,
+            maxMIMEDepth: Int = 16,
+            maxMIMEParts: Int = 500,
+            maxEmailTextBytes: Int = 256 * 1024
+        ) {
             self.maxPayloadBytes = maxPayloadBytes
             self.maxJSONDepth = maxJSONDepth
             self.maxEventsPerMessage = maxEventsPerMessage
+            self.maxHeaderCount = maxHeaderCount
+            self.maxHeaderBytes = maxHeaderBytes
+            self.maxMIMEDepth = maxMIMEDepth
+            self.maxMIMEParts = maxMIMEParts
+            self.maxEmailTextBytes = maxEmailTextBytes
         }
     }
 
@@ -24,28 +48,46 @@ public struct Normalizer: Sendable {
 
     /// The limits in force.
     public var limits: Limits
-    /// Options passed to every decoder.
+    /// Options for calls that name no route.
     public var options: DecodeOptions
+    /// Decoders in detection order; route-only decoders last.
     private let decoders: [any AlertDecoder]
 
     /// Creates a normalizer with every built-in decoder.
     public init(limits: Limits = Limits(), options: DecodeOptions = DecodeOptions()) {
         self.limits = limits
         self.options = options
-        self.decoders = [AlertmanagerDecoder()]
+        let all: [any AlertDecoder] = [
+            SNSDecoder(), EventBridgeDecoder(), AzureMonitorDecoder(), GoogleCloudMonitoringDecoder(),
+            PagerDutyDecoder(),
+            GrafanaDecoder(), AlertmanagerDecoder(), CloudWatchAlarmDecoder(), GrafanaLegacyDecoder(),
+            OpsgenieDecoder(),
+            SentryDecoder(), NewRelicDecoder(), EmailEnvelopeDecoder(limits: limits), DatadogDecoder(), ZabbixDecoder(),
+            GenericDecoder(),
+        ]
+        decoders = all.sorted { ($0.detectionRank ?? Int.max) < ($1.detectionRank ?? Int.max) }
     }
 
     /// The formats a route may name, `auto` included.
-    public var knownFormats: [SourceFormat] { [.auto] + decoders.map(\.format) }
+    public var knownFormats: [SourceFormat] {
+        var formats: [SourceFormat] = [.auto]
+        for decoder in decoders where !formats.contains(decoder.format) { formats.append(decoder.format) }
+        return formats
+    }
 
-    /// Normalizes one message.
-    /// - Parameters:
-    ///   - input: the bytes and their transport metadata.
-    ///   - format: the route's format; the `ingestor-format` header, when present, takes precedence.
-    /// - Returns: one or more events.
+    /// Normalizes one message with this normalizer's options.
+    /// - Parameter format: the route's format; the `ingestor-format` header, when present, takes precedence.
     /// - Throws: ``Rejection`` with a stable reason code.
     public func normalize(_ input: NormalizerInput, format: SourceFormat = .auto) throws(Rejection) -> [NormalizedEvent]
     {
+        try normalize(input, route: SourceRoute(format: format, options: options))
+    }
+
+    /// Normalizes one message for a route.
+    /// - Returns: zero or more events; zero when the payload is valid but needs no incident (an empty group, a
+    ///   state that is deliberately ignored).
+    /// - Throws: ``Rejection`` with a stable reason code.
+    public func normalize(_ input: NormalizerInput, route: SourceRoute) throws(Rejection) -> [NormalizedEvent] {
         if input.payload.isEmpty { throw Rejection(.emptyPayload, "the message has no bytes") }
         if input.payload.count > limits.maxPayloadBytes {
             throw Rejection(
@@ -53,48 +95,31 @@ public struct Normalizer: Sendable {
                 "the message has \(input.payload.count) bytes, the limit is \(limits.maxPayloadBytes)"
             )
         }
-        let requested = input.header(Self.formatHeader).map { SourceFormat($0) } ?? format
-        let named: (any AlertDecoder)?
-        if requested == .auto {
-            named = nil
-        } else if let decoder = decoders.first(where: { $0.format == requested }) {
-            named = decoder
-        } else {
+        let requested = input.header(Self.formatHeader).map { SourceFormat($0.trimmingWhitespace()) } ?? route.format
+        guard knownFormats.contains(requested) else {
             throw Rejection(
                 .unknownFormat,
                 "no decoder named \"\(requested)\"; known: \(knownFormats.map(\.name).joined(separator: ", "))"
             )
         }
-
-        let document: JSONValue
-        do {
-            document = try JSONParser(maxDepth: limits.maxJSONDepth).parse(input.payload)
-        } catch {
-            throw Rejection(error.tooDeep ? .nestingTooDeep : .invalidJSON, error.message)
-        }
-        guard let object = document.object else {
-            throw Rejection(.unrecognizedFormat, "the payload is JSON but not an object")
-        }
-        let decoder: any AlertDecoder
-        if let named {
-            guard named.recognizes(object) else {
-                throw Rejection(.invalidPayload, "the payload does not have the shape of \(named.format)")
-            }
-            decoder = named
+        let context = DecodeContext(input: input, options: route.options, decodeNested: detectAndDecode, nesting: 0)
+        let events: [NormalizedEvent]
+        if requested == .email && !Self.looksLikeJSON(input.payload)
+            || requested == .auto && Self.looksLikeEmail(input.payload)
+        {
+            events = try EmailDecoder(limits: limits).decode(input.payload, context: context)
         } else {
-            let candidates = decoders.filter { $0.recognizes(object) }
-            guard candidates.count == 1, let only = candidates.first else {
-                let keys = object.keys.prefix(8).joined(separator: ", ")
-                throw Rejection(
-                    .unrecognizedFormat,
-                    candidates.isEmpty
-                        ? "no decoder recognises an object with keys [\(keys)]"
-                        : "ambiguous shape: \(candidates.map(\.format.name).joined(separator: ", ")) all match"
-                )
+            let object = try parseObject(input.payload)
+            if requested == .auto {
+                events = try detectAndDecode(object, context: context)
+            } else {
+                let decoder = decoders.first { $0.format == requested }!
+                guard decoder.recognizes(object) else {
+                    throw Rejection(.invalidPayload, "the payload does not have the shape of \(decoder.format)")
+                }
+                events = try decoder.decode(object, context: context)
             }
-            decoder = only
         }
-        let events = try decoder.decode(object, input: input, options: options)
         if events.count > limits.maxEventsPerMessage {
             throw Rejection(
                 .tooManyEvents,
@@ -102,5 +127,68 @@ public struct Normalizer: Sendable {
             )
         }
         return events
+    }
+
+    private func parseObject(_ payload: [UInt8]) throws(Rejection) -> JSONObject {
+        let document: JSONValue
+        do {
+            document = try JSONParser(maxDepth: limits.maxJSONDepth).parse(payload)
+        } catch {
+            throw Rejection(error.tooDeep ? .nestingTooDeep : .invalidJSON, error.message)
+        }
+        guard let object = document.object else {
+            throw Rejection(.unrecognizedFormat, "the payload is JSON but not an object")
+        }
+        return object
+    }
+
+    /// Auto-detection: the first decoder (in rank order) that recognises the shape, provided no other decoder of
+    /// the same rank does too; never a guess (INPUT-FORMATS.md §0.1).
+    private func detectAndDecode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {
+        let nested = DecodeContext(
+            input: context.input,
+            options: context.options,
+            decodeNested: context.decodeNested,
+            nesting: context.nesting + 1
+        )
+        let candidates = decoders.filter { $0.detectionRank != nil && $0.recognizes(object) }
+        if let first = candidates.first {
+            let ties = candidates.filter { $0.detectionRank == first.detectionRank }
+            guard ties.count == 1 else {
+                throw Rejection(
+                    .unrecognizedFormat,
+                    "ambiguous shape: \(ties.map(\.format.name).joined(separator: ", ")) all match"
+                )
+            }
+            return try first.decode(object, context: context.nesting == 0 ? context : nested)
+        }
+        if context.options.genericFallback {
+            return try GenericDecoder().decode(object, context: context)
+        }
+        let keys = object.keys.prefix(8).joined(separator: ", ")
+        throw Rejection(.unrecognizedFormat, "no decoder recognises an object with keys [\(keys)]")
+    }
+
+    /// Whether the first meaningful byte opens a JSON object or array.
+    static func looksLikeJSON(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        return index < bytes.count && (bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "["))
+    }
+
+    /// Whether the bytes start like an RFC 5322 message: a header field `Name: value` (or an mbox `From ` line).
+    static func looksLikeEmail(_ bytes: [UInt8]) -> Bool {
+        guard !looksLikeJSON(bytes) else { return false }
+        if bytes.starts(with: Array("From ".utf8)) { return true }
+        var index = 0
+        while index < bytes.count, index < 200 {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ":") { return index > 0 }
+            // Field names are printable ASCII without spaces or colons (RFC 5322 §3.6.8).
+            guard byte > 32, byte < 127 else { return false }
+            index += 1
+        }
+        return false
     }
 }

@@ -22,13 +22,23 @@ public struct NormalizerInput: Sendable {
     public var origin: String
     /// The transport's timestamp (the Kafka record timestamp), used when a payload carries no time.
     public var receivedAt: Timestamp?
+    /// A stable identity of this record at the transport (`topic/partition/offset`), for sources whose events
+    /// have no identity of their own (a PagerDuty trigger without `dedup_key` is always a new alert).
+    public var recordID: String?
 
     /// Creates an input.
-    public init(payload: [UInt8], headers: [Header] = [], origin: String = "", receivedAt: Timestamp? = nil) {
+    public init(
+        payload: [UInt8],
+        headers: [Header] = [],
+        origin: String = "",
+        receivedAt: Timestamp? = nil,
+        recordID: String? = nil
+    ) {
         self.payload = payload
         self.headers = headers
         self.origin = origin
         self.receivedAt = receivedAt
+        self.recordID = recordID
     }
 
     /// The value of the first header named `name` (case-insensitive) as UTF-8 text.

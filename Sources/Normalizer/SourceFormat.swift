@@ -12,6 +12,36 @@ public struct SourceFormat: Sendable, Hashable, CustomStringConvertible {
     public static let auto = SourceFormat("auto")
     /// Prometheus Alertmanager webhook, version 4.
     public static let alertmanager = SourceFormat("alertmanager")
+    /// Grafana unified alerting webhook (Grafana 8 and later).
+    public static let grafana = SourceFormat("grafana")
+    /// Grafana legacy dashboard alerting webhook (before Grafana 8).
+    public static let grafanaLegacy = SourceFormat("grafana-legacy")
+    /// AWS SNS HTTP/HTTPS notification envelope (and its Lambda `Records[].Sns` form).
+    public static let sns = SourceFormat("sns")
+    /// A CloudWatch alarm notification without its SNS envelope (raw message delivery).
+    public static let cloudwatch = SourceFormat("cloudwatch")
+    /// Amazon EventBridge "CloudWatch Alarm State Change" event.
+    public static let eventbridge = SourceFormat("eventbridge")
+    /// Azure Monitor common alert schema.
+    public static let azureMonitor = SourceFormat("azure-monitor")
+    /// Google Cloud Monitoring webhook, schema 1.2.
+    public static let gcpMonitoring = SourceFormat("gcp-monitoring")
+    /// PagerDuty Events API v2 (and v1).
+    public static let pagerduty = SourceFormat("pagerduty")
+    /// Datadog webhook with the recommended template (route only).
+    public static let datadog = SourceFormat("datadog")
+    /// Zabbix webhook media type with the recommended parameters (route only).
+    public static let zabbix = SourceFormat("zabbix")
+    /// Sentry integration-platform webhooks and the legacy WebHooks plugin.
+    public static let sentry = SourceFormat("sentry")
+    /// New Relic workflow webhook with the default template.
+    public static let newrelic = SourceFormat("newrelic")
+    /// Opsgenie outgoing webhook.
+    public static let opsgenie = SourceFormat("opsgenie")
+    /// Any JSON object, read through configured field paths (route only, or the `auto` fallback when enabled).
+    public static let generic = SourceFormat("generic")
+    /// A raw RFC 5322 email message, or a JSON envelope carrying one.
+    public static let email = SourceFormat("email")
 
     public var description: String { name }
 }

@@ -14,6 +14,7 @@ struct Ingestor: AsyncParsableCommand {
             Start here:
               ingestor demo                        the whole job here, nothing to set up
               ingestor check-config ingestor.yaml  list every problem in a configuration
+              ingestor normalize alert.json        see the events a payload becomes
               ingestor run --config ingestor.yaml  the worker
 
             For trying things by hand:
@@ -22,7 +23,8 @@ struct Ingestor: AsyncParsableCommand {
             """,
         version: IngestorVersionText.text,
         subcommands: [
-            RunCommand.self, DemoCommand.self, CheckConfigCommand.self, DevKafkaCommand.self, MockAPICommand.self,
+            RunCommand.self, DemoCommand.self, NormalizeCommand.self, CheckConfigCommand.self, DevKafkaCommand.self,
+            MockAPICommand.self,
             VersionCommand.self,
         ]
     )

@@ -64,7 +64,7 @@ struct ConfigurationTests {
         #expect(configuration.deadLetterTopic == "alerts.dlq")
         #expect(configuration.pipeline.lanes == 4)
         #expect(configuration.pipeline.drainTimeout == .seconds(10))
-        #expect(configuration.pipeline.format(for: "alerts.raw") == .alertmanager)
+        #expect(configuration.pipeline.route(for: "alerts.raw").format == .alertmanager)
         #expect(configuration.retry.maxAttempts == 3)
         #expect(configuration.retry.initialBackoff == .milliseconds(100))
         #expect(configuration.limits.maxPayloadBytes == 65536)

@@ -37,6 +37,12 @@ final class ConfigSection {
         return found
     }
 
+    /// A scalar string read without marking the key as read (for values another section validates).
+    func peekString(_ name: String) -> String? {
+        guard case .scalar(let text) = value?[name] else { return nil }
+        return text
+    }
+
     /// A nested map.
     func section(_ name: String) -> ConfigSection {
         ConfigSection(path: key(name), value: raw(name), problems: problems)

@@ -55,7 +55,10 @@ extension IngestorConfiguration {
         let kafka = readKafka(kafkaSection)
         kafkaSection.finish()
 
-        let sources = readSources(root)
+        let pipelineSeverity =
+            root.section("pipeline").peekString("default_severity").flatMap { Severity(rawValue: $0.lowercased()) }
+            ?? .medium
+        let sources = readSources(root, defaultSeverity: pipelineSeverity)
 
         let deadLetterSection = root.section("dead_letter")
         let deadLetterTopic = deadLetterSection.requiredString(
@@ -86,7 +89,8 @@ extension IngestorConfiguration {
             from: Severity.allCases.map(\.rawValue)
         )
         let defaultSeverity = Severity(rawValue: severityText) ?? .medium
-        pipeline.routes = Dictionary(sources.map { ($0.topic, $0.format) }, uniquingKeysWith: { first, _ in first })
+        pipeline.routes = Dictionary(sources.map { ($0.topic, $0.route) }, uniquingKeysWith: { first, _ in first })
+        pipeline.defaultRoute = SourceRoute(format: .auto, options: DecodeOptions(defaultSeverity: defaultSeverity))
         let retrySection = pipelineSection.section("retry")
         var retry = RetryPolicy()
         retry.maxAttempts = retrySection.int("max_attempts", default: 5, in: 1...1000)
@@ -204,15 +208,20 @@ extension IngestorConfiguration {
         return servers?.isEmpty == false ? kafka : nil
     }
 
-    private static func readSources(_ root: ConfigSection) -> [Source] {
+    private static func readSources(_ root: ConfigSection, defaultSeverity: Severity) -> [Source] {
         let known = Normalizer().knownFormats.map(\.name)
         var sources: [Source] = []
         if let entries = root.sections("sources") {
             for entry in entries {
                 let topic = entry.requiredString("topic", hint: "the Kafka topic to consume")
                 let format = entry.choice("format", default: "auto", from: known)
+                let options = readDecodeOptions(entry, defaultSeverity: defaultSeverity)
                 entry.finish()
-                if let topic { sources.append(Source(topic: topic, format: SourceFormat(format))) }
+                if let topic {
+                    sources.append(
+                        Source(topic: topic, route: SourceRoute(format: SourceFormat(format), options: options))
+                    )
+                }
             }
         } else if let compact = root.stringList("sources") {
             // The environment form: INGESTOR_SOURCES="alerts.raw:alertmanager,other.raw"
@@ -223,7 +232,11 @@ extension IngestorConfiguration {
                     root.problem("sources", item, "format must be one of \(known.joined(separator: ", "))")
                     continue
                 }
-                sources.append(Source(topic: parts[0], format: SourceFormat(format)))
+                let route = SourceRoute(
+                    format: SourceFormat(format),
+                    options: DecodeOptions(defaultSeverity: defaultSeverity)
+                )
+                sources.append(Source(topic: parts[0], route: route))
             }
         }
         if sources.isEmpty {
@@ -232,6 +245,135 @@ extension IngestorConfiguration {
         let duplicates = Dictionary(grouping: sources, by: \.topic).filter { $0.value.count > 1 }.keys
         for topic in duplicates.sorted() { root.problem("sources", topic, "lists the same topic twice") }
         return sources
+    }
+
+    /// Reads a source's decoder options: `default_severity`, `generic_fallback`, `generic.*`, `email.*`,
+    /// `zabbix_utc_offset`.
+    private static func readDecodeOptions(_ entry: ConfigSection, defaultSeverity: Severity) -> DecodeOptions {
+        let severities = Severity.allCases.map(\.rawValue)
+        let statuses = AlertStatus.allCases.map(\.rawValue)
+        var options = DecodeOptions(
+            defaultSeverity: Severity(
+                rawValue: entry.choice("default_severity", default: defaultSeverity.rawValue, from: severities)
+            )
+                ?? defaultSeverity
+        )
+        options.genericFallback = entry.bool("generic_fallback", default: false)
+        if let offset = entry.string("zabbix_utc_offset") {
+            if let parsed = parseUTCOffset(offset) {
+                options.zabbixUTCOffset = parsed
+            } else {
+                entry.problem("zabbix_utc_offset", offset, "must be an offset such as +02:00 or -0500")
+            }
+        }
+
+        let generic = entry.section("generic")
+        var mapping = GenericMapping()
+        func paths(_ key: String, _ current: [String]) -> [String] {
+            guard let list = generic.stringList(key) else { return current }
+            return list.isEmpty ? current : list
+        }
+        mapping.title = paths("title", mapping.title)
+        mapping.description = paths("description", mapping.description)
+        mapping.status = paths("status", mapping.status)
+        mapping.severity = paths("severity", mapping.severity)
+        mapping.dedupKey = paths("dedup_key", mapping.dedupKey)
+        mapping.occurredAt = paths("occurred_at", mapping.occurredAt)
+        mapping.resolvedAt = paths("resolved_at", mapping.resolvedAt)
+        mapping.labels = paths("labels", mapping.labels)
+        mapping.links = paths("links", mapping.links)
+        mapping.source = paths("source", mapping.source)
+        for (word, value) in generic.stringMap("status_values") {
+            guard let status = AlertStatus(rawValue: value.lowercased()) else {
+                generic.problem("status_values.\(word)", value, "must be one of \(statuses.joined(separator: ", "))")
+                continue
+            }
+            mapping.statusValues[word.lowercased()] = status
+        }
+        for (word, value) in generic.stringMap("severity_values") {
+            guard let severity = Severity(rawValue: value.lowercased()) else {
+                generic.problem(
+                    "severity_values.\(word)",
+                    value,
+                    "must be one of \(severities.joined(separator: ", "))"
+                )
+                continue
+            }
+            mapping.severityValues[word.lowercased()] = severity
+        }
+        generic.finish()
+        options.generic = mapping
+
+        let email = entry.section("email")
+        var emailOptions = EmailOptions()
+        emailOptions.fallbackCharset = email.string("fallback_charset") ?? emailOptions.fallbackCharset
+        emailOptions.acceptLists = email.bool("accept_lists", default: false)
+        emailOptions.automaticSenders = email.stringList("automatic_senders") ?? []
+        if let subjects = email.stringList("auto_reply_subjects") {
+            emailOptions.autoReplySubjects = subjects.map { $0.lowercased() }
+        }
+        if let pattern = email.string("dedup_pattern") {
+            if (try? Regex(pattern)) == nil || !pattern.contains("(?<key>") {
+                email.problem("dedup_pattern", pattern, "must be a regular expression with a named group (?<key>…)")
+            } else {
+                emailOptions.dedupPattern = pattern
+            }
+        }
+        var custom: [EmailPattern] = []
+        for patternSection in email.sections("patterns") ?? [] {
+            if let pattern = readEmailPattern(patternSection) { custom.append(pattern) }
+            patternSection.finish()
+        }
+        let keepDefaults = email.bool("default_patterns", default: true)
+        emailOptions.patterns = custom + (keepDefaults ? EmailPattern.defaults : [])
+        email.finish()
+        options.email = emailOptions
+        return options
+    }
+
+    private static func readEmailPattern(_ section: ConfigSection) -> EmailPattern? {
+        let name = section.requiredString("name", hint: "the tool's name, used in the dedup key")
+        let subject = section.requiredString("subject", hint: "a regular expression for the whole subject")
+        let body = section.stringList("body") ?? []
+        for regex in [subject].compactMap({ $0 }) + body where (try? Regex(regex)) == nil {
+            section.problem(body.contains(regex) ? "body" : "subject", regex, "is not a valid regular expression")
+        }
+        var words: [EmailPattern.StatusWord] = []
+        for (word, value) in section.stringMap("status_words") {
+            guard let status = AlertStatus(rawValue: value.lowercased()) else {
+                section.problem("status_words.\(word)", value, "must be firing, acknowledged or resolved")
+                continue
+            }
+            words.append(.init(word.lowercased(), status))
+        }
+        let fixed = section.string("fixed_status").flatMap { value -> AlertStatus? in
+            guard let status = AlertStatus(rawValue: value.lowercased()) else {
+                section.problem("fixed_status", value, "must be firing, acknowledged or resolved")
+                return nil
+            }
+            return status
+        }
+        let identity = section.stringList("identity") ?? ["host", "service"]
+        guard let name, let subject else { return nil }
+        return EmailPattern(
+            name: name,
+            subject: subject,
+            body: body,
+            statusWords: words.sorted { $0.word.count > $1.word.count },
+            fixedStatus: fixed,
+            identity: identity
+        )
+    }
+
+    /// `+02:00`, `-0500` or `Z` as a duration east of UTC.
+    static func parseUTCOffset(_ text: String) -> Duration? {
+        let trimmed = text.trimmed()
+        if trimmed.uppercased() == "Z" || trimmed == "0" { return .zero }
+        guard let sign = trimmed.first, sign == "+" || sign == "-" else { return nil }
+        let digits = trimmed.dropFirst().filter { $0 != ":" }
+        guard digits.count == 4, let value = Int(digits), value % 100 < 60, value / 100 < 24 else { return nil }
+        let minutes = value / 100 * 60 + value % 100
+        return .seconds((sign == "-" ? -minutes : minutes) * 60)
     }
 
     private static func readTarget(_ section: ConfigSection, environment: [String: String]) -> Target? {

@@ -33,8 +33,11 @@ public struct IngestorConfiguration: Sendable {
     public struct Source: Sendable, Hashable {
         /// `sources[i].topic`.
         public var topic: String
+        /// `sources[i].format` and the decoders' options (`generic`, `email`, `default_severity`, …).
+        public var route: SourceRoute
+
         /// `sources[i].format`: a decoder name or `auto` (default).
-        public var format: SourceFormat
+        public var format: SourceFormat { route.format }
     }
 
     /// The incident API the worker delivers to (`target.kind`).

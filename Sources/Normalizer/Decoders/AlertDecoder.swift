@@ -5,33 +5,79 @@ public protocol AlertDecoder: Sendable {
     /// The format this decoder implements.
     var format: SourceFormat { get }
 
-    /// Whether `object` has this decoder's distinctive keys (INPUT-FORMATS.md §0.1).
+    /// Its place in auto-detection, lower first (INPUT-FORMATS.md §0.1: the most specific shapes are tried first);
+    /// `nil` for formats whose bodies are user templates and are therefore chosen by route only.
+    var detectionRank: Int? { get }
+
+    /// Whether `object` has this decoder's distinctive keys.
     func recognizes(_ object: JSONObject) -> Bool
 
     /// Decodes a payload already known to be this decoder's format.
     /// - Throws: ``Rejection`` with ``Rejection/Code/invalidPayload`` when a required field is missing or wrong.
-    func decode(
-        _ object: JSONObject,
-        input: NormalizerInput,
-        options: DecodeOptions
-    ) throws(Rejection) -> [NormalizedEvent]
+    func decode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent]
 }
 
-/// Settings every decoder reads.
-public struct DecodeOptions: Sendable {
+/// What a decoder may read besides the payload: the transport metadata, the route's options, and a way to decode
+/// a payload nested inside this one (an SNS envelope's `Message`).
+public struct DecodeContext: Sendable {
+    /// The message and its transport metadata.
+    public let input: NormalizerInput
+    /// The route's options.
+    public let options: DecodeOptions
+    let decodeNested: @Sendable (JSONObject, DecodeContext) throws(Rejection) -> [NormalizedEvent]
+    let nesting: Int
+
+    /// Decodes a JSON object found inside this payload through auto-detection, at most one level deep.
+    /// - Throws: ``Rejection`` with ``Rejection/Code/unrecognizedFormat`` for an unknown inner shape.
+    public func decodeInner(_ object: JSONObject) throws(Rejection) -> [NormalizedEvent] {
+        guard nesting == 0 else {
+            throw Rejection(.unrecognizedFormat, "payloads nested more than one level deep are not decoded")
+        }
+        return try decodeNested(object, self)
+    }
+
+    /// Maps a source severity word, recording the raw word as the `source_severity` label when it is unknown.
+    public func severity(_ word: String?, labels: inout [String: String]) -> Severity {
+        guard let word, let nonEmpty = word.nonEmpty else { return options.defaultSeverity }
+        if let known = Severity(vocabulary: nonEmpty) { return known }
+        labels["source_severity"] = nonEmpty
+        return options.defaultSeverity
+    }
+
+    /// The time a payload without one is given: the transport's record timestamp.
+    public var receivedAt: Timestamp? { input.receivedAt }
+}
+
+/// Settings a route gives its decoders.
+public struct DecodeOptions: Sendable, Hashable {
     /// Severity for events whose source states none or an unknown word; default `medium`.
     public var defaultSeverity: Severity
+    /// In `auto` mode, decode JSON objects no decoder recognises with the generic mapping instead of rejecting
+    /// them as `unrecognized_format`; default off.
+    public var genericFallback: Bool = false
+    /// Field paths and value maps of the generic JSON decoder.
+    public var generic: GenericMapping = GenericMapping()
+    /// How email is read: status and dedup patterns, charset fallback, allowed automatic senders.
+    public var email: EmailOptions = EmailOptions()
+    /// Zabbix sends dates without a zone: the Zabbix server's offset from UTC; default zero.
+    public var zabbixUTCOffset: Duration = .zero
 
     /// Creates options.
     public init(defaultSeverity: Severity = .medium) {
         self.defaultSeverity = defaultSeverity
     }
+}
 
-    /// Maps a source severity word, recording the raw word as the `source_severity` label when it is unknown.
-    func severity(_ word: String?, labels: inout [String: String]) -> Severity {
-        guard let word, let nonEmpty = word.nonEmpty else { return defaultSeverity }
-        if let known = Severity(vocabulary: nonEmpty) { return known }
-        labels["source_severity"] = nonEmpty
-        return defaultSeverity
+/// A route: the format to decode a source with and the options for it.
+public struct SourceRoute: Sendable, Hashable {
+    /// The decoder, or `auto`.
+    public var format: SourceFormat
+    /// The decoders' options.
+    public var options: DecodeOptions
+
+    /// Creates a route.
+    public init(format: SourceFormat = .auto, options: DecodeOptions = DecodeOptions()) {
+        self.format = format
+        self.options = options
     }
 }

@@ -22,6 +22,18 @@ public struct NormalizedEvent: Sendable, Hashable {
     public var occurredAt: Timestamp?
     /// When the problem ended, for resolved events, if the source says.
     public var resolvedAt: Timestamp?
+    /// Whether the event is a person's reply in an existing thread (email), which becomes a comment rather than a
+    /// change of the incident.
+    public var isReply: Bool
+    /// Attachments the source carried, listed but not decoded (email).
+    public var attachments: [Attachment]
+    /// Whether this event may open an incident. `false` for events that only make sense for an incident that is
+    /// already open: a PagerDuty acknowledge, a CloudWatch alarm going from ALARM to INSUFFICIENT_DATA.
+    public var opensIncident: Bool
+    /// Whether title and description are real content. `false` when the source sent only a state change (a
+    /// PagerDuty acknowledge or resolve body); the title is then a placeholder that must not overwrite an
+    /// incident's title.
+    public var carriesContent: Bool
 
     /// Creates an event.
     public init(
@@ -34,7 +46,11 @@ public struct NormalizedEvent: Sendable, Hashable {
         labels: [String: String] = [:],
         links: [Link] = [],
         occurredAt: Timestamp? = nil,
-        resolvedAt: Timestamp? = nil
+        resolvedAt: Timestamp? = nil,
+        isReply: Bool = false,
+        attachments: [Attachment] = [],
+        opensIncident: Bool = true,
+        carriesContent: Bool = true
     ) {
         self.source = source
         self.dedupKey = dedupKey
@@ -46,6 +62,27 @@ public struct NormalizedEvent: Sendable, Hashable {
         self.links = links
         self.occurredAt = occurredAt
         self.resolvedAt = resolvedAt
+        self.isReply = isReply
+        self.attachments = attachments
+        self.opensIncident = opensIncident
+        self.carriesContent = carriesContent
+    }
+
+    /// An attachment: what it is, not its content.
+    public struct Attachment: Sendable, Hashable {
+        /// The file name, if the sender gave one.
+        public var filename: String?
+        /// The media type, e.g. `application/pdf`.
+        public var contentType: String
+        /// The decoded size in bytes.
+        public var size: Int
+
+        /// Creates an attachment record.
+        public init(filename: String?, contentType: String, size: Int) {
+            self.filename = filename
+            self.contentType = contentType
+            self.size = size
+        }
     }
 
     /// A hyperlink attached to an event.
@@ -79,6 +116,20 @@ extension NormalizedEvent {
         )
         object["occurredAt"] = occurredAt.map { .string($0.rfc3339) } ?? .null
         object["resolvedAt"] = resolvedAt.map { .string($0.rfc3339) } ?? .null
+        object["isReply"] = .bool(isReply)
+        object["opensIncident"] = .bool(opensIncident)
+        object["carriesContent"] = .bool(carriesContent)
+        object["attachments"] = .array(
+            attachments.map {
+                .object(
+                    JSONObject([
+                        ("filename", $0.filename.map(JSONValue.string) ?? .null),
+                        ("contentType", .string($0.contentType)),
+                        ("size", .number(String($0.size))),
+                    ])
+                )
+            }
+        )
         return .object(object)
     }
 }

@@ -13,6 +13,18 @@ public struct Rejection: Error, Sendable, CustomStringConvertible {
             case unknownFormat = "unknown_format"
             case invalidPayload = "invalid_payload"
             case tooManyEvents = "too_many_events"
+            case notAnAlert = "not_an_alert"
+            case snsControl = "sns_control"
+            case autoReply = "auto_reply"
+            case bounce
+            case deliveryReport = "delivery_report"
+            case mailingList = "mailing_list"
+            case invalidEmail = "invalid_email"
+            case emailTooLarge = "email_too_large"
+            case tooManyHeaders = "too_many_headers"
+            case headerTooLong = "header_too_long"
+            case mimeTooDeep = "mime_too_deep"
+            case tooManyParts = "too_many_parts"
         }
 
         private let base: Base
@@ -36,10 +48,37 @@ public struct Rejection: Error, Sendable, CustomStringConvertible {
         /// One message would expand into more events than `limits.max_events_per_message`.
         public static let tooManyEvents = Code(.tooManyEvents)
 
+        /// The payload is well-formed but describes no alert (a change event, a configuration change, a
+        /// non-trigger Zabbix source, a test notification).
+        public static let notAnAlert = Code(.notAnAlert)
+        /// An AWS SNS subscription or unsubscription confirmation: for the intake, not an incident.
+        public static let snsControl = Code(.snsControl)
+        /// An automatic reply (out of office, `Auto-Submitted: auto-replied`).
+        public static let autoReply = Code(.autoReply)
+        /// A bounce: a delivery failure notice.
+        public static let bounce = Code(.bounce)
+        /// A read receipt, abuse feedback or other machine report that is not a bounce.
+        public static let deliveryReport = Code(.deliveryReport)
+        /// Mailing-list or bulk mail, which no route expects.
+        public static let mailingList = Code(.mailingList)
+        /// The bytes are not an email message at all (no header section).
+        public static let invalidEmail = Code(.invalidEmail)
+        /// The decoded text of an email is larger than `limits.max_email_text_bytes`.
+        public static let emailTooLarge = Code(.emailTooLarge)
+        /// An email has more header fields than `limits.max_header_count`.
+        public static let tooManyHeaders = Code(.tooManyHeaders)
+        /// An email header field (unfolded) is longer than `limits.max_header_bytes`.
+        public static let headerTooLong = Code(.headerTooLong)
+        /// MIME parts nest deeper than `limits.max_mime_depth`.
+        public static let mimeTooDeep = Code(.mimeTooDeep)
+        /// An email has more MIME parts than `limits.max_mime_parts`.
+        public static let tooManyParts = Code(.tooManyParts)
+
         /// Every code, for documentation and tests.
         public static let all: [Code] = [
             .emptyPayload, .payloadTooLarge, .invalidJSON, .nestingTooDeep, .unrecognizedFormat, .unknownFormat,
-            .invalidPayload, .tooManyEvents,
+            .invalidPayload, .tooManyEvents, .notAnAlert, .snsControl, .autoReply, .bounce, .deliveryReport,
+            .mailingList, .invalidEmail, .emailTooLarge, .tooManyHeaders, .headerTooLong, .mimeTooDeep, .tooManyParts,
         ]
 
         /// The stable spelling used in headers, metrics and logs.

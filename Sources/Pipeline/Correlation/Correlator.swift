@@ -39,8 +39,14 @@ public struct Correlator: Sendable {
         switch event.status {
         case .firing, .acknowledged:
             guard let record, record.status == .open else {
+                guard event.opensIncident else {
+                    return .ignore(reason: "this event only changes an open incident, and none is open")
+                }
                 let reason = record == nil ? "new problem" : "firing again after it was resolved"
                 return .send(IncidentCommand(action: .create, dedupKey: event.dedupKey, event: event, reason: reason))
+            }
+            guard event.carriesContent else {
+                return .suppress(reason: "a state change without content; nothing to update")
             }
             guard Self.contentHash(event) != record.contentHash else {
                 return .suppress(reason: "duplicate: nothing a person would care about changed")

@@ -88,7 +88,8 @@ public struct SourceMessage: Sendable, Hashable {
             payload: value,
             headers: headers.map { NormalizerInput.Header(name: $0.name, value: $0.value ?? []) },
             origin: position.partition.topic,
-            receivedAt: timestamp
+            receivedAt: timestamp,
+            recordID: position.description
         )
     }
 }

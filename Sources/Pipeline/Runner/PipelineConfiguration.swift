@@ -2,10 +2,10 @@ public import Normalizer
 
 /// Settings of the pipeline runner.
 public struct PipelineConfiguration: Sendable, Hashable {
-    /// The decoder per source topic; topics not listed use ``defaultFormat``.
-    public var routes: [String: SourceFormat] = [:]
-    /// The decoder for topics without a route; default `auto` (detect from the payload).
-    public var defaultFormat: SourceFormat = .auto
+    /// The decoder and its options per source topic; topics not listed use ``defaultRoute``.
+    public var routes: [String: SourceRoute] = [:]
+    /// The route for topics without one; default `auto` detection with default options.
+    public var defaultRoute = SourceRoute()
     /// Parallel lanes; events of one dedup key always use the same lane, in order; default 16.
     public var lanes: Int = 16
     /// Most events in flight at once (normalized and not finished); the intake waits beyond it; default 1,000.
@@ -20,8 +20,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
         self.workerVersion = workerVersion
     }
 
-    /// The format for a topic.
-    public func format(for topic: String) -> SourceFormat {
-        routes[topic] ?? defaultFormat
+    /// The route for a topic.
+    public func route(for topic: String) -> SourceRoute {
+        routes[topic] ?? defaultRoute
     }
 }

@@ -163,7 +163,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         do {
             events = try normalizer.normalize(
                 message.normalizerInput,
-                format: configuration.format(for: message.position.partition.topic)
+                route: configuration.route(for: message.position.partition.topic)
             )
         } catch {
             let now = clock.now()
