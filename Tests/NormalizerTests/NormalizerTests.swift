@@ -83,8 +83,9 @@ struct NormalizerTests {
         #expect(
             Rejection.Code.all.map(\.rawValue) == [
                 "empty_payload", "payload_too_large", "invalid_json", "nesting_too_deep", "unrecognized_format",
-                "unknown_format",
-                "invalid_payload", "too_many_events",
+                "unknown_format", "invalid_payload", "too_many_events", "not_an_alert", "sns_control", "auto_reply",
+                "bounce", "delivery_report", "mailing_list", "invalid_email", "email_too_large", "too_many_headers",
+                "header_too_long", "mime_too_deep", "too_many_parts",
             ]
         )
     }
