@@ -44,9 +44,13 @@ enum Charset {
         // 7-bit stateful encodings (ISO-2022-*, UTF-7) look like ASCII but are not.
         let stateful = name.map { $0.hasPrefix("ISO-2022") || $0 == "UTF-7" || $0 == "HZ-GB-2312" } ?? false
         if !stateful, bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
-        if name == nil || name == "UTF-8" {
+        if name == "UTF-8" {
+            // Declared UTF-8: stray malformed bytes become U+FFFD, the rest stays readable.
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        if name == nil {
             if let valid = String(validating: bytes, as: UTF8.self) { return valid }
-            if name == nil { guessed = true }
+            guessed = true
             return convert(bytes, from: decoderName(for: fallback) ?? "WINDOWS-1252")
                 ?? String(decoding: bytes, as: UTF8.self)
         }

@@ -331,14 +331,18 @@ struct EmailDecoder {
                     break
                 }
             }
+            if !changed, text.hasPrefix("["), let close = text.lastIndex(of: "]"),
+                text[..<close].lowercased().hasPrefix("[fwd:"), text.index(after: close) == text.endIndex
+            {
+                // RFC 5256: "[fwd: subject]" wraps the forwarded subject.
+                text = String(text[text.index(text.startIndex, offsetBy: 5)..<close]).trimmingWhitespace()
+                changed = true
+            }
             if !changed, text.hasPrefix("["), let close = text.firstIndex(of: "]"),
                 text.index(after: close) < text.endIndex
             {
                 let tag = text[text.index(after: text.startIndex)..<close].lowercased()
-                if tag.hasPrefix("fwd:") {
-                    text = String(text[text.index(text.startIndex, offsetBy: 5)..<close]).trimmingWhitespace()
-                    changed = true
-                } else if tag.count <= 20, !tag.contains(":") {
+                if tag.count <= 20, !tag.contains(":") {
                     text = String(text[text.index(after: close)...]).trimmingWhitespace()
                     changed = true
                 }
@@ -393,7 +397,8 @@ extension Substring {
 extension String {
     /// CRLF and CR line endings as LF.
     func replacingLineEndings() -> String {
-        guard contains("\r") else { return self }
+        // `contains("\r")` would compare Characters, and "\r\n" is one Character: look at the bytes.
+        guard utf8.contains(0x0D) else { return self }
         return split(separator: "\r\n", omittingEmptySubsequences: false).joined(separator: "\n")
             .split(separator: "\r", omittingEmptySubsequences: false).joined(separator: "\n")
     }
