@@ -127,6 +127,7 @@ let package = Package(
                 "IncidentAPI",
                 "IncidentAPIFakes",
                 "Normalizer",
+                "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import IngestorKit
 import Normalizer
+import Pipeline
 
-struct NormalizeCommand: ParsableCommand {
+struct NormalizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "normalize",
         abstract: "Shows the events a payload becomes: one JSON event per line, or the rejection and exit 2.",
@@ -15,10 +16,16 @@ struct NormalizeCommand: ParsableCommand {
             With --config and --topic the source's route applies: its format, generic field paths, email \\
             patterns and default severity. Otherwise --format decides (default auto: detect from the shape).
 
+            With --commands the events go on through a correlator with no incident open, as if the files \
+            arrived in this order to an empty target: it prints the incident commands the worker would send \
+            (create, update, resolve, comment) as JSON lines, and each suppressed or ignored event on standard \
+            error. A dry run of deduplication, with nothing sent.
+
             Examples:
               ingestor normalize alert.json
               ingestor normalize --format generic --config ingestor.yaml --topic custom.raw event.json
               cat mail.eml | ingestor normalize --format email --pretty
+              ingestor normalize --commands firing.json repeat.json resolved.json
             """
     )
 
@@ -28,6 +35,8 @@ struct NormalizeCommand: ParsableCommand {
     @Option(name: .customLong("header"), help: "A record header NAME=VALUE, e.g. ingestor-format=email (repeatable).")
     var headers: [String] = []
     @Flag(help: "Indent the JSON for reading.") var pretty = false
+    @Flag(help: "Print the incident commands a correlator with nothing open would send, not the events.")
+    var commands = false
     @Argument(help: "Files to read; standard input when none.") var files: [String] = []
 
     func validate() throws {
@@ -42,7 +51,7 @@ struct NormalizeCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         var route = SourceRoute(format: format.map(SourceFormat.init) ?? .auto)
         var limits = Normalizer.Limits()
         if let config, let topic {
@@ -67,23 +76,43 @@ struct NormalizeCommand: ParsableCommand {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             return NormalizerInput.Header(name: parts[0], value: Array((parts.count > 1 ? parts[1] : "").utf8))
         }
+        let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "dry-run")
+        var created = 0
         var rejected = false
         for (name, bytes) in try inputs() {
             let input = NormalizerInput(payload: bytes, headers: recordHeaders, origin: topic ?? name, recordID: name)
+            let events: [NormalizedEvent]
             do {
-                for event in try normalizer.normalize(input, route: route) {
-                    Console.out(
-                        pretty
-                            ? JSONWriter.pretty(event.jsonValue, sortedKeys: true)
-                            : JSONWriter.string(event.jsonValue, sortedKeys: true)
-                    )
-                }
+                events = try normalizer.normalize(input, route: route)
             } catch {
                 rejected = true
                 Console.err("\(name): \(error.code.rawValue): \(error.message)")
+                continue
+            }
+            for event in events {
+                guard commands else {
+                    print(event.jsonValue)
+                    continue
+                }
+                switch try await correlator.decide(event) {
+                case .send(let command):
+                    print(command.jsonValue)
+                    if command.action == .create {
+                        created += 1
+                        try await correlator.applied(command, externalID: "dry-run-\(created)")
+                    } else {
+                        try await correlator.applied(command, externalID: command.externalID)
+                    }
+                case .suppress(let reason): Console.err("\(name): suppress \(event.dedupKey): \(reason)")
+                case .ignore(let reason): Console.err("\(name): ignore \(event.dedupKey): \(reason)")
+                }
             }
         }
         if rejected { throw ExitCode(ExitStatus.badConfiguration) }
+    }
+
+    private func print(_ value: JSONValue) {
+        Console.out(pretty ? JSONWriter.pretty(value, sortedKeys: true) : JSONWriter.string(value, sortedKeys: true))
     }
 
     private func inputs() throws -> [(String, [UInt8])] {

@@ -13,7 +13,7 @@ final class IngestorProcess: @unchecked Sendable {
     let stdout = Pipe()
     let stderr = Pipe()
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    init(_ arguments: [String], environment: [String: String] = [:], input: [UInt8]? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: ingestorBinary.path) else {
             throw CocoaError(
                 .fileNoSuchFile,
@@ -27,7 +27,13 @@ final class IngestorProcess: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = stdout
         process.standardError = stderr
+        let stdin = Pipe()
+        if input != nil { process.standardInput = stdin }
         try process.run()
+        if let input {
+            try stdin.fileHandleForWriting.write(contentsOf: input)
+            try stdin.fileHandleForWriting.close()
+        }
     }
 
     /// The first line written to standard output.
@@ -59,11 +65,65 @@ final class IngestorProcess: @unchecked Sendable {
 @Suite("Command line", .serialized)
 struct CommandLineTests {
     @Test func everySubcommandHasHelp() throws {
-        for command in ["run", "demo", "check-config", "dev-kafka", "mock-api", "version"] {
+        for command in ["run", "demo", "normalize", "check-config", "dev-kafka", "mock-api", "version"] {
             let (status, out, _) = try IngestorProcess([command, "--help"]).finish()
             #expect(status == 0, "\(command)")
             #expect(out.contains("USAGE: ingestor \(command)"), "\(command)")
         }
+    }
+
+    @Test func normalizePrintsOneJSONEventPerLine() throws {
+        let fixture = repositoryRoot.appendingPathComponent(
+            "Tests/NormalizerTests/Fixtures/alertmanager/group-mixed.json"
+        )
+        let (status, out, err) = try IngestorProcess(["normalize", fixture.path]).finish()
+        #expect(status == 0, "\(err)")
+        let lines = out.split(separator: "\n")
+        #expect(lines.count == 2)
+        for line in lines {
+            let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(event["source"] as? String == "alertmanager")
+        }
+    }
+
+    @Test func normalizeReadsStandardInputAndHeaders() throws {
+        let mail = Array(
+            "From: nagios@example.com\r\nSubject: ** RECOVERY Service Alert: web-01/HTTP is OK **\r\n\r\nok".utf8
+        )
+        let (status, out, _) = try IngestorProcess(["normalize", "--header", "ingestor-format=email"], input: mail)
+            .finish()
+        #expect(status == 0)
+        let event = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        #expect(event["status"] as? String == "resolved")
+        #expect(event["dedupKey"] as? String == "email:nagios:web-01/HTTP")
+    }
+
+    @Test func normalizeRejectionsGoToStandardErrorWithExitTwo() throws {
+        let (status, out, err) = try IngestorProcess(["normalize"], input: Array(#"{"hello":"#.utf8)).finish()
+        #expect(status == 2)
+        #expect(out.isEmpty)
+        #expect(err.hasPrefix("stdin: invalid_json: "), "\(err)")
+        let (unknown, _, unknownErr) = try IngestorProcess(["normalize"], input: Array(#"{"hello":"world"}"#.utf8))
+            .finish()
+        #expect(unknown == 2)
+        #expect(unknownErr.contains("unrecognized_format"), "\(unknownErr)")
+        let (badFlag, _, badFlagErr) = try IngestorProcess(["normalize", "--format", "splunk"], input: []).finish()
+        #expect(badFlag == 64, "a usage error, not a rejection")
+        #expect(badFlagErr.contains("known: "))
+    }
+
+    @Test func normalizeCommandsIsADryRunOfDeduplication() throws {
+        let directory = repositoryRoot.appendingPathComponent("Tests/NormalizerTests/Fixtures/email")
+        let files = ["nagios-service-problem.eml", "nagios-service-problem.eml", "nagios-service-recovery.eml"]
+        let (status, out, err) = try IngestorProcess(
+            ["normalize", "--commands"] + files.map { directory.appendingPathComponent($0).path }
+        ).finish()
+        #expect(status == 0)
+        let actions = try out.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["action"] as? String
+        }
+        #expect(actions == ["create", "resolve"])
+        #expect(err.contains("suppress email:nagios:web-01/HTTP: duplicate"), "\(err)")
     }
 
     @Test func versionNamesLibrdkafka() throws {

@@ -47,6 +47,26 @@ struct CorrelatorTests {
         #expect(action(try await correlator.decide(sampleEvent(status: .resolved))) == "ignore")
     }
 
+    @Test func repliesCommentOnTheOpenIncidentAndNeverOpenOne() async throws {
+        let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t")
+        var reply = sampleEvent(description: "we are on it")
+        reply.isReply = true
+        reply.opensIncident = false
+        #expect(action(try await correlator.decide(reply)) == "ignore", "nothing open: a reply opens nothing")
+        #expect(action(try await decideAndApply(correlator, sampleEvent())) == "create")
+        guard case .send(let comment) = try await correlator.decide(reply) else {
+            Issue.record("expected a comment")
+            return
+        }
+        #expect(comment.action == .comment)
+        #expect(comment.externalID == "inc-1")
+        try await correlator.applied(comment, externalID: nil)
+        #expect(
+            action(try await decideAndApply(correlator, sampleEvent())) == "suppress",
+            "a comment leaves the incident's fields as they were"
+        )
+    }
+
     @Test func changesThatMatterTriggerUpdatesAndLabelsDoNot() async throws {
         let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t")
         _ = try await decideAndApply(correlator, sampleEvent())

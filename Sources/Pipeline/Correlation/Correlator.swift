@@ -48,6 +48,18 @@ public struct Correlator: Sendable {
             guard event.carriesContent else {
                 return .suppress(reason: "a state change without content; nothing to update")
             }
+            if event.isReply {
+                // A person writing in the incident's thread: their words go on the incident, its fields stay.
+                return .send(
+                    IncidentCommand(
+                        action: .comment,
+                        dedupKey: event.dedupKey,
+                        externalID: record.externalID,
+                        event: event,
+                        reason: "a reply in the incident's thread"
+                    )
+                )
+            }
             guard Self.contentHash(event) != record.contentHash else {
                 return .suppress(reason: "duplicate: nothing a person would care about changed")
             }
