@@ -30,7 +30,8 @@ struct IngestorBench: AsyncParsableCommand {
         100_000
     @Option(help: "Messages (5 alerts each) in the worker storm scenario.") var stormMessages = 20_000
     @Option(help: "Distinct alert groups in the storm; the rest are repeats.") var stormGroups = 400
-    @Option(help: "Run only these scenarios: raw, normalize, storm (repeatable).") var only: [String] = []
+    @Option(help: "Run only these scenarios: raw, normalize (= am, sns, email), storm (repeatable).") var only:
+        [String] = []
     @Option(help: "A librdkafka consumer property for the raw scenario, KEY=VALUE (repeatable).") var consumerProperty:
         [String] = []
 
@@ -61,15 +62,23 @@ struct IngestorBench: AsyncParsableCommand {
             )
         }
 
-        if wants("normalize") {
-            let normalized = try await normalize(groups: groups)
+        let scenarios = [
+            ("normalize AM x5 ", "am", BenchPayloads.alertmanagerGroup, groups, 5),
+            ("normalize SNS/CW", "sns", BenchPayloads.cloudWatchViaSNS, groups * 2, 1),
+            ("normalize email ", "email", BenchPayloads.multipartEmail, groups / 20, 1),
+        ]
+        for (name, key, payload, messages, eventsEach) in scenarios where wants("normalize") || wants(key) {
+            let normalized = try await normalize(payload, messages: messages, eventsEach: eventsEach)
+            let events = messages * eventsEach
             print(
                 String(
-                    format: "normalize AM x5  %8d events   %6.2f s wall  %6.2f s cpu  %9.0f ev/s",
-                    groups * 5,
+                    format: "%@ %8d events   %6.2f s wall  %6.2f s cpu  %9.0f ev/s  (%d B per message)",
+                    name,
+                    events,
                     normalized.wallSeconds,
                     normalized.cpuSeconds,
-                    Double(groups * 5) / normalized.cpuSeconds
+                    Double(events) / normalized.cpuSeconds,
+                    payload.count
                 )
             )
         }
@@ -160,22 +169,15 @@ struct IngestorBench: AsyncParsableCommand {
         return configuration
     }
 
-    /// The normalizer alone on an Alertmanager group of five alerts, one thread.
-    func normalize(groups: Int) async throws -> Measurement {
-        let alerts = (0..<5).map {
-            #"{"status":"firing","labels":{"alertname":"HighCPU","instance":"web-\#($0):9100","job":"node","severity":"warning"},"annotations":{"summary":"HighCPU on web-\#($0)","description":"CPU above 90% for 5 minutes"},"startsAt":"2026-11-24T08:00:00.123456789Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus:9090/graph?g0.expr=cpu","fingerprint":"00000000000000a\#($0)"}"#
-        }
-        let payload = Array(
-            #"{"version":"4","groupKey":"{}:{alertname=\"HighCPU\"}","truncatedAlerts":0,"status":"firing","receiver":"ops","groupLabels":{"alertname":"HighCPU"},"commonLabels":{"alertname":"HighCPU","job":"node"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","alerts":[\#(alerts.joined(separator: ","))]}"#
-                .utf8
-        )
+    /// The normalizer alone on one payload, in a loop on one thread, with format detection (`auto`).
+    func normalize(_ payload: [UInt8], messages: Int, eventsEach: Int) async throws -> Measurement {
         let normalizer = Normalizer()
         let input = NormalizerInput(payload: payload, origin: "alerts.raw")
         var total = 0
         let measurement = try await Measurement.of {
-            for _ in 0..<groups { total += try normalizer.normalize(input, format: .auto).count }
+            for _ in 0..<messages { total += try normalizer.normalize(input, format: .auto).count }
         }
-        precondition(total == groups * 5)
+        precondition(total == messages * eventsEach, "expected \(eventsEach) events per message")
         return measurement
     }
 

@@ -28,6 +28,8 @@ let validYAML = """
         initial_backoff: 100ms
     limits:
       max_payload_bytes: 65536
+      max_mime_parts: 50
+      max_header_bytes: 4096
     target:
       kind: devrev
       devrev:
@@ -68,6 +70,9 @@ struct ConfigurationTests {
         #expect(configuration.retry.maxAttempts == 3)
         #expect(configuration.retry.initialBackoff == .milliseconds(100))
         #expect(configuration.limits.maxPayloadBytes == 65536)
+        #expect(configuration.limits.maxMIMEParts == 50)
+        #expect(configuration.limits.maxHeaderBytes == 4096)
+        #expect(configuration.limits.maxMIMEDepth == 16, "unset limits keep their defaults")
         #expect(configuration.ops.port == 9100)
         #expect(configuration.logLevel == .debug)
         guard case .devrev(let devrev) = configuration.target else {

@@ -119,7 +119,12 @@ extension IngestorConfiguration {
         let limits = Normalizer.Limits(
             maxPayloadBytes: limitsSection.int("max_payload_bytes", default: 1 << 20, in: 1...(64 << 20)),
             maxJSONDepth: limitsSection.int("max_json_depth", default: 32, in: 1...512),
-            maxEventsPerMessage: limitsSection.int("max_events_per_message", default: 1000, in: 1...100_000)
+            maxEventsPerMessage: limitsSection.int("max_events_per_message", default: 1000, in: 1...100_000),
+            maxHeaderCount: limitsSection.int("max_header_count", default: 500, in: 10...100_000),
+            maxHeaderBytes: limitsSection.int("max_header_bytes", default: 16 * 1024, in: 998...(1 << 20)),
+            maxMIMEDepth: limitsSection.int("max_mime_depth", default: 16, in: 1...100),
+            maxMIMEParts: limitsSection.int("max_mime_parts", default: 500, in: 1...100_000),
+            maxEmailTextBytes: limitsSection.int("max_email_text_bytes", default: 256 * 1024, in: 1024...(64 << 20))
         )
         limitsSection.finish()
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Email-derived events from raw RFC 5322 messages (INPUT-FORMATS.md §14).
 ///
 /// Bounces, delivery reports, automatic replies and list mail are rejected with their own reason codes. A human
@@ -275,8 +277,26 @@ struct EmailDecoder {
     }
 
     /// Patterns are case-sensitive, as tools' templates are; a pattern opts into case-insensitivity with `(?i)`.
+    /// Compiled patterns by source text. Compiling a Swift `Regex` costs more than decoding a whole mail, and the
+    /// same few patterns serve every message; a pattern that does not compile is remembered as `nil`.
+    private static let compiled = Mutex<[String: CompiledPattern]>([:])
+
+    /// A compiled regex, shared between threads. `Regex<AnyRegexOutput>` is not `Sendable` only because its output
+    /// type is not; the program is immutable once built and its lazy lowering is initialized atomically.
+    private final class CompiledPattern: @unchecked Sendable {
+        let regex: Regex<AnyRegexOutput>?
+        init(_ pattern: String) { regex = try? Regex(pattern) }
+    }
+
     static func compile(_ pattern: String) -> Regex<AnyRegexOutput>? {
-        try? Regex(pattern)
+        if let known = compiled.withLock({ $0[pattern] }) { return known.regex }
+        let entry = CompiledPattern(pattern)
+        compiled.withLock { cache in
+            // Patterns come from the configuration; the bound only guards against a caller generating them.
+            if cache.count >= 1024 { cache.removeAll() }
+            cache[pattern] = entry
+        }
+        return entry.regex
     }
 
     static func configuredKey(_ pattern: String?, subject: String, body: String) throws(Rejection) -> String? {
@@ -395,12 +415,25 @@ extension Substring {
 }
 
 extension String {
-    /// CRLF and CR line endings as LF.
+    /// CRLF and CR line endings as LF; one pass over the bytes (Character-level splitting cost more than the rest
+    /// of a mail's decoding together).
     func replacingLineEndings() -> String {
-        // `contains("\r")` would compare Characters, and "\r\n" is one Character: look at the bytes.
-        guard utf8.contains(0x0D) else { return self }
-        return split(separator: "\r\n", omittingEmptySubsequences: false).joined(separator: "\n")
-            .split(separator: "\r", omittingEmptySubsequences: false).joined(separator: "\n")
+        var text = self
+        return text.withUTF8 { bytes in
+            guard bytes.contains(0x0D) else { return self }
+            var output: [UInt8] = []
+            output.reserveCapacity(bytes.count)
+            var previousCR = false
+            for byte in bytes {
+                if byte == 0x0A && previousCR {
+                    previousCR = false
+                    continue
+                }
+                previousCR = byte == 0x0D
+                output.append(previousCR ? 0x0A : byte)
+            }
+            return String(decoding: output, as: UTF8.self)
+        }
     }
 }
 
