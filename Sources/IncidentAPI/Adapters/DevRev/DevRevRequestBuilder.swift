@@ -73,7 +73,7 @@ public struct DevRevRequestBuilder: Sendable {
         HTTPRequest(
             method: "GET",
             url: configuration.baseURL + "/incidents.list?limit=1&sync_metadata.external_reference="
-                + Self.percentEncoded(dedupKey),
+                + Percent.encode(dedupKey),
             headers: [
                 HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
                 HTTPHeader("Accept", "application/json"),
@@ -110,23 +110,6 @@ public struct DevRevRequestBuilder: Sendable {
             text += "Links:\n" + event.links.map { "- \($0.text): \($0.href)" }.joined(separator: "\n")
         }
         return text
-    }
-
-    /// Percent-encodes everything outside RFC 3986's unreserved set.
-    static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return out
     }
 }
 
