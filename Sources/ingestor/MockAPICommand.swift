@@ -16,13 +16,23 @@ struct MockAPICommand: AsyncParsableCommand {
               GET /_mock/incidents  incidents: id, external reference, fields, calls
               GET /_mock/requests   every request received, in order, with its status
 
-            DevRev flavor: send Authorization: Bearer <token>. Stage DONs of the fake tenant:
+            devrev: send Authorization: Bearer <token>. Stage DONs of the fake tenant:
               triage   \(FakeDevRevAPI.stages["triage"]!)
               resolved \(FakeDevRevAPI.stages["resolved"]!)
+
+            motadata: both API generations (/api/v1/request and the legacy /api/v1/incident). Send \
+            Authorization: Apikey <token>, or use the password grant at /api/oauth/token with client \
+            ingestor-client / client-secret and user ingestor@example.com / user-password. The only known \
+            requester is ingestor@example.com.
+
+            generic: a small REST API (POST /api/incidents, PATCH /api/incidents/{id}, POST \
+            /api/incidents/{id}/resolve and /comments, GET /api/incidents?external_ref=) for the http target. \
+            Send Authorization: Bearer <token>, or get one at /oauth/token with client credentials \
+            ingestor / client-secret.
             """
     )
 
-    @Option(help: "The vendor to imitate: devrev.") var flavor = "devrev"
+    @Option(help: "The vendor to imitate: \(Self.flavors.joined(separator: ", ")).") var flavor = "devrev"
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind; 0 picks a free one.") var port = 0
     @Option(help: "The token clients must send; default from MOCK_API_TOKEN, else dev-token.") var token: String?
@@ -33,11 +43,21 @@ struct MockAPICommand: AsyncParsableCommand {
     @Option(help: "Seed for the failure sequence.") var seed: UInt64 = 1
 
     func validate() throws {
-        guard flavor == "devrev" else {
-            throw ValidationError("--flavor must be devrev (more vendors come with their adapters)")
+        guard Self.flavors.contains(flavor) else {
+            throw ValidationError("--flavor must be one of \(Self.flavors.joined(separator: ", "))")
         }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
+    }
+
+    static let flavors = ["devrev", "motadata", "generic"]
+
+    private func api(_ secret: String) -> any FakeVendorAPI {
+        switch flavor {
+        case "motadata": FakeMotadataAPI(apiKey: secret)
+        case "generic": FakeGenericAPI(token: secret)
+        default: FakeDevRevAPI(token: secret)
+        }
     }
 
     func run() async throws {
@@ -50,7 +70,7 @@ struct MockAPICommand: AsyncParsableCommand {
         faults.latency = .milliseconds(latencyMs)
         faults.seed = seed
         let server = FakeIncidentAPIServer(
-            api: FakeDevRevAPI(token: secret),
+            api: api(secret),
             faults: faults,
             host: host,
             port: port,

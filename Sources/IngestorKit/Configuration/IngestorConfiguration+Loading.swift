@@ -381,22 +381,7 @@ extension IngestorConfiguration {
         return .seconds((sign == "-" ? -minutes : minutes) * 60)
     }
 
-    private static func readTarget(_ section: ConfigSection, environment: [String: String]) -> Target? {
-        let kind = section.choice("kind", default: "", from: ["devrev"])
-        if section.string("kind") == nil { section.problem("kind", nil, "is required: one of devrev") }
-        let devrevSection = section.section("devrev")
-        var target: Target?
-        if kind == "devrev" {
-            target = readDevRev(devrevSection, environment: environment).map(Target.devrev)
-        } else if devrevSection.isPresent {
-            section.problem("devrev", nil, "is set but target.kind is not devrev")
-        }
-        devrevSection.finish()
-        section.finish()
-        return target
-    }
-
-    private static func readDevRev(_ section: ConfigSection, environment: [String: String]) -> DevRevConfiguration? {
+    static func readDevRev(_ section: ConfigSection, environment: [String: String]) -> DevRevConfiguration? {
         let token = readSecret(section, "token", environment: environment)
         let resolved = section.requiredString(
             "resolved_stage",

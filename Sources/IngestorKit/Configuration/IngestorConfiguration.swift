@@ -44,11 +44,17 @@ public struct IngestorConfiguration: Sendable {
     public enum Target: Sendable {
         /// `target.kind: devrev` with `target.devrev.*`.
         case devrev(DevRevConfiguration)
+        /// `target.kind: motadata` with `target.motadata.*`.
+        case motadata(MotadataConfiguration)
+        /// `target.kind: http` with `target.http.*`.
+        case http(GenericHTTPConfiguration)
 
         /// The adapter's name.
         public var name: String {
             switch self {
             case .devrev: "devrev"
+            case .motadata: "motadata"
+            case .http(let configuration): configuration.name
             }
         }
     }

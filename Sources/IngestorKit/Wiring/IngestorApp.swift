@@ -43,6 +43,10 @@ public struct IngestorApp: Sendable {
         switch configuration.target {
         case .devrev(let devrev):
             target = DevRevTarget(configuration: devrev, client: httpClient, logger: logger)
+        case .motadata(let motadata):
+            target = MotadataTarget(configuration: motadata, client: httpClient, logger: logger)
+        case .http(let http):
+            target = GenericHTTPTarget(configuration: http, client: httpClient, logger: logger)
         }
 
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)

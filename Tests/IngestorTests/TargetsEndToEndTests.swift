@@ -1,0 +1,168 @@
+import Foundation
+import IncidentAPIFakes
+import IngestorKit
+import KafkaIO
+import Normalizer
+import Pipeline
+import Prometheus
+import ServiceLifecycle
+import Testing
+
+/// `ingestor run`'s wiring with each non-DevRev target configured from YAML drives the vendor's fake through a
+/// whole incident lifecycle: create, update, comment (a mail reply), resolve.
+@Suite("Every target end to end", .serialized)
+struct TargetsEndToEndTests {
+    /// Alertmanager firing → worse → resolved (create, update, resolve), and a mail thread opened then replied to
+    /// (create, comment). One key per message so they stay in order on one partition.
+    static let messages: [String] = {
+        func alert(_ status: String, _ severity: String, endsAt: String) -> String {
+            #"{"version":"4","status":"\#(status)","receiver":"ops","groupKey":"g","alerts":[{"status":"\#(status)","labels":{"alertname":"DiskFull","instance":"db-1","severity":"\#(severity)"},"annotations":{"summary":"Disk full on db-1"},"startsAt":"2026-11-24T08:00:00Z","endsAt":"\#(endsAt)","fingerprint":"e2e0000000000001"}]}"#
+        }
+        let opener =
+            "From: ops@example.com\r\nSubject: Capacity review needed\r\nMessage-ID: <cap-1@example.com>\r\n"
+            + "Date: Tue, 24 Nov 2026 08:00:00 +0000\r\n\r\nStorage is at 81%."
+        let reply =
+            "From: jo@example.com\r\nSubject: Re: Capacity review needed\r\nMessage-ID: <cap-2@example.com>\r\n"
+            + "In-Reply-To: <cap-1@example.com>\r\nReferences: <cap-1@example.com>\r\n"
+            + "Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nOrdered new disks."
+        return [
+            alert("firing", "warning", endsAt: "0001-01-01T00:00:00Z"),
+            alert("firing", "critical", endsAt: "0001-01-01T00:00:00Z"),
+            opener, reply,
+            alert("resolved", "critical", endsAt: "2026-11-24T08:30:00Z"),
+        ]
+    }()
+
+    func run(
+        targetYAML: String,
+        environment: [String: String],
+        cluster: EmbeddedKafkaCluster,
+        topic: String
+    ) async throws {
+        try cluster.createTopic(topic, partitions: 1)
+        try cluster.createTopic(topic + ".dlq", partitions: 1)
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
+            logger: e2eLogger
+        )
+        for message in Self.messages {
+            try await producer.send(topic: topic, key: Array("k".utf8), value: Array(message.utf8))
+        }
+        await producer.close(timeout: .seconds(5))
+        let yaml = """
+            kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: \(topic), session_timeout: 10s, commit_interval: 100ms}
+            sources: [{topic: \(topic), format: auto}]
+            dead_letter: {topic: \(topic).dlq}
+            pipeline: {drain_timeout: 5s, retry: {max_attempts: 3, initial_backoff: 10ms}}
+            ops: {host: 127.0.0.1, port: 0}
+            \(targetYAML)
+            """
+        let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: environment)
+        let app = try IngestorApp.build(
+            configuration: configuration,
+            logger: e2eLogger,
+            registry: PrometheusCollectorRegistry(),
+            gracefulShutdownSignals: []
+        )
+        let worker = Task { try await app.serviceGroup.run() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while app.instruments.snapshot.messagesFinished < Self.messages.count {
+            try #require(ContinuousClock.now < deadline, "worker did not finish: \(app.instruments.snapshot)")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await app.serviceGroup.triggerGracefulShutdown()
+        try await worker.value
+        #expect(app.instruments.snapshot.deadLetters == 0)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func motadataAndGenericHTTPRunWholeLifecycles() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+
+        let motadata = FakeMotadataAPI(apiKey: "unused-key")
+        let motadataServer = FakeIncidentAPIServer(api: motadata, logger: e2eLogger)
+        try await motadataServer.withRunning { baseURL in
+            try await run(
+                targetYAML: """
+                    target:
+                      kind: motadata
+                      motadata:
+                        base_url: "\(baseURL)"
+                        requester_email: ingestor@example.com
+                        dedup_key_field: Alert Key
+                        auth:
+                          type: oauth2_password
+                          client_id: ingestor-client
+                          client_secret: {env: MOTADATA_CLIENT_SECRET}
+                          username: ingestor@example.com
+                          password: {env: MOTADATA_PASSWORD}
+                    """,
+                environment: ["MOTADATA_CLIENT_SECRET": "client-secret", "MOTADATA_PASSWORD": "user-password"],
+                cluster: cluster,
+                topic: "motadata.raw"
+            )
+        }
+        let motadataIncidents = motadataServer.ledger.incidents
+        #expect(motadataIncidents.count == 2)
+        #expect(
+            motadataIncidents.first { $0.externalReference == "am:e2e0000000000001" }?.calls == [
+                "create", "update", "resolve", "comment",
+            ]
+        )
+        #expect(
+            motadataIncidents.first { $0.externalReference == "email:thread:cap-1@example.com" }?.calls == [
+                "create", "comment",
+            ]
+        )
+        #expect(motadata.tokensIssued == 1)
+
+        let generic = FakeGenericAPI(token: "unused")
+        let genericServer = FakeIncidentAPIServer(api: generic, logger: e2eLogger)
+        try await genericServer.withRunning { baseURL in
+            try await run(
+                targetYAML: """
+                    target:
+                      kind: http
+                      http:
+                        name: itsm
+                        base_url: "\(baseURL)"
+                        auth: {type: oauth2_client_credentials, token_url: "\(baseURL)/oauth/token", client_id: ingestor, client_secret: {env: ITSM_SECRET}}
+                        create:
+                          path: /api/incidents
+                          body: '{"title": "{{title}}", "description": "{{body_text}}", "severity": "{{severity}}", "external_ref": "{{dedup_key}}", "labels": "{{labels}}"}'
+                          id_pointer: /data/id
+                        update:
+                          method: PATCH
+                          path: /api/incidents/{{external_id}}
+                          body: '{"title": "{{title}}", "severity": "{{severity}}", "status": "{{status}}"}'
+                        resolve:
+                          path: /api/incidents/{{external_id}}/resolve
+                          body: '{"note": "resolved at {{resolved_at}}"}'
+                        comment:
+                          path: /api/incidents/{{external_id}}/comments
+                          body: '{"body": "{{description}}"}'
+                        lookup:
+                          method: GET
+                          path: /api/incidents?external_ref={{dedup_key}}
+                          id_pointer: /items/0/id
+                    """,
+                environment: ["ITSM_SECRET": "client-secret"],
+                cluster: cluster,
+                topic: "generic.raw"
+            )
+        }
+        let genericIncidents = genericServer.ledger.incidents
+        #expect(genericIncidents.count == 2)
+        #expect(
+            genericIncidents.first { $0.externalReference == "am:e2e0000000000001" }?.calls == [
+                "create", "update", "resolve",
+            ]
+        )
+        #expect(
+            genericIncidents.first { $0.externalReference == "email:thread:cap-1@example.com" }?.calls == [
+                "create", "comment",
+            ]
+        )
+        #expect(generic.tokensIssued == 1)
+    }
+}
