@@ -25,6 +25,12 @@ struct MockAPICommand: AsyncParsableCommand {
             ingestor-client / client-secret and user ingestor@example.com / user-password. The only known \
             requester is ingestor@example.com.
 
+            onetrust: OAuth2 client credentials at /api/access/v1/oauth/token (multipart form) with client \
+            ingestor and the token as its secret. Organization \(FakeOneTrustAPI.orgGroupID); incident types \
+            \(FakeOneTrustAPI.incidentTypes.joined(separator: ", ")); workflow \
+            \(FakeOneTrustAPI.stages.joined(separator: " → ")); attributes Severity (Critical…Info) and \
+            Ticket Reference.
+
             generic: a small REST API (POST /api/incidents, PATCH /api/incidents/{id}, POST \
             /api/incidents/{id}/resolve and /comments, GET /api/incidents?external_ref=) for the http target. \
             Send Authorization: Bearer <token>, or get one at /oauth/token with client credentials \
@@ -50,12 +56,13 @@ struct MockAPICommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
     }
 
-    static let flavors = ["devrev", "motadata", "generic"]
+    static let flavors = ["devrev", "motadata", "onetrust", "generic"]
 
     private func api(_ secret: String) -> any FakeVendorAPI {
         switch flavor {
         case "motadata": FakeMotadataAPI(apiKey: secret)
         case "generic": FakeGenericAPI(token: secret)
+        case "onetrust": FakeOneTrustAPI(clientSecret: secret)
         default: FakeDevRevAPI(token: secret)
         }
     }

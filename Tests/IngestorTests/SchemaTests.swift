@@ -1,4 +1,6 @@
 import Foundation
+import IncidentAPI
+import Normalizer
 import Testing
 
 /// What `ingestor normalize` prints, for every fixture, validates against `schemas/` with the `jsonschema` package
@@ -117,5 +119,98 @@ struct SchemaTests {
             #"{"action":"resolve","dedupKey":"k","externalId":null,"reason":"r","event":\#(lines.split(separator: "\n")[0])}"#
         let (commandStatus, commandReport) = try Self.validate(create, schema: Self.commandSchema)
         #expect(commandStatus == 1, "a resolve needs the incident's id: \(commandReport)")
+    }
+
+    /// The bodies the DevRev and OneTrust adapters send, checked against the request schemas of the vendors'
+    /// published OpenAPI specs (extracted into schemas/vendor/ by scripts/extract-openapi-schemas).
+    @Test func adapterBodiesMatchTheVendorsOpenAPISchemas() throws {
+        var event = NormalizedEvent(
+            source: "alertmanager",
+            dedupKey: "am:1",
+            status: .firing,
+            severity: .high,
+            title: "DiskFull on db-1",
+            description: "97% full",
+            labels: ["instance": "db-1"],
+            occurredAt: Timestamp(rfc3339: "2026-11-24T08:00:00Z")
+        )
+        func body(_ request: HTTPRequest) -> String { String(decoding: request.body ?? [], as: UTF8.self) }
+        func command(_ action: IncidentCommand.Action) -> IncidentCommand {
+            IncidentCommand(
+                action: action,
+                dedupKey: "am:1",
+                externalID: action == .create ? nil : "id-1",
+                event: event,
+                reason: "r"
+            )
+        }
+        var devrev = DevRevConfiguration(token: Secret("t"), resolvedStage: "don:stage/resolved")
+        devrev.triageStage = "don:stage/triage"
+        let devrevBuilder = DevRevRequestBuilder(configuration: devrev)
+        var devrevBodies: [IncidentCommand.Action: String] = [:]
+        for action in IncidentCommand.Action.allCases {
+            if action == .resolve { event.resolvedAt = Timestamp(rfc3339: "2026-11-24T08:30:00Z") }
+            devrevBodies[action] = body(try devrevBuilder.request(for: command(action)))
+        }
+        let devrevSchemas = repositoryRoot.appendingPathComponent("schemas/vendor/devrev-incidents.schemas.json").path
+        for (action, schema) in [
+            (IncidentCommand.Action.create, "incidents-create-request"), (.update, "incidents-update-request"),
+            (.resolve, "incidents-update-request"), (.comment, "timeline-entries-create-request"),
+        ] {
+            let (status, report) = try Self.validate(devrevBodies[action]!, schema: devrevSchemas + "#" + schema)
+            #expect(status == 0, "DevRev \(action): \(report)")
+        }
+
+        var onetrust = OneTrustConfiguration(
+            baseURL: "https://app.onetrust.com",
+            authentication: .none,
+            orgGroupID: "9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f",
+            resolvedStage: "Closed"
+        )
+        onetrust.severityAttribute = "Severity"
+        let builder = OneTrustRequestBuilder(configuration: onetrust)
+        let details = JSONObject([
+            ("name", .string("old")), ("incidentTypeName", .string("Unknown")),
+            ("orgGroupId", .string(onetrust.orgGroupID)), ("notificationNeeded", .string("UNKNOWN")),
+            ("sourceType", .string("INTEGRATION")), ("dateOccurred", .string("2026-11-24T08:00:00.000Z")),
+            (
+                "attributeValues",
+                .object(
+                    JSONObject([
+                        (
+                            "Severity",
+                            .array([
+                                .object(
+                                    JSONObject([
+                                        ("id", .string("3f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f")),
+                                        ("value", .string("Low")),
+                                    ])
+                                )
+                            ])
+                        )
+                    ])
+                )
+            ),
+        ])
+        let onetrustSchemas = repositoryRoot.appendingPathComponent("schemas/vendor/onetrust-incident.schemas.json")
+            .path
+        for (text, schema) in [
+            (body(builder.create(command(.create))), "IncidentCreateRequest"),
+            (
+                body(builder.put("id-1", builder.replacement(from: details, event: event, dedupKey: "am:1"))),
+                "IncidentUpdateRequest"
+            ),
+            (body(builder.stage("id-1", to: "Closed")), "WorkflowSpecificStageNavigationRequest"),
+            (body(builder.search("am:1")), "SearchCriteriaInformation"),
+        ] {
+            let (status, report) = try Self.validate(text, schema: onetrustSchemas + "#" + schema)
+            #expect(status == 0, "OneTrust \(schema): \(report)")
+        }
+        // The check can fail: a body the spec forbids is reported.
+        let (status, _) = try Self.validate(
+            #"{"title": 5, "severity": "high"}"#,
+            schema: devrevSchemas + "#incidents-create-request"
+        )
+        #expect(status == 1)
     }
 }

@@ -165,4 +165,37 @@ struct TargetsEndToEndTests {
         )
         #expect(generic.tokensIssued == 1)
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func oneTrustRunsAWholeLifecycle() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        let onetrust = FakeOneTrustAPI(clientSecret: "ot-secret")
+        let server = FakeIncidentAPIServer(api: onetrust, logger: e2eLogger)
+        try await server.withRunning { baseURL in
+            try await run(
+                targetYAML: """
+                    target:
+                      kind: onetrust
+                      onetrust:
+                        base_url: "\(baseURL)"
+                        org_group_id: \(FakeOneTrustAPI.orgGroupID)
+                        incident_type: Service Outage
+                        severity_attribute: Severity
+                        resolved_stage: Closed
+                        auth: {type: oauth2_client_credentials, client_id: ingestor, client_secret: {env: OT_SECRET}}
+                    """,
+                environment: ["OT_SECRET": "ot-secret"],
+                cluster: cluster,
+                topic: "onetrust.raw"
+            )
+        }
+        let incidents = server.ledger.incidents
+        #expect(incidents.count == 2)
+        let alert = incidents.first { $0.fields["name"]?.string == "Disk full on db-1" }
+        #expect(alert?.calls == ["create", "update", "resolve"])
+        #expect(alert?.fields["attributeValues"]?["Severity"]?.array?.first?["value"]?.string == "Critical")
+        let thread = incidents.first { $0.fields["name"]?.string == "Capacity review needed" }
+        #expect(thread?.calls == ["create", "comment"])
+        #expect(onetrust.tokensIssued == 1)
+    }
 }

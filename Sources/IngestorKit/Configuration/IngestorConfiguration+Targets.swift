@@ -3,7 +3,7 @@ import Normalizer
 
 /// `target.*`: the incident API and its adapter's settings.
 extension IngestorConfiguration {
-    static let targetKinds = ["devrev", "motadata", "http"]
+    static let targetKinds = ["devrev", "motadata", "onetrust", "http"]
 
     static func readTarget(_ section: ConfigSection, environment: [String: String]) -> Target? {
         let kind = section.choice("kind", default: "", from: targetKinds)
@@ -17,6 +17,7 @@ extension IngestorConfiguration {
                 switch name {
                 case "devrev": target = readDevRev(settings, environment: environment).map(Target.devrev)
                 case "motadata": target = readMotadata(settings, environment: environment).map(Target.motadata)
+                case "onetrust": target = readOneTrust(settings, environment: environment).map(Target.onetrust)
                 default: target = readGenericHTTP(settings, environment: environment).map(Target.http)
                 }
                 settings.finish()
@@ -45,7 +46,8 @@ extension IngestorConfiguration {
         _ section: ConfigSection,
         environment: [String: String],
         allowed: [String],
-        defaultTokenURL: String?
+        defaultTokenURL: String?,
+        defaultForm: String = "urlencoded"
     ) -> Authentication? {
         guard section.isPresent else {
             section.problem("type", nil, "is required: one of \(allowed.joined(separator: ", "))")
@@ -80,7 +82,7 @@ extension IngestorConfiguration {
             let clientID = section.requiredString("client_id", hint: "the OAuth client id")
             let secret = readSecret(section, "client_secret", environment: environment)
             let scope = section.string("scope")
-            let form = section.choice("form", default: "urlencoded", from: ["urlencoded", "multipart"])
+            let form = section.choice("form", default: defaultForm, from: ["urlencoded", "multipart"])
             guard let url, let clientID, let secret else { return nil }
             return .clientCredentials(
                 .init(
@@ -164,6 +166,54 @@ extension IngestorConfiguration {
         if let acknowledged { configuration.acknowledgedStatus = acknowledged }
         if let resolved { configuration.resolvedStatus = resolved }
         configuration.levels = levels
+        configuration.requestTimeout = timeout
+        return configuration
+    }
+
+    static func readOneTrust(_ section: ConfigSection, environment: [String: String]) -> OneTrustConfiguration? {
+        let baseURL = readBaseURL(section, required: true, hint: "https://app.onetrust.com or your region's host")
+        let authentication = readAuthentication(
+            section.section("auth"),
+            environment: environment,
+            allowed: ["oauth2_client_credentials", "bearer"],
+            defaultTokenURL: baseURL.map { $0 + "/api/access/v1/oauth/token" },
+            defaultForm: "multipart"
+        )
+        let org = section.requiredString(
+            "org_group_id",
+            hint: "the organization's UUID (Get List of Organizations); OneTrust requires it on every write"
+        )
+        let resolved = section.requiredString(
+            "resolved_stage",
+            hint: "the workflow stage name that closes an incident; stage names are tenant-defined"
+        )
+        let type = section.string("incident_type")
+        let attribute = section.string("severity_attribute")
+        let acknowledged = section.string("acknowledged_stage")
+        var values: [Severity: String] = [:]
+        for (word, value) in section.stringMap("severity_values") {
+            guard let severity = Severity(rawValue: word) else {
+                section.problem("severity_values.\(word)", nil, "is not a severity")
+                continue
+            }
+            values[severity] = value
+        }
+        let timeout = section.duration(
+            "request_timeout",
+            default: .seconds(10),
+            in: .milliseconds(100) ... .seconds(300)
+        )
+        guard let baseURL, let authentication, let org, let resolved else { return nil }
+        var configuration = OneTrustConfiguration(
+            baseURL: baseURL,
+            authentication: authentication,
+            orgGroupID: org,
+            resolvedStage: resolved
+        )
+        if let type { configuration.incidentTypeName = type }
+        configuration.severityAttribute = attribute
+        configuration.acknowledgedStage = acknowledged
+        configuration.severityValues.merge(values) { $1 }
         configuration.requestTimeout = timeout
         return configuration
     }

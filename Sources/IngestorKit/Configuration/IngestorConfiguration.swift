@@ -48,6 +48,8 @@ public struct IngestorConfiguration: Sendable {
         case motadata(MotadataConfiguration)
         /// `target.kind: http` with `target.http.*`.
         case http(GenericHTTPConfiguration)
+        /// `target.kind: onetrust` with `target.onetrust.*`.
+        case onetrust(OneTrustConfiguration)
 
         /// The adapter's name.
         public var name: String {
@@ -55,6 +57,7 @@ public struct IngestorConfiguration: Sendable {
             case .devrev: "devrev"
             case .motadata: "motadata"
             case .http(let configuration): configuration.name
+            case .onetrust: "onetrust"
             }
         }
     }

@@ -47,6 +47,8 @@ public struct IngestorApp: Sendable {
             target = MotadataTarget(configuration: motadata, client: httpClient, logger: logger)
         case .http(let http):
             target = GenericHTTPTarget(configuration: http, client: httpClient, logger: logger)
+        case .onetrust(let onetrust):
+            target = OneTrustTarget(configuration: onetrust, client: httpClient, logger: logger)
         }
 
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)

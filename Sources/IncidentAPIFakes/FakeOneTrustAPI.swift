@@ -1,0 +1,268 @@
+import Normalizer
+
+/// A fake OneTrust Incident Management tenant (CONTRACTS.md §3, `specs/onetrust-*.json`): OAuth2 client
+/// credentials at `/api/access/v1/oauth/token` (multipart form), bearer tokens, create (201 with a bare UUID
+/// string), GET, PUT as a **full replacement** (an attribute left out is emptied, as OneTrust documents), workflow
+/// stage moves, and full-text search. It refuses missing `name`/`incidentTypeName`/`orgGroupId`, another
+/// organization, unknown incident types, fields and attributes, and stage names outside the workflow.
+///
+/// OneTrust documents no error body; the fake answers `{"message": …}`. 429s carry `Retry-After` and the `ot-*`
+/// headers OneTrust sends.
+public struct FakeOneTrustAPI: FakeVendorAPI {
+    /// The fake tenant's organization.
+    public static let orgGroupID = "9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
+    /// Its incident types.
+    public static let incidentTypes = ["Unknown", "Service Outage"]
+    /// Its workflow, in order.
+    public static let stages = ["New", "Investigation", "Remediating", "Closed"]
+    /// Its custom attributes: single-select options (by name) or free text (`nil`).
+    public static let attributes: [String: [String]?] = [
+        "Severity": ["Critical", "High", "Medium", "Low", "Info"], "Ticket Reference": nil,
+    ]
+    static let fields: Set<String> = [
+        "name", "description", "incidentTypeName", "orgGroupId", "dateOccurred", "dateDiscovered", "deadline",
+        "sourceType", "rootCause", "notificationNeeded", "attributeValues", "incidentAssigneeRequests", "jurisdictions",
+    ]
+
+    public let ledger: FakeLedger
+    private let client: (id: String, secret: String)
+    private let tokens = TokenBook(prefix: "onetrust")
+
+    /// Creates the fake; `clientID`/`clientSecret` are accepted at the token endpoint.
+    public init(
+        clientID: String = "ingestor",
+        clientSecret: String = "client-secret",
+        ledger: FakeLedger = FakeLedger()
+    ) {
+        client = (clientID, clientSecret)
+        self.ledger = ledger
+    }
+
+    public var flavor: String { "onetrust" }
+
+    /// Access tokens issued so far.
+    public var tokensIssued: Int { tokens.issued }
+
+    /// Forgets every issued token.
+    public func expireTokens() { tokens.revokeAll() }
+
+    /// Sets a custom attribute as a person in the OneTrust UI would.
+    public func setAttribute(incident id: String, _ name: String, _ value: String) {
+        _ = ledger.modify(id) { incident in
+            var attributes = incident.fields["attributeValues"]?.object ?? JSONObject()
+            attributes[name] = .array([.object(JSONObject([("value", .string(value))]))])
+            incident.fields["attributeValues"] = .object(attributes)
+        }
+    }
+
+    public func handle(_ request: FakeRequest) -> FakeResponse {
+        if request.method == "POST" && request.path == "/api/access/v1/oauth/token" { return token(request) }
+        guard let bearer = request.headers["authorization"], bearer.hasPrefix("Bearer "),
+            tokens.isValid(String(bearer.dropFirst(7)))
+        else { return error(401, "Unauthorized") }
+        let parts = request.path.split(separator: "/").map(String.init)
+        let base = ["api", "incident", "v1", "incidents"]
+        switch (request.method, parts) {
+        case ("POST", base): return create(request)
+        case ("POST", base + ["search"]): return search(request)
+        case ("GET", let path) where path.count == 5 && path.starts(with: base): return get(path[4])
+        case ("PUT", let path) where path.count == 5 && path.starts(with: base): return replace(path[4], request)
+        case ("POST", let path)
+        where path.count == 7 && path.starts(with: ["api", "incident", "v1", "assignments", "entities"])
+            && path[6] == "stage":
+            return stage(path[5], request)
+        default: return error(404, "Not Found")
+        }
+    }
+
+    public func serverError() -> FakeResponse { error(500, "Internal Server Error") }
+
+    public func throttled(retryAfterSeconds seconds: Int) -> FakeResponse {
+        var response = error(429, "Too Many Requests")
+        response.headers["Retry-After"] = String(seconds)
+        response.headers["ot-period"] = "MINUTE"
+        response.headers["ot-requests-allowed"] = "1000"
+        return response
+    }
+
+    private func error(_ status: Int, _ message: String) -> FakeResponse {
+        .json(status, .object(JSONObject([("message", .string(message))])))
+    }
+
+    private func token(_ request: FakeRequest) -> FakeResponse {
+        guard request.headers["content-type"]?.hasPrefix("multipart/form-data") == true,
+            let form = FakeForm.multipart(request)
+        else { return error(400, "multipart/form-data expected") }
+        guard form["grant_type"] == "client_credentials" else { return error(400, "unsupported grant_type") }
+        guard form["client_id"] == client.id, form["client_secret"] == client.secret else {
+            return error(401, "invalid client credentials")
+        }
+        return .json(
+            200,
+            .object(
+                JSONObject([
+                    ("access_token", .string(tokens.issue())), ("token_type", .string("bearer")),
+                    ("expires_in", .number("3599")), ("ot-scopes", .string("INCIDENT")),
+                    ("orgGroupId", .string(Self.orgGroupID)),
+                ])
+            )
+        )
+    }
+
+    /// Checks a create or update body; `nil` when it is acceptable.
+    private func validate(_ body: JSONObject) -> FakeResponse? {
+        if let unknown = body.keys.first(where: { !Self.fields.contains($0) }) {
+            return error(400, "Unknown field \(unknown)")
+        }
+        for field in ["name", "incidentTypeName", "orgGroupId"] where body[field]?.string?.isEmpty != false {
+            return error(400, "\(field) is required")
+        }
+        guard body["orgGroupId"]?.string == Self.orgGroupID else {
+            return error(403, "orgGroupId is outside the client's organization")
+        }
+        guard Self.incidentTypes.contains(body["incidentTypeName"]?.string ?? "") else {
+            return error(400, "Incident type \(body["incidentTypeName"]?.string ?? "") does not exist")
+        }
+        if let source = body["sourceType"],
+            !["MANUAL", "ASSESSMENT", "WEBFORM", "INTEGRATION"].contains(source.string ?? "")
+        {
+            return error(400, "sourceType \(source.scalarText ?? "?") is not valid")
+        }
+        if let notification = body["notificationNeeded"], !["YES", "NO", "UNKNOWN"].contains(notification.string ?? "")
+        {
+            return error(400, "notificationNeeded \(notification.scalarText ?? "?") is not valid")
+        }
+        for field in ["dateOccurred", "dateDiscovered", "deadline"] {
+            if let value = body[field], value.string.flatMap(Timestamp.init(rfc3339:)) == nil {
+                return error(400, "\(field) must be an ISO-8601 date-time")
+            }
+        }
+        for (name, values) in body["attributeValues"]?.object?.members ?? [] {
+            guard let options = Self.attributes[name] else { return error(400, "Attribute \(name) does not exist") }
+            guard let list = values.array else { return error(400, "attributeValues.\(name) must be a list") }
+            for item in list {
+                guard let value = item["value"]?.string ?? item["id"]?.string else {
+                    return error(400, "attributeValues.\(name) items need a value or an id")
+                }
+                if let options, !options.contains(value), !options.map({ "opt-\($0)" }).contains(value) {
+                    return error(400, "\(value) is not an option of \(name)")
+                }
+            }
+        }
+        return nil
+    }
+
+    private func create(_ request: FakeRequest) -> FakeResponse {
+        guard let body = request.jsonObject else { return error(400, "Malformed JSON") }
+        if let problem = validate(body) { return problem }
+        var fields = body
+        fields["incidentStageName"] = .string(Self.stages[0])
+        let incident = ledger.create(externalReference: nil, fields: fields) { number in
+            let digits = String(number)
+            return (
+                "f7114aef-b6b6-42d6-9249-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits, digits
+            )
+        }
+        return .json(201, .string(incident.id))
+    }
+
+    private func get(_ id: String) -> FakeResponse {
+        guard let incident = ledger.incident(id) else { return error(404, "Incident not found") }
+        return .json(200, details(incident))
+    }
+
+    private func replace(_ id: String, _ request: FakeRequest) -> FakeResponse {
+        guard let body = request.jsonObject else { return error(400, "Malformed JSON") }
+        if let problem = validate(body) { return problem }
+        let updated = ledger.modify(id) { incident in
+            let stage = incident.fields["incidentStageName"]
+            var fields = body
+            // A replacement: every attribute the tenant has but the request left out is emptied.
+            var attributes = body["attributeValues"]?.object ?? JSONObject()
+            for name in Self.attributes.keys.sorted() where attributes[name] == nil {
+                if incident.fields["attributeValues"]?[name] != nil { attributes[name] = .array([]) }
+            }
+            fields["attributeValues"] = .object(attributes)
+            fields["incidentStageName"] = stage
+            let oldDescription = incident.fields["description"]?.string ?? ""
+            let newDescription = body["description"]?.string ?? ""
+            let appended = newDescription.hasPrefix(oldDescription) && newDescription.count > oldDescription.count
+            incident.calls.append(appended && body["name"] == incident.fields["name"] ? "comment" : "update")
+            incident.fields = fields
+        }
+        guard let updated else { return error(404, "Incident not found") }
+        return .json(
+            200,
+            .object(JSONObject([("id", .string(updated.id)), ("name", updated.fields["name"] ?? .null)]))
+        )
+    }
+
+    private func stage(_ id: String, _ request: FakeRequest) -> FakeResponse {
+        guard let name = request.jsonObject?["nextStageName"]?.string else {
+            return error(400, "nextStageName is required")
+        }
+        guard Self.stages.contains(name) else { return error(400, "Stage \(name) is not in the workflow") }
+        let updated = ledger.modify(id) { incident in
+            incident.fields["incidentStageName"] = .string(name)
+            let closing = name == Self.stages.last
+            if closing && !incident.isResolved {
+                incident.calls.append("resolve")
+            } else if !closing {
+                incident.calls.append("stage")
+            }
+            incident.isResolved = closing
+        }
+        guard updated != nil else { return error(404, "Incident not found") }
+        return .json(200, .object(JSONObject([("id", .string("stage-\(name)")), ("name", .string(name))])))
+    }
+
+    private func search(_ request: FakeRequest) -> FakeResponse {
+        let text = request.jsonObject?["fullText"]?.string ?? ""
+        let matching = ledger.incidents.filter { incident in
+            text.isEmpty || (incident.fields["name"]?.string ?? "").contains(text)
+                || (incident.fields["description"]?.string ?? "").contains(text)
+        }
+        return .json(
+            200,
+            .array(
+                matching.map { incident in
+                    .object(
+                        JSONObject([
+                            ("incidentId", .string(incident.id)), ("number", .number(incident.displayID)),
+                            ("name", incident.fields["name"] ?? .null),
+                            ("description", incident.fields["description"] ?? .null),
+                            ("incidentStageName", incident.fields["incidentStageName"] ?? .null),
+                            ("incidentStatus", .string(incident.isResolved ? "CLOSED" : "OPEN")),
+                        ])
+                    )
+                }
+            )
+        )
+    }
+
+    private func details(_ incident: FakeLedger.Incident) -> JSONValue {
+        var object = incident.fields
+        object["id"] = .string(incident.id)
+        object["number"] = .number(incident.displayID)
+        object["incidentStatus"] = .string(incident.isResolved ? "CLOSED" : "OPEN")
+        object["sourceType"] = incident.fields["sourceType"] ?? .string("NONE")
+        // OneTrust returns options with their ids.
+        var attributes = JSONObject()
+        for (name, values) in incident.fields["attributeValues"]?.object?.members ?? [] {
+            attributes[name] = .array(
+                (values.array ?? []).map { value in
+                    var item = JSONObject()
+                    if Self.attributes[name] != nil, Self.attributes[name]! != nil, let text = value["value"]?.string {
+                        item["id"] = .string("opt-\(text)")
+                    }
+                    if let text = value["value"]?.string { item["value"] = .string(text) }
+                    item["disabled"] = .bool(false)
+                    return .object(item)
+                }
+            )
+        }
+        object["attributeValues"] = .object(attributes)
+        object["incidentAssigneeInformation"] = .array([])
+        return .object(object)
+    }
+}
