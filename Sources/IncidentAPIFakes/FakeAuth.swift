@@ -11,11 +11,13 @@ final class TokenBook: Sendable {
         self.prefix = prefix
     }
 
-    /// A new token.
-    func issue() -> String {
+    /// A new token; `format` shapes it from the issue number (default `<prefix>-token-<n>-<hash>`).
+    func issue(format: ((Int) -> String)? = nil) -> String {
         state.withLock { state in
             state.issued += 1
-            let token = "\(prefix)-token-\(state.issued)-\(String(FNV1a.hash("\(prefix)\(state.issued)"), radix: 16))"
+            let token =
+                format?(state.issued)
+                ?? "\(prefix)-token-\(state.issued)-\(String(FNV1a.hash("\(prefix)\(state.issued)"), radix: 16))"
             state.live.insert(token)
             return token
         }

@@ -31,6 +31,10 @@ struct MockAPICommand: AsyncParsableCommand {
             \(FakeOneTrustAPI.stages.joined(separator: " → ")); attributes Severity (Critical…Info) and \
             Ticket Reference.
 
+            symantec: under /ServiceDeskApi; log in at /ServiceDeskApi/api/authorization/token as svc-ingestor \
+            with the token as password. Affected user noc@example.com; close codes \
+            \(FakeSymantecAPI.closeCodes.joined(separator: ", ")).
+
             generic: a small REST API (POST /api/incidents, PATCH /api/incidents/{id}, POST \
             /api/incidents/{id}/resolve and /comments, GET /api/incidents?external_ref=) for the http target. \
             Send Authorization: Bearer <token>, or get one at /oauth/token with client credentials \
@@ -56,13 +60,14 @@ struct MockAPICommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
     }
 
-    static let flavors = ["devrev", "motadata", "onetrust", "generic"]
+    static let flavors = ["devrev", "motadata", "onetrust", "symantec", "generic"]
 
     private func api(_ secret: String) -> any FakeVendorAPI {
         switch flavor {
         case "motadata": FakeMotadataAPI(apiKey: secret)
         case "generic": FakeGenericAPI(token: secret)
         case "onetrust": FakeOneTrustAPI(clientSecret: secret)
+        case "symantec": FakeSymantecAPI(password: secret)
         default: FakeDevRevAPI(token: secret)
         }
     }

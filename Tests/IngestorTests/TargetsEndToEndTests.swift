@@ -198,4 +198,41 @@ struct TargetsEndToEndTests {
         #expect(thread?.calls == ["create", "comment"])
         #expect(onetrust.tokensIssued == 1)
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func symantecRunsAWholeLifecycle() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        let symantec = FakeSymantecAPI()
+        let server = FakeIncidentAPIServer(api: symantec, logger: e2eLogger)
+        try await server.withRunning { baseURL in
+            try await run(
+                targetYAML: """
+                    target:
+                      kind: symantec
+                      symantec:
+                        base_url: "\(baseURL)/ServiceDeskApi"
+                        username: svc-ingestor
+                        password: {env: SD_PASSWORD}
+                        affected_user_email: noc@example.com
+                        close_code: Monitoring Cleared
+                    """,
+                environment: ["SD_PASSWORD": "sd-password"],
+                cluster: cluster,
+                topic: "symantec.raw"
+            )
+        }
+        let incidents = server.ledger.incidents
+        #expect(incidents.count == 2)
+        #expect(
+            incidents.first { $0.fields["incidentName"]?.string == "Disk full on db-1" }?.calls == [
+                "create", "update", "resolve",
+            ]
+        )
+        #expect(
+            incidents.first { $0.fields["incidentName"]?.string == "Capacity review needed" }?.calls == [
+                "create", "comment",
+            ]
+        )
+        #expect(symantec.logins == 1)
+    }
 }

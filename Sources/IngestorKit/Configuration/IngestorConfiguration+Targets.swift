@@ -3,7 +3,7 @@ import Normalizer
 
 /// `target.*`: the incident API and its adapter's settings.
 extension IngestorConfiguration {
-    static let targetKinds = ["devrev", "motadata", "onetrust", "http"]
+    static let targetKinds = ["devrev", "motadata", "onetrust", "symantec", "http"]
 
     static func readTarget(_ section: ConfigSection, environment: [String: String]) -> Target? {
         let kind = section.choice("kind", default: "", from: targetKinds)
@@ -18,6 +18,7 @@ extension IngestorConfiguration {
                 case "devrev": target = readDevRev(settings, environment: environment).map(Target.devrev)
                 case "motadata": target = readMotadata(settings, environment: environment).map(Target.motadata)
                 case "onetrust": target = readOneTrust(settings, environment: environment).map(Target.onetrust)
+                case "symantec": target = readSymantec(settings, environment: environment).map(Target.symantec)
                 default: target = readGenericHTTP(settings, environment: environment).map(Target.http)
                 }
                 settings.finish()
@@ -214,6 +215,65 @@ extension IngestorConfiguration {
         configuration.severityAttribute = attribute
         configuration.acknowledgedStage = acknowledged
         configuration.severityValues.merge(values) { $1 }
+        configuration.requestTimeout = timeout
+        return configuration
+    }
+
+    static func readSymantec(_ section: ConfigSection, environment: [String: String]) -> SymantecConfiguration? {
+        let baseURL = readBaseURL(
+            section,
+            required: true,
+            hint: "the API root, e.g. https://sd.example.com/ServiceDeskApi"
+        )
+        let username = section.requiredString("username", hint: "the ServiceDesk user the worker logs in as")
+        let password = readSecret(section, "password", environment: environment)
+        let user = section.requiredString(
+            "affected_user_email",
+            hint: "required by ServiceDesk on every incident; must be a user it knows"
+        )
+        let closeCode = section.requiredString(
+            "close_code",
+            hint: "the closeCode a resolve sends; codes are instance-defined"
+        )
+        let type = section.string("incident_type")
+        let classification = section.string("classification")
+        let levelsSection = section.section("levels")
+        var levels: [Severity: SymantecConfiguration.Levels] = [:]
+        for severity in Severity.allCases {
+            let entry = levelsSection.section(severity.rawValue)
+            if entry.isPresent {
+                levels[severity] = SymantecConfiguration.Levels(
+                    priority: entry.string("priority") ?? "",
+                    impact: entry.string("impact") ?? "",
+                    urgency: entry.string("urgency") ?? ""
+                )
+            }
+            entry.finish()
+        }
+        levelsSection.finish()
+        let timeout = section.duration(
+            "request_timeout",
+            default: .seconds(10),
+            in: .milliseconds(100) ... .seconds(300)
+        )
+        guard let baseURL, let username, let password, let user, let closeCode else { return nil }
+        var configuration = SymantecConfiguration(
+            baseURL: baseURL,
+            username: username,
+            password: password,
+            affectedUserEmail: user,
+            closeCode: closeCode
+        )
+        configuration.incidentType = type
+        configuration.classification = classification
+        for (severity, level) in levels {
+            let fallback = configuration.levels[severity]!
+            configuration.levels[severity] = SymantecConfiguration.Levels(
+                priority: level.priority.isEmpty ? fallback.priority : level.priority,
+                impact: level.impact.isEmpty ? fallback.impact : level.impact,
+                urgency: level.urgency.isEmpty ? fallback.urgency : level.urgency
+            )
+        }
         configuration.requestTimeout = timeout
         return configuration
     }

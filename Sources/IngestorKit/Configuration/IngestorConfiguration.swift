@@ -50,6 +50,8 @@ public struct IngestorConfiguration: Sendable {
         case http(GenericHTTPConfiguration)
         /// `target.kind: onetrust` with `target.onetrust.*`.
         case onetrust(OneTrustConfiguration)
+        /// `target.kind: symantec` with `target.symantec.*`.
+        case symantec(SymantecConfiguration)
 
         /// The adapter's name.
         public var name: String {
@@ -58,6 +60,7 @@ public struct IngestorConfiguration: Sendable {
             case .motadata: "motadata"
             case .http(let configuration): configuration.name
             case .onetrust: "onetrust"
+            case .symantec: "symantec"
             }
         }
     }

@@ -49,6 +49,8 @@ public struct IngestorApp: Sendable {
             target = GenericHTTPTarget(configuration: http, client: httpClient, logger: logger)
         case .onetrust(let onetrust):
             target = OneTrustTarget(configuration: onetrust, client: httpClient, logger: logger)
+        case .symantec(let symantec):
+            target = SymantecTarget(configuration: symantec, client: httpClient, logger: logger)
         }
 
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
