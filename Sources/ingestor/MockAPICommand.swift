@@ -35,6 +35,9 @@ struct MockAPICommand: AsyncParsableCommand {
             with the token as password. Affected user noc@example.com; close codes \
             \(FakeSymantecAPI.closeCodes.joined(separator: ", ")).
 
+            infraon: send Authorization: ApiKey <token>, or log in at /ux/api-token-auth/ as ingestor with the \
+            token as password and send the returned token bare. Requester noc@example.com.
+
             generic: a small REST API (POST /api/incidents, PATCH /api/incidents/{id}, POST \
             /api/incidents/{id}/resolve and /comments, GET /api/incidents?external_ref=) for the http target. \
             Send Authorization: Bearer <token>, or get one at /oauth/token with client credentials \
@@ -60,7 +63,7 @@ struct MockAPICommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
     }
 
-    static let flavors = ["devrev", "motadata", "onetrust", "symantec", "generic"]
+    static let flavors = ["devrev", "motadata", "onetrust", "symantec", "infraon", "generic"]
 
     private func api(_ secret: String) -> any FakeVendorAPI {
         switch flavor {
@@ -68,6 +71,7 @@ struct MockAPICommand: AsyncParsableCommand {
         case "generic": FakeGenericAPI(token: secret)
         case "onetrust": FakeOneTrustAPI(clientSecret: secret)
         case "symantec": FakeSymantecAPI(password: secret)
+        case "infraon": FakeInfraonAPI(authorization: "ApiKey \(secret)", password: secret)
         default: FakeDevRevAPI(token: secret)
         }
     }

@@ -235,4 +235,37 @@ struct TargetsEndToEndTests {
         )
         #expect(symantec.logins == 1)
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func infraonRunsAWholeLifecycle() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        let infraon = FakeInfraonAPI(authorization: "unused", password: "inf-password")
+        let server = FakeIncidentAPIServer(api: infraon, logger: e2eLogger)
+        try await server.withRunning { baseURL in
+            try await run(
+                targetYAML: """
+                    target:
+                      kind: infraon
+                      infraon:
+                        base_url: "\(baseURL)"
+                        requester_email: noc@example.com
+                        auth: {type: login, username: ingestor, password: {env: INFRAON_PASSWORD}}
+                    """,
+                environment: ["INFRAON_PASSWORD": "inf-password"],
+                cluster: cluster,
+                topic: "infraon.raw"
+            )
+        }
+        let incidents = server.ledger.incidents
+        #expect(incidents.count == 2)
+        let alert = incidents.first { $0.externalReference == "am:e2e0000000000001" }
+        #expect(alert?.calls == ["create", "update", "resolve", "comment"])
+        #expect(alert?.fields["basic_info"]?["priority"]?["name"]?.string == "Critical")
+        #expect(
+            incidents.first { $0.externalReference == "email:thread:cap-1@example.com" }?.calls == [
+                "create", "comment",
+            ]
+        )
+        #expect(infraon.logins == 1)
+    }
 }

@@ -3,7 +3,7 @@ import Normalizer
 
 /// `target.*`: the incident API and its adapter's settings.
 extension IngestorConfiguration {
-    static let targetKinds = ["devrev", "motadata", "onetrust", "symantec", "http"]
+    static let targetKinds = ["devrev", "motadata", "onetrust", "symantec", "infraon", "http"]
 
     static func readTarget(_ section: ConfigSection, environment: [String: String]) -> Target? {
         let kind = section.choice("kind", default: "", from: targetKinds)
@@ -19,6 +19,7 @@ extension IngestorConfiguration {
                 case "motadata": target = readMotadata(settings, environment: environment).map(Target.motadata)
                 case "onetrust": target = readOneTrust(settings, environment: environment).map(Target.onetrust)
                 case "symantec": target = readSymantec(settings, environment: environment).map(Target.symantec)
+                case "infraon": target = readInfraon(settings, environment: environment).map(Target.infraon)
                 default: target = readGenericHTTP(settings, environment: environment).map(Target.http)
                 }
                 settings.finish()
@@ -48,7 +49,8 @@ extension IngestorConfiguration {
         environment: [String: String],
         allowed: [String],
         defaultTokenURL: String?,
-        defaultForm: String = "urlencoded"
+        defaultForm: String = "urlencoded",
+        defaultLoginURL: String? = nil
     ) -> Authentication? {
         guard section.isPresent else {
             section.problem("type", nil, "is required: one of \(allowed.joined(separator: ", "))")
@@ -108,6 +110,25 @@ extension IngestorConfiguration {
                     clientSecret: clientSecret,
                     username: username,
                     password: password
+                )
+            )
+        case "login":
+            let url = section.string("login_url") ?? defaultLoginURL
+            if url == nil { section.problem("login_url", nil, "is required for login") }
+            let username = section.requiredString("username", hint: "the API user")
+            let password = readSecret(section, "password", environment: environment)
+            let field = section.string("token_field") ?? "token"
+            let name = section.string("header") ?? "Authorization"
+            let prefix = section.string("prefix") ?? ""
+            guard let url, let username, let password else { return nil }
+            return .login(
+                .init(
+                    loginURL: url,
+                    username: username,
+                    password: password,
+                    tokenField: field,
+                    headerName: name,
+                    headerPrefix: prefix
                 )
             )
         default:
@@ -273,6 +294,61 @@ extension IngestorConfiguration {
                 impact: level.impact.isEmpty ? fallback.impact : level.impact,
                 urgency: level.urgency.isEmpty ? fallback.urgency : level.urgency
             )
+        }
+        configuration.requestTimeout = timeout
+        return configuration
+    }
+
+    static func readInfraon(_ section: ConfigSection, environment: [String: String]) -> InfraonConfiguration? {
+        let baseURL = readBaseURL(section, required: true, hint: "your tenant's host, e.g. https://acme.infraon.app")
+        let authentication = readAuthentication(
+            section.section("auth"),
+            environment: environment,
+            allowed: ["header", "login"],
+            defaultTokenURL: nil,
+            defaultLoginURL: baseURL.map { $0 + "/ux/api-token-auth/" }
+        )
+        let requester = section.requiredString("requester_email", hint: "required by Infraon on create")
+        let requesterName = section.string("requester_name")
+        let resolved = section.string("resolved_status")
+        let acknowledged = section.string("acknowledged_status")
+        let levelsSection = section.section("levels")
+        var levels: [Severity: [String: InfraonConfiguration.Option]] = [:]
+        for severity in Severity.allCases {
+            let entry = levelsSection.section(severity.rawValue)
+            for field in ["priority", "urgency", "impact"] {
+                let option = entry.section(field)
+                if option.isPresent {
+                    let id = option.int("id", default: 0, in: 0...10_000)
+                    let name = option.requiredString("name", hint: "the option's name as Infraon lists it")
+                    if let name, id > 0 { levels[severity, default: [:]][field] = .init(id, name) }
+                    if id == 0 { option.problem("id", nil, "is required: the option's id") }
+                }
+                option.finish()
+            }
+            entry.finish()
+        }
+        levelsSection.finish()
+        let timeout = section.duration(
+            "request_timeout",
+            default: .seconds(10),
+            in: .milliseconds(100) ... .seconds(300)
+        )
+        guard let baseURL, let authentication, let requester else { return nil }
+        var configuration = InfraonConfiguration(
+            baseURL: baseURL,
+            authentication: authentication,
+            requesterEmail: requester
+        )
+        configuration.requesterName = requesterName
+        if let resolved { configuration.resolvedStatus = resolved }
+        if let acknowledged { configuration.acknowledgedStatus = acknowledged }
+        for (severity, fields) in levels {
+            var level = configuration.levels[severity]!
+            if let priority = fields["priority"] { level.priority = priority }
+            if let urgency = fields["urgency"] { level.urgency = urgency }
+            if let impact = fields["impact"] { level.impact = impact }
+            configuration.levels[severity] = level
         }
         configuration.requestTimeout = timeout
         return configuration

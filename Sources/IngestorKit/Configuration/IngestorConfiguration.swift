@@ -52,6 +52,8 @@ public struct IngestorConfiguration: Sendable {
         case onetrust(OneTrustConfiguration)
         /// `target.kind: symantec` with `target.symantec.*`.
         case symantec(SymantecConfiguration)
+        /// `target.kind: infraon` with `target.infraon.*`.
+        case infraon(InfraonConfiguration)
 
         /// The adapter's name.
         public var name: String {
@@ -61,6 +63,7 @@ public struct IngestorConfiguration: Sendable {
             case .http(let configuration): configuration.name
             case .onetrust: "onetrust"
             case .symantec: "symantec"
+            case .infraon: "infraon"
             }
         }
     }

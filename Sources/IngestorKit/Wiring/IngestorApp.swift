@@ -51,6 +51,8 @@ public struct IngestorApp: Sendable {
             target = OneTrustTarget(configuration: onetrust, client: httpClient, logger: logger)
         case .symantec(let symantec):
             target = SymantecTarget(configuration: symantec, client: httpClient, logger: logger)
+        case .infraon(let infraon):
+            target = InfraonTarget(configuration: infraon, client: httpClient, logger: logger)
         }
 
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
