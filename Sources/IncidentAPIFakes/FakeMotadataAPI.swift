@@ -22,12 +22,15 @@ public struct FakeMotadataAPI: FakeVendorAPI {
     private let user: (name: String, password: String)
     private let requesters: Set<String>
     private let tokens: TokenBook
+    private let echoesCredentials: Bool
 
     /// Creates the fake.
     /// - Parameters:
     ///   - apiKey: accepted as `Authorization: Apikey <apiKey>`.
     ///   - clientID, clientSecret, username, password: accepted by the password grant.
     ///   - requesters: the users incidents may be raised for.
+    ///   - echoesCredentials: put the refused password and client credentials in the error body, as careless
+    ///     servers do, so tests can prove ingestor redacts them.
     public init(
         apiKey: String,
         clientID: String = "ingestor-client",
@@ -35,8 +38,10 @@ public struct FakeMotadataAPI: FakeVendorAPI {
         username: String = "ingestor@example.com",
         password: String = "user-password",
         requesters: Set<String> = ["ingestor@example.com"],
+        echoesCredentials: Bool = false,
         ledger: FakeLedger = FakeLedger()
     ) {
+        self.echoesCredentials = echoesCredentials
         self.apiKey = apiKey
         client = (clientID, clientSecret)
         user = (username, password)
@@ -113,7 +118,12 @@ public struct FakeMotadataAPI: FakeVendorAPI {
             )
         }
         let expected = "Basic " + FakeForm.base64("\(client.id):\(client.secret)")
-        guard request.headers["authorization"] == expected else { return refused("bad client credentials") }
+        guard request.headers["authorization"] == expected else {
+            return refused(
+                echoesCredentials
+                    ? "bad client credentials: \(request.headers["authorization"] ?? "")" : "bad client credentials"
+            )
+        }
         guard request.headers["content-type"]?.hasPrefix("multipart/form-data") == true,
             let form = FakeForm.multipart(request)
         else {
@@ -123,7 +133,12 @@ public struct FakeMotadataAPI: FakeVendorAPI {
             return .json(400, .object(JSONObject([("error", .string("unsupported_grant_type"))])))
         }
         guard form["username"] == user.name, form["password"] == user.password else {
-            return refused("Bad credentials")
+            // Some servers echo what they were sent; with `echoesCredentials` the fake does, to prove redaction.
+            return refused(
+                echoesCredentials
+                    ? "Bad credentials: password=\(form["password"] ?? "") client=\(request.headers["authorization"] ?? "")"
+                    : "Bad credentials"
+            )
         }
         let token = tokens.issue()
         return .json(

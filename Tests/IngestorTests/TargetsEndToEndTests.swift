@@ -2,6 +2,7 @@ import Foundation
 import IncidentAPIFakes
 import IngestorKit
 import KafkaIO
+import Logging
 import Normalizer
 import Pipeline
 import Prometheus
@@ -37,7 +38,9 @@ struct TargetsEndToEndTests {
         targetYAML: String,
         environment: [String: String],
         cluster: EmbeddedKafkaCluster,
-        topic: String
+        topic: String,
+        logger: Logger = e2eLogger,
+        deadLetters: Int = 0
     ) async throws {
         try cluster.createTopic(topic, partitions: 1)
         try cluster.createTopic(topic + ".dlq", partitions: 1)
@@ -60,7 +63,7 @@ struct TargetsEndToEndTests {
         let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: environment)
         let app = try IngestorApp.build(
             configuration: configuration,
-            logger: e2eLogger,
+            logger: logger,
             registry: PrometheusCollectorRegistry(),
             gracefulShutdownSignals: []
         )
@@ -72,7 +75,7 @@ struct TargetsEndToEndTests {
         }
         await app.serviceGroup.triggerGracefulShutdown()
         try await worker.value
-        #expect(app.instruments.snapshot.deadLetters == 0)
+        #expect(app.instruments.snapshot.deadLetters == deadLetters)
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -268,4 +271,83 @@ struct TargetsEndToEndTests {
         )
         #expect(infraon.logins == 1)
     }
+
+    /// Credentials never reach logs (at trace level) or dead letters, even when the API refuses them and echoes
+    /// them back in its error body.
+    @Test(.timeLimit(.minutes(2)))
+    func refusedCredentialsAppearInNoLogAndNoDeadLetter() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        let captured = CapturedLog()
+        let logger = {
+            var logger = Logger(label: "secrets") { _ in captured }
+            logger.logLevel = .trace
+            return logger
+        }()
+        let password = "Pa55-word-never-shown"
+        let clientSecret = "client-secret"  // right, so the refusal is about the password and echoes both
+        let server = FakeIncidentAPIServer(
+            api: FakeMotadataAPI(apiKey: "other", echoesCredentials: true),
+            logger: e2eLogger
+        )
+        try await server.withRunning { baseURL in
+            try await run(
+                targetYAML: """
+                    target:
+                      kind: motadata
+                      motadata:
+                        base_url: "\(baseURL)"
+                        requester_email: ingestor@example.com
+                        auth: {type: oauth2_password, client_id: ingestor-client, client_secret: {env: CS}, username: ingestor@example.com, password: {env: PW}}
+                    """,
+                environment: ["CS": clientSecret, "PW": password],
+                cluster: cluster,
+                topic: "secrets.raw",
+                logger: logger,
+                deadLetters: 3
+            )
+        }
+        let letters = try await KafkaTopicReader.readAll(
+            topic: "secrets.raw.dlq",
+            bootstrapServers: cluster.bootstrapServerList,
+            logger: e2eLogger
+        )
+        #expect(
+            letters.count == 3,
+            "every create is dead-lettered (the worse alert is a create again); the rest find nothing open"
+        )
+        #expect(letters.allSatisfy { $0.header("ingestor-dlq-reason") == "target_unauthorized" })
+        #expect(
+            letters.allSatisfy { $0.header("ingestor-dlq-response")?.contains("[REDACTED]") == true },
+            "the echoed credentials were in the answer and were removed"
+        )
+        let headers = letters.flatMap { letter in
+            letter.headers.map { "\($0.key)=\(String(decoding: $0.value ?? [], as: UTF8.self))" }
+        }
+        let everything = captured.text + "\n" + headers.joined(separator: "\n")
+        #expect(captured.text.contains("dead-lettered"), "the failures were logged: \(captured.text.prefix(300))")
+        let basic = Data("ingestor-client:\(clientSecret)".utf8).base64EncodedString()
+        for secret in [password, basic] {
+            #expect(!everything.contains(secret), "a secret leaked")
+        }
+    }
+}
+
+/// A log handler that keeps every line, with its metadata, for inspection.
+final class CapturedLog: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        lock.withLock { lines.append("\(event.level) \(event.message) \(all)") }
+    }
+
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
 }
