@@ -1,4 +1,5 @@
 import Normalizer
+import Synchronization
 
 /// A fake of DevRev's incidents API that checks what the real one checks (CONTRACTS.md §4, the OpenAPI spec in
 /// `vendor-apis/specs/devrev-openapi-beta.yaml`): bearer auth, `title` required, known fields only, integer
@@ -26,6 +27,7 @@ public struct FakeDevRevAPI: FakeVendorAPI {
 
     public let ledger: FakeLedger
     private let token: String
+    private let tags = TagTable()
 
     /// Creates the fake; requests must carry `Authorization: Bearer <token>`.
     public init(token: String, ledger: FakeLedger = FakeLedger()) {
@@ -47,6 +49,8 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         case ("GET", "/incidents.list"):
             return list(externalReference: request.query["sync_metadata.external_reference"])
         case ("POST", "/timeline-entries.create"): return comment(request)
+        case ("GET", "/tags.list"): return listTags(name: request.query["name"])
+        case ("POST", "/tags.create"): return createTag(request)
         default: return error(404, "not_found", "no route \(request.method) \(request.path)")
         }
     }
@@ -111,6 +115,18 @@ public struct FakeDevRevAPI: FakeVendorAPI {
             if let don = object["stage"] {
                 guard let id = don.string, Self.stages.values.contains(id) else {
                     return error(400, "invalid_id", "unknown stage \(don.scalarText ?? "?")")
+                }
+            }
+        }
+        if let tags = body["tags"] {
+            let items = tags.array ?? tags["set"]?.array
+            guard let items else {
+                return error(400, "unexpected_json_type", "tags must be a list (or {set: [...]} on update)")
+            }
+            let known = Set(self.tags.state.withLock { Array($0.values) })
+            for item in items {
+                guard let id = item["tag_id"]?.string, known.contains(id) else {
+                    return error(400, "invalid_id", "unknown tag \(item["tag_id"]?.scalarText ?? "?")")
                 }
             }
         }
@@ -194,8 +210,21 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         if let unknown = body.keys.first(where: { !allowed.contains($0) }) {
             return error(400, "invalid_field", "unknown field \(unknown)")
         }
-        guard ledger.modify(object, { $0.calls.append("comment") }) != nil else {
-            return error(404, "not_found", "no incident \(object)")
+        guard let incident = ledger.incident(object) else { return error(404, "not_found", "no incident \(object)") }
+        if let reference = body["external_ref"]?.string {
+            guard (1...512).contains(reference.count) else {
+                return error(400, "invalid_field", "external_ref must be 1 to 512 characters")
+            }
+            let used = incident.fields["timeline_external_refs"]?.array?.contains(.string(reference)) ?? false
+            if used { return error(409, "conflict", "external_ref \(reference) is already used in this timeline") }
+        }
+        _ = ledger.modify(object) { incident in
+            incident.calls.append("comment")
+            if let reference = body["external_ref"]?.string {
+                var used = incident.fields["timeline_external_refs"]?.array ?? []
+                used.append(.string(reference))
+                incident.fields["timeline_external_refs"] = .array(used)
+            }
         }
         return .json(
             201,
@@ -213,6 +242,47 @@ public struct FakeDevRevAPI: FakeVendorAPI {
             )
         )
     }
+
+    private func listTags(name: String?) -> FakeResponse {
+        let matching = tags.state.withLock { tags in
+            tags.filter { name == nil || $0.key == name }.sorted { $0.key < $1.key }
+        }
+        return .json(
+            200,
+            .object(
+                JSONObject([
+                    (
+                        "tags",
+                        .array(
+                            matching.map {
+                                .object(JSONObject([("id", .string($0.value)), ("name", .string($0.key))]))
+                            }
+                        )
+                    )
+                ])
+            )
+        )
+    }
+
+    private func createTag(_ request: FakeRequest) -> FakeResponse {
+        guard let name = request.jsonObject?["name"]?.string, !name.isEmpty else {
+            return error(400, "missing_required_field", "name is required")
+        }
+        let created: String? = tags.state.withLock { tags in
+            guard tags[name] == nil else { return nil }
+            let id = "don:core:dvrv-us-1:devo/fake:tag/\(tags.count + 1)"
+            tags[name] = id
+            return id
+        }
+        guard let created else { return error(409, "conflict", "a tag named \(name) exists") }
+        return .json(
+            201,
+            .object(JSONObject([("tag", .object(JSONObject([("id", .string(created)), ("name", .string(name))])))]))
+        )
+    }
+
+    /// Tags the fake tenant has, by name.
+    public var tagNames: [String] { tags.state.withLock { $0.keys.sorted() } }
 
     private func render(_ incident: FakeLedger.Incident) -> JSONValue {
         var object = JSONObject()
@@ -236,4 +306,9 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         if let sync = incident.fields["sync_metadata"] { object["sync_metadata"] = sync }
         return .object(object)
     }
+}
+
+/// The fake tenant's tags, by name; a class so the fake stays a copyable value.
+final class TagTable: Sendable {
+    let state = Mutex<[String: String]>([:])
 }

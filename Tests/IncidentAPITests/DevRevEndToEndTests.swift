@@ -139,3 +139,79 @@ struct DevRevEndToEndTests {
         }
     }
 }
+
+@Suite("DevRev adapter: tags, acknowledgements and idempotent comments")
+struct DevRevCompletionTests {
+    @Test func tagsAreFoundOrCreatedOnceAndCarriedOnCreateAndUpdate() async throws {
+        let api = FakeDevRevAPI(token: "tok-123456")
+        try await withFake(api) { server, baseURL, client in
+            var configuration = DevRevConfiguration(
+                token: Secret("tok-123456"),
+                resolvedStage: FakeDevRevAPI.stages["resolved"]!
+            )
+            configuration.baseURL = baseURL
+            configuration.tagLabels = ["alertname", "team"]
+            configuration.acknowledgedStage = FakeDevRevAPI.stages["acknowledged"]
+            let target = DevRevTarget(configuration: configuration, client: client, logger: testLogger)
+            let id = try await runLifecycle(target, key: "k1")
+            try await runLifecycle(target, key: "k2")
+            #expect(api.tagNames == ["alertname:DiskFull"], "team is absent from the event; alertname made one tag")
+            let tagCreates = server.ledger.requests.filter { $0.path == "/tags.create" }
+            #expect(tagCreates.count == 1, "the tag is created once and then remembered")
+            let incident = try #require(server.ledger.incident(id))
+            #expect(incident.fields["tags"]?["set"]?.array?.count == 1, "the update sets the tags")
+
+            var acknowledged = sampleEvent
+            acknowledged.status = .acknowledged
+            let outcome = await target.execute(
+                IncidentCommand(action: .update, dedupKey: "k1", externalID: id, event: acknowledged, reason: "ack")
+            )
+            #expect(outcome.failure == nil, "\(outcome)")
+            #expect(
+                server.ledger.incident(id)?.fields["stage"]?["stage"]?.string == FakeDevRevAPI.stages["acknowledged"]
+            )
+            #expect(server.ledger.incident(id)?.fields["acknowledged_date"]?.string == "2024-05-01T12:00:00.000Z")
+        }
+    }
+
+    @Test func aRepeatedCommentIsPostedOnce() async throws {
+        let api = FakeDevRevAPI(token: "tok-123456")
+        try await withFake(api) { server, baseURL, client in
+            var configuration = DevRevConfiguration(
+                token: Secret("tok-123456"),
+                resolvedStage: FakeDevRevAPI.stages["resolved"]!
+            )
+            configuration.baseURL = baseURL
+            let target = DevRevTarget(configuration: configuration, client: client, logger: testLogger)
+            guard
+                case .success(let id?, _) = await target.execute(
+                    IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent, reason: "new")
+                )
+            else {
+                Issue.record("create failed")
+                return
+            }
+            var reply = sampleEvent
+            reply.description = "Disk replaced."
+            let comment = IncidentCommand(
+                action: .comment,
+                dedupKey: "k",
+                externalID: id,
+                event: reply,
+                reason: "reply"
+            )
+            #expect(await target.execute(comment).failure == nil)
+            #expect(await target.execute(comment) == .success(externalID: nil, httpStatus: 409), "a retry or replay")
+            #expect(server.ledger.incident(id)?.calls == ["create", "comment"])
+            var other = reply
+            other.description = "And the controller."
+            #expect(
+                await target.execute(
+                    IncidentCommand(action: .comment, dedupKey: "k", externalID: id, event: other, reason: "r")
+                )
+                .failure == nil
+            )
+            #expect(server.ledger.incident(id)?.calls == ["create", "comment", "comment"])
+        }
+    }
+}

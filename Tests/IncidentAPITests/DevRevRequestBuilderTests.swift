@@ -87,7 +87,7 @@ struct DevRevRequestBuilderTests {
         #expect(request.url == "https://api.devrev.ai/timeline-entries.create")
         #expect(
             body(request)
-                == #"{"body":"Disk /var is 97% full","body_type":"text","object":"don:inc/1","type":"timeline_comment","visibility":"internal"}"#
+                == #"{"body":"Disk /var is 97% full","body_type":"text","external_ref":"ingestor:2de8a9eb60d2e094","object":"don:inc/1","type":"timeline_comment","visibility":"internal"}"#
         )
     }
 

@@ -113,4 +113,25 @@ struct TargetConfigurationTests {
         #expect(http.severityValues[.critical] == "P1")
         #expect(http.severityValues[.high] == "high")
     }
+
+    @Test func devRevAcknowledgedStageAndTagLabels() throws {
+        let configuration = try IngestorConfiguration.parse(
+            yaml: Self.head + """
+                target:
+                  kind: devrev
+                  devrev:
+                    token: {env: T}
+                    resolved_stage: don:stage/4
+                    acknowledged_stage: don:stage/2
+                    tag_labels: [team, env]
+                """,
+            environment: ["T": "token-123456"]
+        )
+        guard case .devrev(let devrev) = configuration.target else {
+            Issue.record("expected devrev")
+            return
+        }
+        #expect(devrev.acknowledgedStage == "don:stage/2")
+        #expect(devrev.tagLabels == ["team", "env"])
+    }
 }

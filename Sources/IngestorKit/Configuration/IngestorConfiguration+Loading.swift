@@ -389,6 +389,8 @@ extension IngestorConfiguration {
         )
         let baseURL = section.string("base_url")
         let triageStage = section.string("triage_stage")
+        let acknowledgedStage = section.string("acknowledged_stage")
+        let tagLabels = section.stringList("tag_labels") ?? []
         let originSystem = section.string("origin_system")
         let requestTimeout = section.duration(
             "request_timeout",
@@ -407,6 +409,8 @@ extension IngestorConfiguration {
             }
         }
         configuration.triageStage = triageStage
+        configuration.acknowledgedStage = acknowledgedStage
+        configuration.tagLabels = tagLabels
         configuration.originSystem = originSystem ?? configuration.originSystem
         configuration.requestTimeout = requestTimeout
         for (name, value) in severityIDs {

@@ -15,6 +15,11 @@ public struct DevRevConfiguration: Sendable, Hashable {
     /// The stage DON that marks an incident resolved. Required: stage DONs depend on the tenant's stage diagram
     /// (CONTRACTS.md §4.5 UNKNOWN); find them with `/stages.custom.list`.
     public var resolvedStage: String
+    /// The stage DON an acknowledged alert moves to (with `acknowledged_date`); `nil` leaves the stage alone.
+    public var acknowledgedStage: String?
+    /// Labels that become DevRev tags named `label:value` (created on first use); keep them low-cardinality
+    /// (`team`, `env`, `service`). Default none.
+    public var tagLabels: [String] = []
     /// Written to `sync_metadata.origin_system`; default `ingestor`.
     public var originSystem: String = "ingestor"
     /// Deadline for each request; default 10 s.

@@ -10,10 +10,55 @@ public struct DevRevRequestBuilder: Sendable {
         self.configuration = configuration
     }
 
+    /// The tag names `event` should carry: `label:value` for each configured tag label it has.
+    public func tagNames(for event: NormalizedEvent) -> [String] {
+        configuration.tagLabels.compactMap { label in event.labels[label].map { "\(label):\($0)" } }
+    }
+
+    /// `GET /tags.list?name=…`: the tag named `name`, if it exists.
+    public func tagLookupRequest(name: String) -> HTTPRequest {
+        HTTPRequest(
+            method: "GET",
+            url: configuration.baseURL + "/tags.list?limit=1&name=" + Percent.encode(name),
+            headers: [
+                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
+                HTTPHeader("Accept", "application/json"),
+            ],
+            timeout: configuration.requestTimeout
+        )
+    }
+
+    /// `POST /tags.create` for `name`.
+    public func tagCreateRequest(name: String) -> HTTPRequest {
+        HTTPRequest(
+            method: "POST",
+            url: configuration.baseURL + "/tags.create",
+            headers: [
+                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
+                HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
+            ],
+            body: JSONWriter.bytes(.object(JSONObject([("name", .string(name))]))),
+            timeout: configuration.requestTimeout
+        )
+    }
+
+    /// A comment's `external_ref`: the same reply always gets the same reference, so a retried or replayed comment
+    /// is refused by DevRev (409) instead of posted twice.
+    public static func commentReference(_ command: IncidentCommand) -> String {
+        var hash = FNV1a()
+        hash.combine(command.dedupKey)
+        hash.combine(0xFF)
+        hash.combine(command.event.occurredAt?.rfc3339 ?? "")
+        hash.combine(0xFF)
+        hash.combine(command.event.description)
+        return "ingestor:" + String(hash.value, radix: 16)
+    }
+
     /// The request for `command`.
+    /// - Parameter tagIDs: ids of the tags the incident carries (from ``tagNames(for:)``), for creates and updates.
     /// - Throws: ``TargetFailure`` with ``TargetFailure/Code/unsupported`` when an update, resolve or comment has no
     ///   incident id.
-    public func request(for command: IncidentCommand) throws(TargetFailure) -> HTTPRequest {
+    public func request(for command: IncidentCommand, tagIDs: [String] = []) throws(TargetFailure) -> HTTPRequest {
         let event = command.event
         var body = JSONObject()
         let path: String
@@ -33,12 +78,24 @@ public struct DevRevRequestBuilder: Sendable {
             if let triage = configuration.triageStage {
                 body["stage"] = .object(JSONObject([("stage", .string(triage))]))
             }
+            if !tagIDs.isEmpty {
+                body["tags"] = .array(tagIDs.map { .object(JSONObject([("tag_id", .string($0))])) })
+            }
         case .update:
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))
             body["title"] = .string(event.title)
             body["body"] = .string(Self.bodyText(for: event))
             body["severity"] = .number(String(severityID(event.severity)))
+            if !tagIDs.isEmpty {
+                body["tags"] = .object(
+                    JSONObject([("set", .array(tagIDs.map { .object(JSONObject([("tag_id", .string($0))])) }))])
+                )
+            }
+            if event.status == .acknowledged, let stage = configuration.acknowledgedStage {
+                body["stage"] = .object(JSONObject([("stage", .string(stage))]))
+                if let time = event.occurredAt { body["acknowledged_date"] = .string(time.rfc3339) }
+            }
         case .resolve:
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))
@@ -54,6 +111,7 @@ public struct DevRevRequestBuilder: Sendable {
             body["body"] = .string(event.description.isEmpty ? event.title : event.description)
             body["body_type"] = .string("text")
             body["visibility"] = .string("internal")
+            body["external_ref"] = .string(Self.commentReference(command))
         }
         return HTTPRequest(
             method: "POST",

@@ -7,6 +7,7 @@ public struct DevRevTarget: IncidentTarget {
     private let classifier: DevRevResponseClassifier
     private let client: any HTTPClient
     private let logger: Logger
+    private let tags = TagCache()
 
     /// Creates the target.
     public init(configuration: DevRevConfiguration, client: any HTTPClient, logger: Logger) {
@@ -24,14 +25,25 @@ public struct DevRevTarget: IncidentTarget {
     public var supportsLookup: Bool { true }
 
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
+        var tagIDs: [String] = []
+        if command.action == .create || command.action == .update {
+            switch await resolveTags(builder.tagNames(for: command.event)) {
+            case .success(let ids): tagIDs = ids
+            case .failure(let failure): return failure.outcome
+            }
+        }
         let request: HTTPRequest
         do {
-            request = try builder.request(for: command)
+            request = try builder.request(for: command, tagIDs: tagIDs)
         } catch {
             return .permanent(error)
         }
         do {
             let response = try await client.execute(request)
+            // The same reply posted before (a retry or a replay): DevRev refuses the duplicate external_ref.
+            if command.action == .comment && response.status == 409 {
+                return .success(externalID: nil, httpStatus: 409)
+            }
             let outcome = classifier.classify(response, for: command.action)
             logger.debug(
                 "devrev \(command.action.rawValue) → \(response.status)",
@@ -45,6 +57,57 @@ public struct DevRevTarget: IncidentTarget {
         }
     }
 
+    /// Tag ids for `names`, finding or creating each tag once per process.
+    private func resolveTags(_ names: [String]) async -> Result<[String], TargetFailureOutcome> {
+        var ids: [String] = []
+        for name in names {
+            if let known = await tags.id(name) {
+                ids.append(known)
+                continue
+            }
+            do {
+                let found = try await client.execute(builder.tagLookupRequest(name: name))
+                guard (200..<300).contains(found.status) else {
+                    return .failure(TargetFailureOutcome(classifier.classify(found, for: .update)))
+                }
+                let existing = (try? JSONParser().parse(found.body))?["tags"]?.array?.first {
+                    $0["name"]?.string == name
+                }?["id"]?.string
+                if let existing {
+                    await tags.remember(name, existing)
+                    ids.append(existing)
+                    continue
+                }
+                let created = try await client.execute(builder.tagCreateRequest(name: name))
+                guard (200..<300).contains(created.status) else {
+                    return .failure(TargetFailureOutcome(classifier.classify(created, for: .update)))
+                }
+                guard let id = (try? JSONParser().parse(created.body))?["tag"]?["id"]?.string else {
+                    return .failure(
+                        TargetFailureOutcome(
+                            .permanent(
+                                TargetFailure(
+                                    .invalidResponse,
+                                    "tags.create answered without tag.id",
+                                    httpStatus: created.status
+                                )
+                            )
+                        )
+                    )
+                }
+                await tags.remember(name, id)
+                ids.append(id)
+            } catch let error as HTTPTransportError {
+                return .failure(TargetFailureOutcome(classifier.classify(error)))
+            } catch {
+                return .failure(
+                    TargetFailureOutcome(.retryable(TargetFailure(.transport, "\(error)"), retryAfter: nil))
+                )
+            }
+        }
+        return .success(ids)
+    }
+
     public func lookup(dedupKey: String) async -> LookupOutcome {
         do {
             return classifier.classifyLookup(try await client.execute(builder.lookupRequest(dedupKey: dedupKey)))
@@ -54,4 +117,13 @@ public struct DevRevTarget: IncidentTarget {
             return .failed(.retryable(TargetFailure(.transport, "\(error)"), retryAfter: nil))
         }
     }
+}
+
+/// Tag ids by name, learned from `tags.list` and `tags.create`.
+actor TagCache {
+    private var ids: [String: String] = [:]
+
+    func id(_ name: String) -> String? { ids[name] }
+
+    func remember(_ name: String, _ id: String) { ids[name] = id }
 }
