@@ -99,11 +99,17 @@ public final class FakeLedger: Sendable {
                     sequence: state.requests.count + 1,
                     method: request.method,
                     path: request.path,
-                    body: String(decoding: request.body, as: UTF8.self),
+                    // Login and token calls carry passwords and client secrets: /_mock/requests does not show them.
+                    body: Self.isCredentialPath(request.path)
+                        ? "(credentials withheld)" : String(decoding: request.body, as: UTF8.self),
                     status: status
                 )
             )
         }
+    }
+
+    static func isCredentialPath(_ path: String) -> Bool {
+        path.hasSuffix("/oauth/token") || path.hasSuffix("/api-token-auth/") || path.hasSuffix("/authorization/token")
     }
 
     /// Counts an API request and decides which injected fault, if any, answers it.

@@ -233,4 +233,26 @@ struct MotadataTests {
             }
         }
     }
+
+    @Test func labelsFillCustomFieldsInBothGenerations() throws {
+        var settings = configuration("https://sd")
+        settings.labelFields = ["Host": "instance", "Missing": "nope"]
+        let request = try #require(
+            try MotadataRequestBuilder(configuration: settings).requests(
+                for: IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent, reason: "n")
+            ).first
+        )
+        let custom = try body(request)["customField"]
+        #expect(custom?["Host"]?.string == "db-1")
+        #expect(custom?["Alert Key"]?.string == "k")
+        #expect(custom?["Missing"] == nil, "an absent label fills nothing")
+        var legacy = configuration("https://sd", api: .incident)
+        legacy.labelFields = ["12": "instance"]
+        let legacyRequest = try #require(
+            try MotadataRequestBuilder(configuration: legacy).requests(
+                for: IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent, reason: "n")
+            ).first
+        )
+        #expect(try body(legacyRequest)["customFieldValueDetails"]?["12"]?["stringValue"]?.string == "db-1")
+    }
 }

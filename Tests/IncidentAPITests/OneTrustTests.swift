@@ -209,4 +209,15 @@ struct OneTrustTests {
             #expect(outcome.failure?.code == .rejected)
         }
     }
+
+    @Test func labelsFillTextAttributes() throws {
+        var settings = configuration("https://x")
+        settings.labelAttributes = ["Ticket Reference": "instance"]
+        let request = OneTrustRequestBuilder(configuration: settings).create(
+            IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent, reason: "n")
+        )
+        let body = try #require(try JSONParser().parse(request.body ?? []).object)
+        #expect(body["attributeValues"]?["Ticket Reference"]?.array?.first?["value"]?.string == "db-1")
+        #expect(body["attributeValues"]?["Severity"] != nil)
+    }
 }

@@ -153,6 +153,7 @@ extension IngestorConfiguration {
         let tags = section.stringList("tags")
         let source = section.string("source")
         let dedupField = section.string("dedup_key_field")
+        let labelFields = section.stringMap("label_fields")
         let acknowledged = section.string("acknowledged_status")
         let resolved = section.string("resolved_status")
         let timeout = section.duration(
@@ -185,6 +186,7 @@ extension IngestorConfiguration {
         if let tags { configuration.tags = tags }
         if let source { configuration.source = source }
         configuration.dedupKeyField = dedupField
+        configuration.labelFields = labelFields
         if let acknowledged { configuration.acknowledgedStatus = acknowledged }
         if let resolved { configuration.resolvedStatus = resolved }
         configuration.levels = levels
@@ -211,6 +213,7 @@ extension IngestorConfiguration {
         )
         let type = section.string("incident_type")
         let attribute = section.string("severity_attribute")
+        let labelAttributes = section.stringMap("label_attributes")
         let acknowledged = section.string("acknowledged_stage")
         var values: [Severity: String] = [:]
         for (word, value) in section.stringMap("severity_values") {
@@ -234,6 +237,7 @@ extension IngestorConfiguration {
         )
         if let type { configuration.incidentTypeName = type }
         configuration.severityAttribute = attribute
+        configuration.labelAttributes = labelAttributes
         configuration.acknowledgedStage = acknowledged
         configuration.severityValues.merge(values) { $1 }
         configuration.requestTimeout = timeout

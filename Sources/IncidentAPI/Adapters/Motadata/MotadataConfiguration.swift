@@ -45,6 +45,8 @@ public struct MotadataConfiguration: Sendable, Hashable {
     /// A custom field that stores the dedup key (its name for the request API, its field id for the legacy API);
     /// `nil` stores it nowhere at the vendor.
     public var dedupKeyField: String?
+    /// Custom fields filled from event labels: custom field (name, or field id for the legacy API) → label name.
+    public var labelFields: [String: String] = [:]
     /// Levels per severity; defaults from CONTRACTS.md §7.2 for the generation.
     public var levels: [Severity: Levels]
     /// Status names: acknowledged and resolved. Defaults `In Progress` and `Resolved` (values are tenant-defined).

@@ -35,9 +35,9 @@ public struct MotadataRequestBuilder: Sendable {
                 body["impactName"] = .string(levels.impact)
                 body["tags"] = .array((configuration.tags + ["source:\(event.source)"]).map(JSONValue.string))
                 body["source"] = .string(configuration.source)
-                if let field = configuration.dedupKeyField {
-                    body["customField"] = .object(JSONObject([(field, .string(command.dedupKey))]))
-                }
+                var custom = JSONObject(customFields(event).map { ($0.0, JSONValue.string($0.1)) })
+                if let field = configuration.dedupKeyField { custom[field] = .string(command.dedupKey) }
+                if custom.count > 0 { body["customField"] = .object(custom) }
                 return [post("/api/v1/request", body)]
             case .update:
                 var body = JSONObject()
@@ -75,19 +75,17 @@ public struct MotadataRequestBuilder: Sendable {
                 body["urgency"] = .string(levels.urgency)
                 body["impact"] = .string(levels.impact)
                 body["tags"] = .array((configuration.tags + ["source:\(event.source)"]).map(JSONValue.string))
+                // Type 1 = STRING (CONTRACTS.md §2.2).
+                var details = JSONObject()
+                for (field, value) in customFields(event) {
+                    details[field] = .object(JSONObject([("type", .number("1")), ("stringValue", .string(value))]))
+                }
                 if let field = configuration.dedupKeyField {
-                    // Type 1 = STRING (CONTRACTS.md §2.2).
-                    body["customFieldValueDetails"] = .object(
-                        JSONObject([
-                            (
-                                field,
-                                .object(
-                                    JSONObject([("type", .number("1")), ("stringValue", .string(command.dedupKey))])
-                                )
-                            )
-                        ])
+                    details[field] = .object(
+                        JSONObject([("type", .number("1")), ("stringValue", .string(command.dedupKey))])
                     )
                 }
+                if details.count > 0 { body["customFieldValueDetails"] = .object(details) }
                 return [post("/api/v1/incident", body)]
             case .update:
                 var body = JSONObject()
@@ -112,6 +110,13 @@ public struct MotadataRequestBuilder: Sendable {
                     "the legacy Motadata incident API has no notes; use api: request for comments"
                 )
             }
+        }
+    }
+
+    /// (custom field, label value) for each configured label the event has, sorted by field.
+    private func customFields(_ event: NormalizedEvent) -> [(String, String)] {
+        configuration.labelFields.sorted { $0.key < $1.key }.compactMap { field, label in
+            event.labels[label].map { (field, $0) }
         }
     }
 

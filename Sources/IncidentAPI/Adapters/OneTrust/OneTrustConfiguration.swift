@@ -16,6 +16,8 @@ public struct OneTrustConfiguration: Sendable, Hashable {
     public var severityValues: [Severity: String] = [
         .critical: "Critical", .high: "High", .medium: "Medium", .low: "Low", .info: "Info",
     ]
+    /// Custom text attributes filled from event labels: attribute name → label name.
+    public var labelAttributes: [String: String] = [:]
     /// The workflow stage a resolve moves to (`nextStageName`). Required: stage names are tenant-defined.
     public var resolvedStage: String
     /// The stage an acknowledged alert moves to; `nil` leaves the stage alone.

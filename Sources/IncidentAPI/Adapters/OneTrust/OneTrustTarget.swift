@@ -34,9 +34,9 @@ public struct OneTrustRequestBuilder: Sendable {
             body["dateDiscovered"] = .string(occurred.rfc3339)
         }
         body["sourceType"] = .string("INTEGRATION")
-        if let attribute = configuration.severityAttribute {
-            body["attributeValues"] = .object(JSONObject([(attribute, severityValue(event.severity))]))
-        }
+        var attributes = JSONObject(labelAttributes(event))
+        if let attribute = configuration.severityAttribute { attributes[attribute] = severityValue(event.severity) }
+        if attributes.count > 0 { body["attributeValues"] = .object(attributes) }
         return request("POST", Self.incidentsPath, body: .object(body))
     }
 
@@ -114,12 +114,20 @@ public struct OneTrustRequestBuilder: Sendable {
             body["name"] = .string(event.title)
             body["description"] = .string(description(event, dedupKey: dedupKey))
             if let attribute = configuration.severityAttribute { attributes[attribute] = severityValue(event.severity) }
+            for (name, value) in labelAttributes(event) { attributes[name] = value }
         }
         if let appending {
             body["description"] = .string((body["description"]?.string ?? "") + "\n\n" + appending)
         }
         if attributes.count > 0 { body["attributeValues"] = .object(attributes) }
         return body
+    }
+
+    /// (attribute, `[{value}]`) for each configured label the event has.
+    private func labelAttributes(_ event: NormalizedEvent) -> [(String, JSONValue)] {
+        configuration.labelAttributes.sorted { $0.key < $1.key }.compactMap { attribute, label in
+            event.labels[label].map { (attribute, .array([.object(JSONObject([("value", .string($0))]))])) }
+        }
     }
 
     private func severityValue(_ severity: Severity) -> JSONValue {
