@@ -1,5 +1,3 @@
-public import Normalizer
-
 /// How an adapter proves who it is (CONTRACTS.md §7.4 "Auth providers needed").
 public enum Authentication: Sendable, Hashable {
     /// No credentials (a generic target behind a trusted proxy).

@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// Turns an ``Authentication`` into the header a request needs, fetching and caching tokens, and forgetting a
 /// token the API refused so the next call logs in again.
