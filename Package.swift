@@ -169,6 +169,8 @@ let package = Package(
             dependencies: [
                 "IncidentAPI", "IncidentAPIFakes", "Normalizer", .product(name: "Logging", package: "swift-log"),
             ],
+            // Read from the source tree by GoldenRequestTests, which can rewrite them.
+            exclude: ["Goldens"],
             swiftSettings: strictSettings
         ),
         .testTarget(

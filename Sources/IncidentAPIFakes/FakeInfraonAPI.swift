@@ -57,6 +57,7 @@ public struct FakeInfraonAPI: FakeVendorAPI {
         switch (request.method, rest) {
         case ("POST", []): return create(request)
         case ("POST", ["save-rich-text"]): return note(request)
+        case ("POST", ["inci_resolve"]): return inciResolve(request)
         case ("GET", let path) where path.count == 1: return get(path[0])
         case ("PUT", let path) where path.count == 1: return put(path[0], request)
         default: return error(404, "Not found.")
@@ -199,6 +200,23 @@ public struct FakeInfraonAPI: FakeVendorAPI {
             incident.fields = document
         }
         return .json(200, .object(JSONObject([("status", .string("success")), ("msg", .string("Updated"))])))
+    }
+
+    /// `inci_resolve/`: its body is undocumented; the fake takes `{"incident_id": …}` (plus anything else), a guess
+    /// that only lets the configurable resolve path be exercised.
+    private func inciResolve(_ request: FakeRequest) -> FakeResponse {
+        guard let id = request.jsonObject?["incident_id"]?.scalarText else {
+            return statusError("incident_id is required")
+        }
+        let updated = ledger.modify(id) { incident in
+            if !incident.isResolved { incident.calls.append("resolve") }
+            incident.isResolved = true
+            var info = incident.fields["basic_info"]?.object ?? JSONObject()
+            info["status"] = .object(JSONObject([("id", .number("4")), ("name", .string("Resolved"))]))
+            incident.fields["basic_info"] = .object(info)
+        }
+        guard updated != nil else { return error(404, "Not found.") }
+        return .json(200, .object(JSONObject([("status", .string("success"))])))
     }
 
     private func note(_ request: FakeRequest) -> FakeResponse {

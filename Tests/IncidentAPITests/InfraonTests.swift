@@ -130,4 +130,20 @@ struct InfraonTests {
             #expect(outcome.failure?.message.contains("requester") == true)
         }
     }
+
+    @Test func inciResolveIsUsedWhenItsBodyIsConfigured() async throws {
+        try await withFake(FakeInfraonAPI(authorization: "ApiKey inf-key-123")) { server, baseURL, client in
+            var settings = configuration(baseURL)
+            settings.resolveBody = try JSONParser().parse(
+                Array(#"{"incident_id": "{{external_id}}", "closure_note": "resolved at {{resolved_at}}"}"#.utf8)
+            )
+            let target = InfraonTarget(configuration: settings, client: client, logger: testLogger)
+            let id = try await runLifecycle(target)
+            let incident = try #require(server.ledger.incident(id))
+            #expect(incident.isResolved)
+            let resolves = server.ledger.requests.filter { $0.path.hasSuffix("/inci_resolve/") }
+            #expect(resolves.count == 1)
+            #expect(resolves.first?.body.contains(#""closure_note":"resolved at 2024-05-01T12:30:00.000Z""#) == true)
+        }
+    }
 }

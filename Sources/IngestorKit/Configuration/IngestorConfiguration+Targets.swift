@@ -316,6 +316,17 @@ extension IngestorConfiguration {
         let requesterName = section.string("requester_name")
         let resolved = section.string("resolved_status")
         let acknowledged = section.string("acknowledged_status")
+        var resolveBody: JSONValue?
+        if let text = section.string("resolve_body") {
+            do {
+                resolveBody = try JSONParser().parse(Array(text.utf8))
+                for name in Set(RequestTemplate.unknownPlaceholders(in: resolveBody!)).sorted() {
+                    section.problem("resolve_body", "{{\(name)}}", "is not a placeholder")
+                }
+            } catch {
+                section.problem("resolve_body", nil, "must be a JSON document: \(error.message)")
+            }
+        }
         let levelsSection = section.section("levels")
         var levels: [Severity: [String: InfraonConfiguration.Option]] = [:]
         for severity in Severity.allCases {
@@ -347,6 +358,7 @@ extension IngestorConfiguration {
         configuration.requesterName = requesterName
         if let resolved { configuration.resolvedStatus = resolved }
         if let acknowledged { configuration.acknowledgedStatus = acknowledged }
+        configuration.resolveBody = resolveBody
         for (severity, fields) in levels {
             var level = configuration.levels[severity]!
             if let priority = fields["priority"] { level.priority = priority }

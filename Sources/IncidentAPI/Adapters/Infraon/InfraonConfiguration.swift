@@ -58,6 +58,10 @@ public struct InfraonConfiguration: Sendable, Hashable {
     public var resolvedStatus = "Resolved"
     /// The status option an acknowledged alert sets; default `In Progress`.
     public var acknowledgedStatus = "In Progress"
+    /// When set, a resolve posts this body template to `/ux/sd/inci/incident/inci_resolve/` (placeholders as for the
+    /// generic target, e.g. `{{external_id}}`) instead of setting the status option with a whole-document PUT.
+    /// Infraon does not document that body (CONTRACTS.md §6.1 UNKNOWN), so there is no default.
+    public var resolveBody: JSONValue?
     /// Deadline per request; default 10 s.
     public var requestTimeout: Duration = .seconds(10)
 

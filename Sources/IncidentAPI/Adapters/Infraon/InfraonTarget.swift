@@ -55,6 +55,17 @@ public struct InfraonRequestBuilder: Sendable {
         request("PUT", Self.incidents + Percent.encode(id) + "/", body: incident)
     }
 
+    /// `POST /ux/sd/inci/incident/inci_resolve/` with the configured body template filled from `command`.
+    public func inciResolve(_ command: IncidentCommand, template body: JSONValue) -> HTTPRequest {
+        let template = RequestTemplate(
+            command: command,
+            severity: command.event.severity.rawValue,
+            status: command.event.status.rawValue,
+            bodyText: DevRevRequestBuilder.bodyText(for: command.event)
+        )
+        return request("POST", Self.incidents + "inci_resolve/", body: template.json(body).object ?? JSONObject())
+    }
+
     /// `POST /ux/sd/inci/incident/save-rich-text/`: a note on the incident.
     public func note(_ id: String, text: String) -> HTTPRequest {
         request(
@@ -201,6 +212,14 @@ public struct InfraonTarget: IncidentTarget {
                 builder.note(id, text: event.description.isEmpty ? event.title : event.description),
                 success: done
             )
+        case .resolve where builder.configuration.resolveBody != nil:
+            let resolved = await send(
+                builder.inciResolve(command, template: builder.configuration.resolveBody!),
+                success: done
+            )
+            guard case .success = resolved else { return resolved }
+            let note = "Resolved at the source\(event.resolvedAt.map { " at \($0.rfc3339)" } ?? "") (\(event.source))."
+            return await send(builder.note(id, text: note), success: done)
         case .update, .resolve:
             var answer: JSONValue?
             let read = await send(builder.get(id)) { response, document in
