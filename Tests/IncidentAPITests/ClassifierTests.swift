@@ -123,3 +123,41 @@ struct SecretTests {
         }
     }
 }
+
+@Suite("Vendor answers")
+struct VendorResponseClassifierTests {
+    static let infraon = VendorResponseClassifier(
+        vendor: "Infraon",
+        messageKeys: ["error", "msg"],
+        statusErrorOnSuccess: true,
+        redactor: Redactor(secrets: [Secret("hunter2-secret")])
+    )
+
+    @Test(arguments: [
+        (200, #"{"status":"success"}"#, nil as String?),
+        (201, #""f7114aef""#, nil),
+        (200, #"{"status":"error","msg":"summary is required"}"#, "target_rejected: Infraon: summary is required"),
+        (400, #"{"error":"Please provide username."}"#, "target_rejected: Infraon: Please provide username."),
+        (401, #"{"error":"Invalid API key."}"#, "target_unauthorized: Infraon: Invalid API key."),
+        (403, "not json", "target_forbidden: the credentials lack a permission"),
+        (404, "{}", "target_not_found: the API does not know the resource"),
+        (429, "{}", "target_throttled: the API's rate limit was hit"),
+        (503, #"{"error":"down"}"#, "target_unavailable: Infraon: down"),
+        (400, #"{"error":"bad password hunter2-secret"}"#, "target_rejected: Infraon: bad password [REDACTED]"),
+    ])
+    func table(_ status: Int, _ body: String, _ expected: String?) {
+        let outcome = Self.infraon.failure(of: HTTPResponse(status: status, body: Array(body.utf8)))
+        #expect(outcome?.failure.map { "\($0.code): \($0.message)" } == expected)
+    }
+
+    @Test func retryableAndAuthKindsFollowTheStatus() {
+        let throttled = Self.infraon.failure(
+            of: HTTPResponse(status: 429, headers: [HTTPHeader("Retry-After", "7")], body: [])
+        )
+        #expect(throttled == .retryable(throttled!.failure!, retryAfter: .after(.seconds(7))))
+        guard case .authFailure = Self.infraon.failure(of: HTTPResponse(status: 401, body: [])) else {
+            Issue.record("401 is an auth failure")
+            return
+        }
+    }
+}

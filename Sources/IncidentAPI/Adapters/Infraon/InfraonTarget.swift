@@ -156,7 +156,7 @@ public struct InfraonRequestBuilder: Sendable {
 public struct InfraonTarget: IncidentTarget {
     private let builder: InfraonRequestBuilder
     private let client: AuthorizedClient
-    private let http: HTTPStatusClassifier
+    private let classifier: VendorResponseClassifier
     private let logger: Logger
 
     /// Creates the target.
@@ -169,7 +169,12 @@ public struct InfraonTarget: IncidentTarget {
             redactor: redactor,
             timeout: configuration.requestTimeout
         )
-        http = HTTPStatusClassifier(redactor: redactor)
+        classifier = VendorResponseClassifier(
+            vendor: "Infraon",
+            messageKeys: ["error", "msg", "message"],
+            statusErrorOnSuccess: true,
+            redactor: redactor
+        )
         var logger = logger
         logger[metadataKey: "incident.adapter"] = "infraon"
         self.logger = logger
@@ -252,25 +257,8 @@ public struct InfraonTarget: IncidentTarget {
             return failure.outcome
         case .success(let response):
             logger.debug("infraon \(request.method) \(request.url) → \(response.status)")
+            if let failure = classifier.failure(of: response) { return failure }
             let document = try? JSONParser().parse(response.body)
-            guard (200..<300).contains(response.status) else {
-                var outcome = http.classify(response)
-                if let message = document?["error"]?.string ?? document?["msg"]?.string, var failure = outcome.failure {
-                    failure.message = "Infraon: \(message)"
-                    outcome = outcome.replacingFailure(failure)
-                }
-                return outcome
-            }
-            // Infraon can answer 200 with {"status": "error"} (CONTRACTS.md §6.1).
-            if document?["status"]?.string == "error" {
-                return .permanent(
-                    TargetFailure(
-                        .rejected,
-                        "Infraon: \(document?["msg"]?.string ?? document?["message"]?.string ?? "status error")",
-                        httpStatus: response.status
-                    )
-                )
-            }
             return success(response, document)
         }
     }

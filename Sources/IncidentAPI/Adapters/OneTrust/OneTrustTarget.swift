@@ -159,7 +159,7 @@ public struct OneTrustRequestBuilder: Sendable {
 public struct OneTrustTarget: IncidentTarget {
     private let builder: OneTrustRequestBuilder
     private let client: AuthorizedClient
-    private let http: HTTPStatusClassifier
+    private let classifier: VendorResponseClassifier
     private let logger: Logger
 
     /// Creates the target.
@@ -172,7 +172,11 @@ public struct OneTrustTarget: IncidentTarget {
             redactor: redactor,
             timeout: configuration.requestTimeout
         )
-        http = HTTPStatusClassifier(redactor: redactor)
+        classifier = VendorResponseClassifier(
+            vendor: "OneTrust",
+            messageKeys: ["message", "error"],
+            redactor: redactor
+        )
         var logger = logger
         logger[metadataKey: "incident.adapter"] = "onetrust"
         self.logger = logger
@@ -277,7 +281,7 @@ public struct OneTrustTarget: IncidentTarget {
             return failure.outcome
         case .success(let response):
             logger.debug("onetrust \(request.method) \(request.url) → \(response.status)")
-            guard (200..<300).contains(response.status) else { return http.classify(response) }
+            if let failure = classifier.failure(of: response) { return failure }
             return success(response, try? JSONParser().parse(response.body))
         }
     }

@@ -78,7 +78,7 @@ public struct SymantecRequestBuilder: Sendable {
 public struct SymantecTarget: IncidentTarget {
     private let builder: SymantecRequestBuilder
     private let client: AuthorizedClient
-    private let http: HTTPStatusClassifier
+    private let classifier: VendorResponseClassifier
     private let logger: Logger
 
     /// Creates the target.
@@ -92,7 +92,7 @@ public struct SymantecTarget: IncidentTarget {
             reauthenticateOn: [401, 403],
             timeout: configuration.requestTimeout
         )
-        http = HTTPStatusClassifier(redactor: redactor)
+        classifier = VendorResponseClassifier(vendor: "ServiceDesk", messageKeys: ["Message"], redactor: redactor)
         var logger = logger
         logger[metadataKey: "incident.adapter"] = "symantec"
         self.logger = logger
@@ -165,16 +165,7 @@ public struct SymantecTarget: IncidentTarget {
             return failure.outcome
         case .success(let response):
             logger.debug("symantec \(request.method) \(request.url) → \(response.status)")
-            guard (200..<300).contains(response.status) else {
-                var outcome = http.classify(response)
-                if let message = (try? JSONParser().parse(response.body))?["Message"]?.string,
-                    var failure = outcome.failure
-                {
-                    failure.message = "ServiceDesk: \(message)"
-                    outcome = outcome.replacingFailure(failure)
-                }
-                return outcome
-            }
+            if let failure = classifier.failure(of: response) { return failure }
             return success(response, try? JSONParser().parse(response.body))
         }
     }
