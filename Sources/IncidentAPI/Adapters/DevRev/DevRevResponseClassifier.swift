@@ -35,7 +35,7 @@ public struct DevRevResponseClassifier: Sendable {
         if let type = document?["type"]?.string {
             outcome = Self.annotated(
                 outcome,
-                with: "DevRev \(type)\(document?["message"]?.string.map { ": \($0)" } ?? "")"
+                with: "DevRev \(type)\(document?["message"]?.string.map { ": \(http.redactor.redact($0))" } ?? "")"
             )
         }
         return outcome

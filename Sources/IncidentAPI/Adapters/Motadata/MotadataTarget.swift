@@ -191,7 +191,7 @@ public struct MotadataResponseClassifier: Sendable {
             var outcome = http.classify(response)
             let detail = document?["userMessage"]?.string ?? document?["error_description"]?.string
             if let detail, var failure = outcome.failure {
-                failure.message = "Motadata: \(detail)"
+                failure.message = "Motadata: \(http.redactor.redact(detail))"
                 outcome = outcome.replacingFailure(failure)
             }
             return outcome
@@ -201,7 +201,7 @@ public struct MotadataResponseClassifier: Sendable {
             return .permanent(
                 TargetFailure(
                     .rejected,
-                    "Motadata returnCode \(code): \(document?["userMessage"]?.string ?? "no message")",
+                    "Motadata returnCode \(code): \(http.redactor.redact(document?["userMessage"]?.string ?? "no message"))",
                     httpStatus: response.status
                 )
             )
