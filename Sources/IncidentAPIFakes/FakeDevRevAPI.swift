@@ -118,6 +118,14 @@ public struct FakeDevRevAPI: FakeVendorAPI {
                 }
             }
         }
+        if let custom = body["custom_fields"] {
+            guard body["custom_schema_spec"] != nil else {
+                return error(400, "bad_request", "custom_fields need custom_schema_spec")
+            }
+            guard let fields = custom.object, fields.keys.allSatisfy({ $0.hasPrefix("tnt__") }) else {
+                return error(400, "invalid_field", "tenant custom fields are named tnt__…")
+            }
+        }
         if let tags = body["tags"] {
             let items = tags.array ?? tags["set"]?.array
             guard let items else {

@@ -151,6 +151,7 @@ struct DevRevCompletionTests {
             )
             configuration.baseURL = baseURL
             configuration.tagLabels = ["alertname", "team"]
+            configuration.labelFields = ["tnt__host": "instance"]
             configuration.acknowledgedStage = FakeDevRevAPI.stages["acknowledged"]
             let target = DevRevTarget(configuration: configuration, client: client, logger: testLogger)
             let id = try await runLifecycle(target, key: "k1")
@@ -160,6 +161,7 @@ struct DevRevCompletionTests {
             #expect(tagCreates.count == 1, "the tag is created once and then remembered")
             let incident = try #require(server.ledger.incident(id))
             #expect(incident.fields["tags"]?["set"]?.array?.count == 1, "the update sets the tags")
+            #expect(incident.fields["custom_fields"]?["tnt__host"]?.string == "db-1")
 
             var acknowledged = sampleEvent
             acknowledged.status = .acknowledged

@@ -146,6 +146,7 @@ struct SchemaTests {
         }
         var devrev = DevRevConfiguration(token: Secret("t"), resolvedStage: "don:stage/resolved")
         devrev.triageStage = "don:stage/triage"
+        devrev.labelFields = ["tnt__host": "instance"]
         let devrevBuilder = DevRevRequestBuilder(configuration: devrev)
         var devrevBodies: [IncidentCommand.Action: String] = [:]
         for action in IncidentCommand.Action.allCases {

@@ -391,6 +391,7 @@ extension IngestorConfiguration {
         let triageStage = section.string("triage_stage")
         let acknowledgedStage = section.string("acknowledged_stage")
         let tagLabels = section.stringList("tag_labels") ?? []
+        let labelFields = section.stringMap("label_fields")
         let originSystem = section.string("origin_system")
         let requestTimeout = section.duration(
             "request_timeout",
@@ -411,6 +412,7 @@ extension IngestorConfiguration {
         configuration.triageStage = triageStage
         configuration.acknowledgedStage = acknowledgedStage
         configuration.tagLabels = tagLabels
+        configuration.labelFields = labelFields
         configuration.originSystem = originSystem ?? configuration.originSystem
         configuration.requestTimeout = requestTimeout
         for (name, value) in severityIDs {

@@ -20,6 +20,9 @@ public struct DevRevConfiguration: Sendable, Hashable {
     /// Labels that become DevRev tags named `label:value` (created on first use); keep them low-cardinality
     /// (`team`, `env`, `service`). Default none.
     public var tagLabels: [String] = []
+    /// Tenant custom fields filled from event labels: field name (`tnt__…`) → label name. Sent with
+    /// `custom_schema_spec: {tenant_fragment: true}`, as DevRev requires for custom fields.
+    public var labelFields: [String: String] = [:]
     /// Written to `sync_metadata.origin_system`; default `ingestor`.
     public var originSystem: String = "ingestor"
     /// Deadline for each request; default 10 s.

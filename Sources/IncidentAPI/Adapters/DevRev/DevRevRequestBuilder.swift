@@ -81,6 +81,7 @@ public struct DevRevRequestBuilder: Sendable {
             if !tagIDs.isEmpty {
                 body["tags"] = .array(tagIDs.map { .object(JSONObject([("tag_id", .string($0))])) })
             }
+            addCustomFields(event, to: &body)
         case .update:
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))
@@ -92,6 +93,7 @@ public struct DevRevRequestBuilder: Sendable {
                     JSONObject([("set", .array(tagIDs.map { .object(JSONObject([("tag_id", .string($0))])) }))])
                 )
             }
+            addCustomFields(event, to: &body)
             if event.status == .acknowledged, let stage = configuration.acknowledgedStage {
                 body["stage"] = .object(JSONObject([("stage", .string(stage))]))
                 if let time = event.occurredAt { body["acknowledged_date"] = .string(time.rfc3339) }
@@ -138,6 +140,16 @@ public struct DevRevRequestBuilder: Sendable {
             ],
             timeout: configuration.requestTimeout
         )
+    }
+
+    /// `custom_fields` from labels, with the schema spec DevRev requires beside them.
+    private func addCustomFields(_ event: NormalizedEvent, to body: inout JSONObject) {
+        let fields = configuration.labelFields.sorted { $0.key < $1.key }.compactMap { field, label in
+            event.labels[label].map { (field, JSONValue.string($0)) }
+        }
+        guard !fields.isEmpty else { return }
+        body["custom_fields"] = .object(JSONObject(fields))
+        body["custom_schema_spec"] = .object(JSONObject([("tenant_fragment", .bool(true))]))
     }
 
     private func severityID(_ severity: Severity) -> Int {
