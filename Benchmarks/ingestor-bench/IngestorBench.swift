@@ -218,6 +218,7 @@ struct IngestorBench: AsyncParsableCommand {
                   kind: devrev
                   devrev: {base_url: "\(baseURL)", token: {env: BENCH_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
                 ops: {host: 127.0.0.1, port: 0}
+                state: {path: "\(FileManager.default.temporaryDirectory.path)/ingestor-bench-\(UInt32.random(in: 0...UInt32.max)).sqlite"}
                 logging: {level: critical}
                 """
             let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: ["BENCH_TOKEN": "bench"])

@@ -46,7 +46,10 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The sequence of messages and rebalance events.
-    public var events: Events { Events(consumer: self) }
+    public var events: Events { Events(consumer: self, idleTicks: false) }
+
+    /// The same events, plus ``KafkaConsumerEvent/idle`` after every poll slice that found nothing.
+    public func events(idleTicks: Bool) -> Events { Events(consumer: self, idleTicks: idleTicks) }
 
     /// Stores offsets for the next commit. Each offset is the *next* one to read (last finished + 1).
     /// - Throws: ``KafkaError`` with ``KafkaError/Code/state`` when a partition is no longer assigned.
@@ -123,7 +126,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Takes the next event: a pending rebalance event first, then a message.
-    fileprivate func nextEvent() async throws -> KafkaConsumerEvent? {
+    fileprivate func nextEvent(idleTicks: Bool) async throws -> KafkaConsumerEvent? {
         while true {
             switch state.withLock({ $0.next() }) {
             case .finish: return nil
@@ -151,6 +154,7 @@ public final class KafkaConsumer: Sendable {
             case .error(let error):
                 logger.warning("consumer: \(error.message)", metadata: ["kafka.error": "\(error.code.name)"])
             case .nothing:
+                if idleTicks { return .idle }
                 continue
             }
         }
@@ -175,15 +179,17 @@ extension KafkaConsumer {
     public struct Events: AsyncSequence, Sendable {
         public typealias Element = KafkaConsumerEvent
         let consumer: KafkaConsumer
+        let idleTicks: Bool
 
-        public func makeAsyncIterator() -> Iterator { Iterator(consumer: consumer) }
+        public func makeAsyncIterator() -> Iterator { Iterator(consumer: consumer, idleTicks: idleTicks) }
 
         /// Iterates ``Events``.
         public struct Iterator: AsyncIteratorProtocol {
             let consumer: KafkaConsumer
+            let idleTicks: Bool
 
             public mutating func next() async throws -> KafkaConsumerEvent? {
-                try await consumer.nextEvent()
+                try await consumer.nextEvent(idleTicks: idleTicks)
             }
         }
     }

@@ -123,4 +123,8 @@ public enum KafkaConsumerEvent: Sendable, Hashable {
     case partitionsAssigned([KafkaTopicPartition])
     /// The group took these partitions away; offsets for them can no longer be stored.
     case partitionsRevoked([KafkaTopicPartition])
+    /// A poll slice (100 ms) passed with nothing to hand out. Only from ``KafkaConsumer/events(idleTicks:)`` with
+    /// `idleTicks: true`: a caller that paused every partition still gets control back while the poll keeps the
+    /// consumer in its group.
+    case idle
 }

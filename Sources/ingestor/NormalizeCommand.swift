@@ -94,7 +94,8 @@ struct NormalizeCommand: AsyncParsableCommand {
                     print(event.jsonValue)
                     continue
                 }
-                switch try await correlator.decide(event) {
+                let decision = try await correlator.decide(event)
+                switch decision {
                 case .send(let command):
                     print(command.jsonValue)
                     if command.action == .create {
@@ -103,8 +104,8 @@ struct NormalizeCommand: AsyncParsableCommand {
                     } else {
                         try await correlator.applied(command, externalID: command.externalID)
                     }
-                case .suppress(let reason): Console.err("\(name): suppress \(event.dedupKey): \(reason)")
-                case .ignore(let reason): Console.err("\(name): ignore \(event.dedupKey): \(reason)")
+                case .suppress, .ignore, .stale:
+                    Console.err("\(name): \(decision.name) \(event.dedupKey): \(decision.reason)")
                 }
             }
         }

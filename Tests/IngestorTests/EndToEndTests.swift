@@ -10,6 +10,12 @@ import Prometheus
 import ServiceLifecycle
 import Testing
 
+/// A fresh SQLite state file under the temporary directory, so tests never share or leave state in the tree.
+func temporaryStatePath() -> String {
+    FileManager.default.temporaryDirectory
+        .appendingPathComponent("ingestor-test-\(UInt64.random(in: 0...UInt64.max)).sqlite").path
+}
+
 let e2eLogger: Logger = {
     var logger = Logger(label: "e2e")
     logger.logLevel = .critical
@@ -51,6 +57,7 @@ struct EndToEndTests {
                   kind: devrev
                   devrev: {base_url: "\(baseURL)", token: {env: E2E_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
                 ops: {host: 127.0.0.1, port: 0}
+                state: {path: "\(temporaryStatePath())"}
                 """
             let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: ["E2E_TOKEN": "e2e-token"])
             let app = try IngestorApp.build(

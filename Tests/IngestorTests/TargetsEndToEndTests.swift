@@ -58,6 +58,7 @@ struct TargetsEndToEndTests {
             dead_letter: {topic: \(topic).dlq}
             pipeline: {drain_timeout: 5s, retry: {max_attempts: 3, initial_backoff: 10ms}}
             ops: {host: 127.0.0.1, port: 0}
+            state: {path: "\(temporaryStatePath())"}
             \(targetYAML)
             """
         let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: environment)

@@ -18,6 +18,7 @@ final class MemberLog: Sendable {
             case .message(let message):
                 messages.withLock { $0.append(message) }
                 try consumer.store([KafkaTopicPartitionOffset(message.topicPartition, offset: message.offset + 1)])
+            case .idle: continue
             }
         }
     }

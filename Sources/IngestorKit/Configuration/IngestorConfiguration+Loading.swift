@@ -128,7 +128,22 @@ extension IngestorConfiguration {
         )
         limitsSection.finish()
 
-        let target = readTarget(root.section("target"), environment: environment)
+        var targetLimits = TargetGate.Limits.unlimited
+        let target = readTarget(root.section("target"), environment: environment, limits: &targetLimits)
+
+        let stateSection = root.section("state")
+        var state = State()
+        if let path = stateSection.string("path") {
+            if path.isEmpty { stateSection.problem("path", path, "must name a file, or be :memory:") }
+            state.path = path
+        }
+        state.cacheRecords = stateSection.int("cache_records", default: state.cacheRecords, in: 1...100_000_000)
+        state.auditRetention = stateSection.duration(
+            "audit_retention",
+            default: state.auditRetention,
+            in: .seconds(60) ... .seconds(3650 * 86_400)
+        )
+        stateSection.finish()
 
         let opsSection = root.section("ops")
         var ops = Ops()
@@ -154,6 +169,8 @@ extension IngestorConfiguration {
             limits: limits,
             defaultSeverity: defaultSeverity,
             target: target,
+            targetLimits: targetLimits,
+            state: state,
             ops: ops,
             logLevel: Logger.Level(rawValue: level) ?? .info
         )

@@ -1,12 +1,25 @@
 import IncidentAPI
 import Normalizer
+import Pipeline
 
 /// `target.*`: the incident API and its adapter's settings.
 extension IngestorConfiguration {
     static let targetKinds = ["devrev", "motadata", "onetrust", "symantec", "infraon", "http"]
 
-    static func readTarget(_ section: ConfigSection, environment: [String: String]) -> Target? {
+    static func readTarget(
+        _ section: ConfigSection,
+        environment: [String: String],
+        limits: inout TargetGate.Limits
+    ) -> Target? {
         let kind = section.choice("kind", default: "", from: targetKinds)
+        // OneTrust documents 1,000 requests a minute per endpoint; the others document no limit, and a steady
+        // 20 a second with bursts of 40 keeps a storm of new problems from hammering a self-hosted service desk.
+        let (defaultRate, defaultBurst): (Double, Int) = kind == "onetrust" ? (15, 15) : (20, 40)
+        let rateSection = section.section("rate_limit")
+        let rate = rateSection.double("per_second", default: defaultRate, in: 0...100_000)
+        let burst = rateSection.int("burst", default: defaultBurst, in: 1...100_000)
+        rateSection.finish()
+        limits = TargetGate.Limits(rate: rate > 0 ? rate : nil, burst: burst)
         if section.string("kind") == nil {
             section.problem("kind", nil, "is required: one of \(targetKinds.joined(separator: ", "))")
         }

@@ -68,6 +68,20 @@ public struct IngestorConfiguration: Sendable {
         }
     }
 
+    /// `state.*`: where incident records and the decision audit trail are kept.
+    public struct State: Sendable, Hashable {
+        /// `state.path`: the SQLite file; default `ingestor-state.sqlite` (in the working directory). `:memory:`
+        /// keeps state in memory only, which loses it on restart: for trying things out, never for production.
+        public var path = "ingestor-state.sqlite"
+        /// `state.cache_records`: records kept in memory in front of the file; default 100,000.
+        public var cacheRecords = 100_000
+        /// `state.audit_retention`: how long decisions stay in the audit trail; default 7d.
+        public var auditRetention: Duration = .seconds(7 * 86_400)
+
+        /// Whether state lives in memory only.
+        public var isInMemory: Bool { path == ":memory:" }
+    }
+
     /// `ops.*`: the operations HTTP server.
     public struct Ops: Sendable, Hashable {
         /// `ops.host`: default `0.0.0.0`.
@@ -92,6 +106,10 @@ public struct IngestorConfiguration: Sendable {
     public var defaultSeverity: Severity
     /// `target.*`
     public var target: Target
+    /// `target.rate_limit.*`: the target's token bucket.
+    public var targetLimits: TargetGate.Limits
+    /// `state.*`
+    public var state: State
     /// `ops.*`
     public var ops: Ops
     /// `logging.level`: `trace`…`critical`; default `info`.

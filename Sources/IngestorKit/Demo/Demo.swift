@@ -111,8 +111,14 @@ public enum Demo {
                     + "\(workload.expectation.resolves) resolving, \(workload.expectation.deadLetters) malformed"
             )
 
+            let statePath = FileManager.default.temporaryDirectory
+                .appendingPathComponent(
+                    "ingestor-demo-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).sqlite"
+                )
+                .path
+            output("incident state (SQLite): \(statePath)")
             let configuration = try IngestorConfiguration.parse(
-                yaml: configurationYAML(bootstrap: cluster.bootstrapServers, apiURL: apiURL),
+                yaml: configurationYAML(bootstrap: cluster.bootstrapServers, apiURL: apiURL, statePath: statePath),
                 source: "(demo)",
                 environment: ["DEMO_DEVREV_TOKEN": token]
             )
@@ -158,7 +164,7 @@ public enum Demo {
         }
     }
 
-    static func configurationYAML(bootstrap: String, apiURL: String) -> String {
+    static func configurationYAML(bootstrap: String, apiURL: String, statePath: String) -> String {
         """
         kafka:
           bootstrap_servers: "\(bootstrap)"
@@ -186,6 +192,9 @@ public enum Demo {
             token: {env: DEMO_DEVREV_TOKEN}
             triage_stage: \(FakeDevRevAPI.stages["triage"]!)
             resolved_stage: \(FakeDevRevAPI.stages["resolved"]!)
+          rate_limit: {per_second: 500, burst: 100}
+        state:
+          path: \(statePath)
         ops:
           host: 127.0.0.1
           port: 0

@@ -8,7 +8,8 @@ import Prometheus
 import ServiceLifecycle
 
 /// The operations endpoints: `/metrics` (Prometheus text format), `/healthz` (the process answers), `/readyz`
-/// (the pipeline is running; JSON detail either way).
+/// (the pipeline is running; JSON detail either way, with whether intake is paused for backpressure and the dedup
+/// keys whose create a crash interrupted and that are not settled yet).
 enum OpsServer {
     static func make(
         host: String,
@@ -16,6 +17,7 @@ enum OpsServer {
         registry: PrometheusCollectorRegistry,
         status: WorkerStatus,
         instruments: PipelineInstruments,
+        unsettledIntents: @escaping @Sendable () -> [String],
         logger: Logger
     ) -> some Service {
         let router = Router()
@@ -43,6 +45,8 @@ enum OpsServer {
                     ("messages_consumed", .number(String(stats.messagesConsumed))),
                     ("messages_finished", .number(String(stats.messagesFinished))),
                     ("dead_letters", .number(String(stats.deadLetters))),
+                    ("intake_paused", .bool(stats.paused)),
+                    ("pending_intents", .array(unsettledIntents().prefix(100).map { .string($0) })),
                 ])
             )
             return Response(

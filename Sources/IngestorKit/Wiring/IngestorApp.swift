@@ -24,14 +24,14 @@ public struct IngestorApp: Sendable {
     /// Builds the worker.
     /// - Parameters:
     ///   - registry: the Prometheus registry `/metrics` serves; components write to it through an injected factory.
-    ///   - stateStore: where incident records live; default in memory.
+    ///   - stateStore: where incident records live; default the SQLite file of `state.path` (memory for `:memory:`).
     ///   - gracefulShutdownSignals: signals that start a graceful shutdown; tests pass none.
     /// - Throws: ``KafkaError`` when librdkafka refuses its settings or is too old.
     public static func build(
         configuration: IngestorConfiguration,
         logger: Logger,
         registry: PrometheusCollectorRegistry,
-        stateStore: any IncidentStateStore = InMemoryIncidentStateStore(),
+        stateStore: (any IncidentStateStore)? = nil,
         gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
     ) throws -> IngestorApp {
         try LibrdkafkaVersion.checkRuntime()
@@ -60,6 +60,25 @@ public struct IngestorApp: Sendable {
         try consumer.subscribe(topics: configuration.sources.map(\.topic))
 
         let clock = SystemPipelineClock()
+        let store: any IncidentStateStore
+        if let stateStore {
+            store = stateStore
+        } else if configuration.state.isInMemory {
+            logger.warning("state.path is :memory: — incident state is lost on restart, so restarts can duplicate")
+            store = InMemoryIncidentStateStore()
+        } else {
+            do {
+                store = try SQLiteIncidentStateStore(
+                    path: configuration.state.path,
+                    cacheCapacity: configuration.state.cacheRecords,
+                    auditRetention: configuration.state.auditRetention,
+                    now: clock.now()
+                )
+            } catch {
+                throw StateStoreError(path: configuration.state.path, underlying: "\(error)")
+            }
+            logger.info("incident state in \(configuration.state.path)")
+        }
         let normalizer = Normalizer(
             limits: configuration.limits,
             options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)
@@ -67,13 +86,14 @@ public struct IngestorApp: Sendable {
         let runner = PipelineRunner(
             source: KafkaMessageSource(consumer: consumer),
             normalizer: normalizer,
-            correlator: Correlator(store: stateStore, target: target.name),
+            correlator: Correlator(store: store, target: target.name),
             deliverer: Deliverer(
                 target: target,
                 policy: configuration.retry,
                 clock: clock,
                 random: SystemRandomSource(),
-                instruments: instruments
+                instruments: instruments,
+                limits: configuration.targetLimits
             ),
             deadLetters: KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic),
             configuration: configuration.pipeline,
@@ -88,6 +108,7 @@ public struct IngestorApp: Sendable {
             registry: registry,
             status: status,
             instruments: instruments,
+            unsettledIntents: { runner.unsettledIntents },
             logger: logger
         )
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -112,4 +133,14 @@ public struct IngestorApp: Sendable {
             status: status
         )
     }
+}
+
+/// The state file could not be opened or migrated.
+public struct StateStoreError: Error, CustomStringConvertible {
+    /// `state.path`.
+    public var path: String
+    /// What SQLite said.
+    public var underlying: String
+
+    public var description: String { "cannot open the state file \(path) (state.path): \(underlying)" }
 }

@@ -10,15 +10,26 @@ public struct Correlator: Sendable {
         case send(IncidentCommand)
         /// Firing again with nothing a person would care about changed: count it, send nothing.
         case suppress(reason: String)
-        /// Nothing to do (resolved with nothing open).
+        /// Nothing to do (resolved with nothing open, a reply with nothing open).
         case ignore(reason: String)
+        /// Older than what the incident already shows: dropped so it cannot undo newer state.
+        case stale(reason: String)
 
-        /// A short name for metrics: create/update/resolve/comment/suppress/ignore.
+        /// A short name for metrics: create/update/resolve/comment/suppress/ignore/stale.
         public var name: String {
             switch self {
             case .send(let command): command.action.rawValue
             case .suppress: "suppress"
             case .ignore: "ignore"
+            case .stale: "stale"
+            }
+        }
+
+        /// Why, in words, for logs and the audit trail.
+        public var reason: String {
+            switch self {
+            case .send(let command): command.reason
+            case .suppress(let reason), .ignore(let reason), .stale(let reason): reason
             }
         }
     }
@@ -33,16 +44,39 @@ public struct Correlator: Sendable {
         self.target = target
     }
 
-    /// Decides what `event` needs.
+    /// Decides what `event` needs, from the stored record for its key.
     public func decide(_ event: NormalizedEvent) async throws -> Decision {
-        let record = try await store.record(target: target, dedupKey: event.dedupKey)
+        Self.decide(event, record: try await store.record(target: target, dedupKey: event.dedupKey))
+    }
+
+    /// The time an event speaks for: when it resolved for resolves, when it happened otherwise.
+    static func eventTime(_ event: NormalizedEvent) -> Timestamp? {
+        event.status == .resolved ? (event.resolvedAt ?? event.occurredAt) : event.occurredAt
+    }
+
+    /// The decision rules, pure: the event and what is known about its key.
+    ///
+    /// - firing, nothing open → create (a key resolved before gets a new incident);
+    /// - firing, open → update when severity, title, description or status changed, otherwise suppress;
+    ///   a reply in the incident's thread → comment;
+    /// - resolved, open → resolve; resolved, nothing open → ignore;
+    /// - an event older than the last applied one for the key → stale, dropped.
+    public static func decide(_ event: NormalizedEvent, record: IncidentRecord?) -> Decision {
+        if let record, let last = record.lastEventAt, let time = eventTime(event), time < last {
+            return .stale(reason: "event time \(time) is older than the last applied event (\(last))")
+        }
         switch event.status {
         case .firing, .acknowledged:
-            guard let record, record.status == .open else {
+            guard let record, record.isOpen, let externalID = record.externalID else {
                 guard event.opensIncident else {
                     return .ignore(reason: "this event only changes an open incident, and none is open")
                 }
-                let reason = record == nil ? "new problem" : "firing again after it was resolved"
+                let reason =
+                    switch record?.status {
+                    case nil: "new problem"
+                    case .resolved?: "firing again after it was resolved"
+                    case .open?: "a create interrupted before its answer was recorded, not found at the target"
+                    }
                 return .send(IncidentCommand(action: .create, dedupKey: event.dedupKey, event: event, reason: reason))
             }
             guard event.carriesContent else {
@@ -54,33 +88,33 @@ public struct Correlator: Sendable {
                     IncidentCommand(
                         action: .comment,
                         dedupKey: event.dedupKey,
-                        externalID: record.externalID,
+                        externalID: externalID,
                         event: event,
                         reason: "a reply in the incident's thread"
                     )
                 )
             }
-            guard Self.contentHash(event) != record.contentHash else {
+            guard contentHash(event) != record.contentHash else {
                 return .suppress(reason: "duplicate: nothing a person would care about changed")
             }
             return .send(
                 IncidentCommand(
                     action: .update,
                     dedupKey: event.dedupKey,
-                    externalID: record.externalID,
+                    externalID: externalID,
                     event: event,
                     reason: "severity, title, description or status changed"
                 )
             )
         case .resolved:
-            guard let record, record.status == .open else {
+            guard let record, record.isOpen, let externalID = record.externalID else {
                 return .ignore(reason: "resolved with nothing open")
             }
             return .send(
                 IncidentCommand(
                     action: .resolve,
                     dedupKey: event.dedupKey,
-                    externalID: record.externalID,
+                    externalID: externalID,
                     event: event,
                     reason: "resolved at the source"
                 )
@@ -88,35 +122,169 @@ public struct Correlator: Sendable {
         }
     }
 
-    /// Records that the target applied `command`.
+    /// Records the intent to create before the call, so a crash during it is found on the next start.
+    public func beginCreate(_ command: IncidentCommand, at now: Timestamp) async throws {
+        var record =
+            try await store.record(target: target, dedupKey: command.dedupKey)
+            ?? IncidentRecord(
+                target: target,
+                dedupKey: command.dedupKey,
+                externalID: nil,
+                status: .open,
+                contentHash: 0,
+                lastEventAt: nil,
+                createdAt: now
+            )
+        record.pending = IncidentRecord.PendingIntent(action: .create, since: now)
+        record.updatedAt = now
+        try await store.save(record)
+    }
+
+    /// Clears the intent of a create that failed for good: the key is as it was before.
+    public func createFailed(_ command: IncidentCommand, at now: Timestamp) async throws {
+        guard var record = try await store.record(target: target, dedupKey: command.dedupKey) else { return }
+        guard record.externalID != nil else {
+            try await store.delete(target: target, dedupKey: command.dedupKey)
+            return
+        }
+        record.pending = nil
+        record.updatedAt = now
+        try await store.save(record)
+    }
+
+    /// The stored record for a key at this target.
+    public func record(for dedupKey: String) async throws -> IncidentRecord? {
+        try await store.record(target: target, dedupKey: dedupKey)
+    }
+
+    /// Records with an unanswered create at this target (interrupted by a crash), oldest first.
+    public func pendingIntents() async throws -> [IncidentRecord] {
+        try await store.pendingIntents(target: target)
+    }
+
+    /// How an interrupted create was settled.
+    public enum Reconciliation: String, Sendable {
+        /// The lookup found the incident at the target: its id is recorded, nothing is created again.
+        case found
+        /// The lookup found nothing: the create never happened and may be made again.
+        case notFound = "not_found"
+        /// The target cannot look incidents up: the next create for the key may open a second incident.
+        case unverifiable
+    }
+
+    /// Settles the pending create of `record` and returns the record as it now stands (`nil` when the key has no
+    /// history left).
+    public func reconcile(
+        _ record: IncidentRecord,
+        as outcome: Reconciliation,
+        externalID: String? = nil,
+        at now: Timestamp
+    ) async throws -> IncidentRecord? {
+        var settled = record
+        settled.pending = nil
+        settled.updatedAt = now
+        let reason: String
+        switch outcome {
+        case .found:
+            settled.externalID = externalID
+            settled.status = .open
+            settled.resolvedAt = nil
+            reason = "a create interrupted by a restart was found at the target by its external reference"
+        case .notFound:
+            reason = "a create interrupted by a restart is not at the target; the next event creates it"
+        case .unverifiable:
+            reason =
+                "a create interrupted by a restart cannot be looked up at this target; the next create may duplicate it"
+        }
+        let entry = DecisionRecord(
+            at: now,
+            target: target,
+            dedupKey: record.dedupKey,
+            decision: "reconcile_\(outcome.rawValue)",
+            reason: reason,
+            externalID: settled.externalID
+        )
+        guard settled.externalID != nil else {
+            try await store.delete(target: target, dedupKey: record.dedupKey)
+            try await store.audit([entry])
+            return nil
+        }
+        try await store.save(settled, decisions: [entry])
+        return settled
+    }
+
+    /// Keeps a decision that sends nothing (ignore, stale) in the audit trail; suppressions are only counted.
+    public func audit(
+        _ decision: Decision,
+        for event: NormalizedEvent,
+        at now: Timestamp,
+        origin: String? = nil
+    ) async throws {
+        switch decision {
+        case .ignore, .stale:
+            try await store.audit([
+                DecisionRecord(
+                    at: now,
+                    target: target,
+                    dedupKey: event.dedupKey,
+                    decision: decision.name,
+                    reason: decision.reason,
+                    origin: origin
+                )
+            ])
+        case .send, .suppress:
+            return
+        }
+    }
+
+    /// Records that the target applied `command`, with the decision in the audit trail.
     /// - Parameter externalID: the id the target returned, required for creates.
-    public func applied(_ command: IncidentCommand, externalID: String?) async throws {
+    public func applied(
+        _ command: IncidentCommand,
+        externalID: String?,
+        at now: Timestamp? = nil,
+        origin: String? = nil
+    ) async throws {
         let event = command.event
+        let existing = try await store.record(target: target, dedupKey: command.dedupKey)
+        var record: IncidentRecord
         switch command.action {
         case .create:
             guard let externalID else { return }
-            try await store.save(
-                IncidentRecord(
-                    target: target,
-                    dedupKey: command.dedupKey,
-                    externalID: externalID,
-                    status: .open,
-                    contentHash: Self.contentHash(event),
-                    lastEventAt: event.occurredAt
-                )
+            record = IncidentRecord(
+                target: target,
+                dedupKey: command.dedupKey,
+                externalID: externalID,
+                status: .open,
+                contentHash: Self.contentHash(event),
+                lastEventAt: Self.eventTime(event),
+                createdAt: now ?? existing?.createdAt,
+                updatedAt: now
             )
         case .update, .resolve, .comment:
-            guard var record = try await store.record(target: target, dedupKey: command.dedupKey) else { return }
+            guard let existing else { return }
+            record = existing
             if command.action == .update {
                 record.contentHash = Self.contentHash(event)
                 record.updateCount += 1
             }
             if command.action == .resolve {
                 record.status = .resolved
+                record.resolvedAt = event.resolvedAt ?? now
             }
-            record.lastEventAt = [record.lastEventAt, event.resolvedAt ?? event.occurredAt].compactMap { $0 }.max()
-            try await store.save(record)
+            record.lastEventAt = [record.lastEventAt, Self.eventTime(event)].compactMap { $0 }.max()
+            record.updatedAt = now
         }
+        let entry = DecisionRecord(
+            at: now ?? Self.eventTime(event) ?? Timestamp(millisecondsSinceEpoch: 0),
+            target: target,
+            dedupKey: command.dedupKey,
+            decision: command.action.rawValue,
+            reason: command.reason,
+            externalID: record.externalID,
+            origin: origin
+        )
+        try await store.save(record, decisions: [entry])
     }
 
     /// FNV-1a over the fields that make an update worth sending.

@@ -19,15 +19,20 @@ public struct Deliverer: Sendable {
     private let clock: any PipelineClock
     private let random: any RandomSource
     private let instruments: PipelineInstruments
+    /// The target's rate limit and `Retry-After` stop, shared by every lane.
+    public let gate: TargetGate
 
     /// Creates a deliverer.
+    /// - Parameter limits: the target's token bucket; default no limit.
     public init(
         target: any IncidentTarget,
         policy: RetryPolicy,
         clock: any PipelineClock,
         random: any RandomSource,
-        instruments: PipelineInstruments
+        instruments: PipelineInstruments,
+        limits: TargetGate.Limits = .unlimited
     ) {
+        gate = TargetGate(limits: limits, clock: clock)
         self.target = target
         self.policy = policy
         self.clock = clock
@@ -42,6 +47,11 @@ public struct Deliverer: Sendable {
         var firstFailureAt: Timestamp?
         while true {
             if Task.isCancelled { return .abandoned }
+            do {
+                instruments.gateWaited(target: target.name, duration: try await gate.waitForTurn())
+            } catch {
+                return .abandoned
+            }
             attempts += 1
             let outcome = await target.execute(command)
             let now = clock.now()
@@ -51,6 +61,10 @@ public struct Deliverer: Sendable {
                 return .delivered(externalID: nil, attempts: attempts)
             }
             firstFailureAt = firstFailureAt ?? now
+            if case .retryable(_, let hint?) = outcome {
+                // The API asked everyone to wait, not just this command: hold the whole target.
+                gate.block(until: now.advanced(by: hint.delay(from: now)))
+            }
             switch policy.next(
                 after: outcome,
                 attempts: attempts,

@@ -11,7 +11,7 @@ public struct KafkaMessageSource: MessageSource {
         self.consumer = consumer
     }
 
-    public var events: Events { Events(base: consumer.events) }
+    public var events: Events { Events(base: consumer.events(idleTicks: true)) }
 
     public func store(_ positions: [MessagePosition]) throws {
         try consumer.store(
@@ -47,6 +47,7 @@ public struct KafkaMessageSource: MessageSource {
                 case .partitionsAssigned(let partitions): return .assigned(partitions.map(PartitionID.init))
                 case .partitionsRevoked(let partitions): return .revoked(partitions.map(PartitionID.init))
                 case .message(let message): return .message(SourceMessage(message))
+                case .idle: return .idle
                 }
             }
         }

@@ -5,7 +5,8 @@ public protocol MessageSource: Sendable {
     /// The event sequence type.
     associatedtype Events: AsyncSequence, Sendable where Events.Element == SourceEvent
 
-    /// Messages and assignment changes, in order. Ends when the source closes or the task is cancelled.
+    /// Messages and assignment changes, in order, with ``SourceEvent/idle`` now and then when nothing arrives (at
+    /// least while partitions are paused). Ends when the source closes or the task is cancelled.
     var events: Events { get }
 
     /// Records progress: each position is the *next* offset to read in its partition.

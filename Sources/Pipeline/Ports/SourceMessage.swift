@@ -102,4 +102,6 @@ public enum SourceEvent: Sendable, Hashable {
     case assigned([PartitionID])
     /// Partitions this worker no longer owns.
     case revoked([PartitionID])
+    /// Nothing arrived for a while (a source may yield this so a paused intake gets control back).
+    case idle
 }

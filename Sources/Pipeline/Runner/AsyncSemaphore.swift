@@ -66,6 +66,26 @@ final class AsyncSemaphore: Sendable {
         state.withLock { _ = $0.cancelled.remove(id) }
     }
 
+    /// Takes `count` permits if they are free now and nobody waits; never waits.
+    func tryAcquire(_ count: Int = 1) -> Bool {
+        let count = min(count, capacity)
+        return state.withLock { state in
+            guard state.waiters.isEmpty, state.available >= count else { return false }
+            state.available -= count
+            return true
+        }
+    }
+
+    /// Takes `count` permits (at most ``capacity``) even when fewer are free, leaving a debt that releases repay
+    /// before anyone waiting is woken. For a message whose events must all be admitted together.
+    func forceAcquire(_ count: Int) {
+        let count = min(count, capacity)
+        state.withLock { $0.available -= count }
+    }
+
+    /// Whether at least `count` permits are free.
+    func hasRoom(_ count: Int = 1) -> Bool { state.withLock { $0.available >= min(count, capacity) } }
+
     /// Returns `count` permits and wakes waiters that now fit.
     func release(_ count: Int = 1) {
         let ready: [Waiter] = state.withLock { state in

@@ -24,6 +24,18 @@ public struct PipelineStats: Sendable, Hashable {
     public var suppressed = 0
     /// Events that needed nothing (resolved with nothing open).
     public var ignored = 0
+    /// Events older than what their incident already shows, dropped.
+    public var stale = 0
+    /// Creates interrupted by a crash, found again at start: resolved by lookup, or not (the target cannot look up).
+    public var pendingIntentsFound = 0
+    /// Of those, the ones whose incident the lookup found at the target (no second create).
+    public var pendingIntentsRecovered = 0
+    /// Of those, the ones the target cannot look up: a create for such a key may open a second incident.
+    public var pendingIntentsUnverifiable = 0
+    /// Times intake paused its partitions because in-flight work was full.
+    public var pauses = 0
+    /// Whether intake is paused right now.
+    public var paused = false
     /// Retries after a retryable failure.
     public var retries = 0
     /// Dead letters acknowledged by the sink.
@@ -47,12 +59,16 @@ public final class PipelineInstruments: Sendable {
     private let counters = Mutex<[String: Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     private let inFlightGauge: Gauge
+    private let pausedGauge: Gauge
+    private let pendingGauge: Gauge
 
     /// Creates instruments writing to `factory`.
     public init(factory: any MetricsFactory, logger: Logger) {
         self.factory = factory
         self.logger = logger
         inFlightGauge = Gauge(label: "ingestor_in_flight_events", dimensions: [], factory: factory)
+        pausedGauge = Gauge(label: "ingestor_intake_paused", dimensions: [], factory: factory)
+        pendingGauge = Gauge(label: "ingestor_pending_intents", dimensions: [], factory: factory)
     }
 
     /// A copy of the counts so far.
@@ -88,6 +104,9 @@ public final class PipelineInstruments: Sendable {
         case .ignore(let reason):
             stats.withLock { $0.ignored += 1 }
             logger.debug("ignored \(event.dedupKey): \(reason)")
+        case .stale(let reason):
+            stats.withLock { $0.stale += 1 }
+            logger.info("stale event for \(event.dedupKey) dropped: \(reason)")
         case .send(let command):
             logger.debug("\(command.action.rawValue) \(event.dedupKey): \(command.reason)")
         }
@@ -160,5 +179,58 @@ public final class PipelineInstruments: Sendable {
     func abandoned(_ message: SourceMessage) {
         stats.withLock { $0.abandoned += 1 }
         logger.info("left \(message.position) unfinished for redelivery after restart")
+    }
+
+    func intakePaused(_ partitions: [PartitionID], inFlight: Int) {
+        stats.withLock {
+            $0.pauses += 1
+            $0.paused = true
+        }
+        pausedGauge.record(1)
+        count("ingestor_intake_pauses_total", [])
+        logger.info(
+            "in-flight work full (\(inFlight) events): paused \(partitions.count) partitions, still polling the group"
+        )
+    }
+
+    func intakeResumed(_ partitions: [PartitionID]) {
+        stats.withLock { $0.paused = false }
+        pausedGauge.record(0)
+        logger.info("room again: resumed \(partitions.count) partitions")
+    }
+
+    func pendingIntents(found: Int, unresolved: Int) {
+        stats.withLock { $0.pendingIntentsFound += found }
+        pendingGauge.record(unresolved)
+    }
+
+    func pendingIntentResolved(_ key: String, outcome: String, unresolved: Int) {
+        stats.withLock {
+            switch outcome {
+            case "found": $0.pendingIntentsRecovered += 1
+            case "unverifiable": $0.pendingIntentsUnverifiable += 1
+            default: break
+            }
+        }
+        pendingGauge.record(unresolved)
+        count("ingestor_pending_intents_reconciled_total", [("outcome", outcome)])
+    }
+
+    func gateWaited(target: String, duration: Duration) {
+        guard duration > .zero else { return }
+        let timer = timers.withLock { timers in
+            let label = "ingestor_target_gate_wait_seconds|\(target)"
+            if let timer = timers[label] { return timer }
+            let created = Metrics.Timer(
+                label: "ingestor_target_gate_wait_seconds",
+                dimensions: [("target", target)],
+                factory: factory
+            )
+            timers[label] = created
+            return created
+        }
+        timer.recordNanoseconds(
+            Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        )
     }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import IncidentAPI
 public import Logging
 public import Normalizer
@@ -8,8 +9,17 @@ import Synchronization
 /// and moves offsets only past messages with a final outcome.
 ///
 /// Concurrency: one intake loop; `lanes` workers, each handling the events whose dedup key hashes to it, in order;
-/// dead letters published concurrently. At most `maxInFlightEvents` events are in flight; beyond that the intake
-/// stops pulling, and librdkafka's bounded prefetch is the only buffer.
+/// dead letters published concurrently. At most `maxInFlightEvents` events are in flight (a message whose events
+/// do not fit is admitted whole, so the bound can be passed by one message's events).
+///
+/// Backpressure: when in-flight work is full (the target is slow, throttled or down), the intake parks the message
+/// in hand, pauses every assigned partition and keeps polling the source, so the consumer stays in its group and no
+/// rebalance happens; when work finishes it admits the parked messages and resumes. Memory stays bounded by the
+/// in-flight limit however long the target is away.
+///
+/// Crash-safe creates: a create's intent is stored before the call and its id after it. At start, intents left by
+/// a crash are looked up at the target (where it can), and a key with an unsettled intent is settled before any
+/// new create for it (``Correlator/reconcile(_:as:externalID:at:)``).
 ///
 /// Shutdown (graceful shutdown of the service group, ``stop()``, or cancellation): stop intake, let in-flight work
 /// finish within `drainTimeout`, leave the rest uncommitted for redelivery, commit, close the source.
@@ -32,6 +42,15 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     private let permits: AsyncSemaphore
     private let intakeTask = Mutex<Task<Void, any Error>?>(nil)
     private let stopRequested = Mutex(false)
+    private let unresolvedIntents = Mutex<Set<String>>([])
+
+    /// Why a key's interrupted create could not be settled: the lookup failed.
+    struct PendingIntentUnresolved: Error, CustomStringConvertible {
+        var outcome: TargetOutcome
+        var description: String {
+            "a create interrupted by a restart could not be looked up: \(outcome.failure?.description ?? "unknown")"
+        }
+    }
 
     /// Creates a runner; nothing happens until ``run()``.
     public init(
@@ -60,6 +79,74 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     /// Events currently in flight.
     public var inFlightEvents: Int { permits.inUse }
 
+    /// Dedup keys whose create was interrupted by a crash and is not settled yet (for `/readyz`).
+    public var unsettledIntents: [String] { unresolvedIntents.withLock { $0.sorted() } }
+
+    /// Settles creates a crash interrupted, before intake starts: each is looked up at the target where it can be;
+    /// keys the target cannot look up are reported here and settled when their next event arrives.
+    public func reconcilePendingIntents() async {
+        let pending: [IncidentRecord]
+        do {
+            pending = try await correlator.pendingIntents()
+        } catch {
+            logger.error("could not read pending intents from the state store: \(error)")
+            return
+        }
+        guard !pending.isEmpty else { return }
+        unresolvedIntents.withLock { $0.formUnion(pending.map(\.dedupKey)) }
+        instruments.pendingIntents(found: pending.count, unresolved: pending.count)
+        let target = deliverer.target
+        guard target.supportsLookup else {
+            let sample = pending.prefix(10).map(\.dedupKey).joined(separator: ", ")
+            logger.warning(
+                """
+                \(pending.count) creates were interrupted by a restart and \(target.name) cannot look incidents up: \
+                each key's next create may open a second incident (keys: \(sample)\(pending.count > 10 ? ", …" : ""))
+                """
+            )
+            return
+        }
+        logger.info("settling \(pending.count) creates interrupted by a restart through \(target.name) lookups")
+        for record in pending {
+            do {
+                _ = try await settle(record)
+            } catch {
+                logger.warning("interrupted create for \(record.dedupKey) not settled yet: \(error)")
+            }
+        }
+    }
+
+    /// Settles one key's interrupted create; returns the record as it now stands.
+    private func settle(_ record: IncidentRecord) async throws -> IncidentRecord? {
+        let now = clock.now()
+        let outcome: Correlator.Reconciliation
+        var externalID: String?
+        switch await deliverer.target.lookup(dedupKey: record.dedupKey) {
+        case .found(let id) where record.status == .resolved && id == record.externalID:
+            // The earlier, resolved incident of this key: the new create never happened.
+            outcome = .notFound
+        case .found(let id):
+            outcome = .found
+            externalID = id
+        case .notFound:
+            outcome = .notFound
+        case .unsupported:
+            outcome = .unverifiable
+            logger.warning(
+                "\(record.dedupKey): a create interrupted by a restart cannot be looked up; creating again may duplicate it"
+            )
+        case .failed(let failure):
+            throw PendingIntentUnresolved(outcome: failure)
+        }
+        let settled = try await correlator.reconcile(record, as: outcome, externalID: externalID, at: now)
+        let left = unresolvedIntents.withLock { set in
+            set.remove(record.dedupKey)
+            return set.count
+        }
+        instruments.pendingIntentResolved(record.dedupKey, outcome: outcome.rawValue, unresolved: left)
+        return settled
+    }
+
     /// Stops intake and drains, as a graceful shutdown does.
     public func stop() {
         stopRequested.withLock { $0 = true }
@@ -81,7 +168,10 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             group.addTask { await self.handleCompletions(completions.stream) }
 
-            let intake = Task { try await self.intake(lanes: laneInputs, completions: completionInput) }
+            let intake = Task {
+                await self.reconcilePendingIntents()
+                try await self.intake(lanes: laneInputs, completions: completionInput)
+            }
             intakeTask.withLock { $0 = intake }
             if stopRequested.withLock({ $0 }) { intake.cancel() }
             let intakeResult = await withTaskCancellationHandler {
@@ -128,22 +218,57 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         completions: AsyncStream<InFlightMessage>.Continuation
     ) async throws {
         var iterator = source.events.makeAsyncIterator()
+        var assigned: Set<PartitionID> = []
+        // Messages taken from the source while in-flight work was full; never begun in the ledger, so nothing at or
+        // past them is committed before they are processed (or redelivered after a restart or a revoke).
+        var parked: Deque<SourceMessage> = []
+        var paused = false
         while let event = try await iterator.next() {
             switch event {
             case .assigned(let partitions):
                 ledger.withLock { ledger in
                     for partition in partitions { ledger.track(partition) }
                 }
+                assigned.formUnion(partitions)
+                if paused { pause(partitions) }
                 logger.info("assigned \(partitions.map(\.description).joined(separator: ", "))")
             case .revoked(let partitions):
                 ledger.withLock { $0.forget(partitions) }
+                assigned.subtract(partitions)
+                let gone = Set(partitions)
+                parked.removeAll { gone.contains($0.position.partition) }
                 logger.info("revoked \(partitions.map(\.description).joined(separator: ", "))")
             case .message(let message):
-                // Waiting here holds at most this one message. If shutdown cancels the wait, the message was never
-                // begun in the ledger, so no offset at or past it can be committed: it is redelivered.
-                try await permits.acquire(1)
-                try await admit(message, lanes: lanes, completions: completions)
+                parked.append(message)
+            case .idle:
+                break
             }
+            while let next = parked.first, permits.tryAcquire(1) {
+                parked.removeFirst()
+                admit(next, lanes: lanes, completions: completions)
+            }
+            if !parked.isEmpty, !paused {
+                paused = true
+                pause(Array(assigned))
+                instruments.intakePaused(Array(assigned), inFlight: permits.inUse)
+            } else if parked.isEmpty, paused {
+                paused = false
+                do {
+                    try source.resume(Array(assigned))
+                } catch {
+                    logger.warning("resume failed: \(error)")
+                }
+                instruments.intakeResumed(Array(assigned))
+            }
+        }
+    }
+
+    private func pause(_ partitions: [PartitionID]) {
+        guard !partitions.isEmpty else { return }
+        do {
+            try source.pause(partitions)
+        } catch {
+            logger.warning("pause failed: \(error)")
         }
     }
 
@@ -152,7 +277,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         _ message: SourceMessage,
         lanes: [AsyncStream<LaneItem>.Continuation],
         completions: AsyncStream<InFlightMessage>.Continuation
-    ) async throws {
+    ) {
         instruments.consumed(message)
         let generation = ledger.withLock { ledger in
             let generation = ledger.generation(of: message.position.partition)
@@ -181,12 +306,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         }
         instruments.normalized(events, from: message)
         let needed = min(max(events.count, 1), permits.capacity)
-        do {
-            try await permits.acquire(needed - 1)
-        } catch {
-            permits.release(1)
-            throw error
-        }
+        permits.forceAcquire(needed - 1)
         instruments.began(inFlight: permits.inUse)
         let owner = InFlightMessage(message: message, generation: generation, permits: needed, events: events.count)
         guard !events.isEmpty else {
@@ -201,51 +321,36 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     /// Correlates and delivers one event; the last event of a message hands it to the completion handler.
     private func process(_ item: LaneItem, completions: AsyncStream<InFlightMessage>.Continuation) async {
         let event = item.event
+        let origin = item.owner.message.position.description
         do {
-            let decision = try await correlator.decide(event)
-            instruments.decided(decision, for: event)
-            if case .send(let command) = decision {
-                switch await deliverer.deliver(command) {
-                case .delivered(let externalID, let attempts):
-                    if command.action == .create, externalID == nil {
-                        let now = clock.now()
-                        item.owner.fail(
-                            .init(
-                                stage: .deliver,
-                                reason: "target_invalid_response",
-                                message: "the target returned no incident id",
-                                target: deliverer.target.name,
-                                attempts: attempts,
-                                dedupKey: event.dedupKey,
-                                action: command.action,
-                                firstFailureAt: now,
-                                lastFailureAt: now
-                            )
-                        )
-                    } else {
-                        try await correlator.applied(command, externalID: externalID)
-                        instruments.applied(command)
-                    }
-                case .failed(let failure, let attempts, let first, let last):
-                    item.owner.fail(
-                        .init(
-                            stage: .deliver,
-                            reason: failure.code.rawValue,
-                            message: failure.message,
-                            target: deliverer.target.name,
-                            httpStatus: failure.httpStatus,
-                            responseExcerpt: failure.responseExcerpt,
-                            attempts: attempts,
-                            dedupKey: event.dedupKey,
-                            action: command.action,
-                            firstFailureAt: first,
-                            lastFailureAt: last
-                        )
-                    )
-                case .abandoned:
-                    item.owner.abandon()
-                }
+            var record = try await correlator.record(for: event.dedupKey)
+            if let pendingRecord = record, pendingRecord.pending != nil {
+                record = try await settle(pendingRecord)
             }
+            let decision = Correlator.decide(event, record: record)
+            instruments.decided(decision, for: event)
+            switch decision {
+            case .suppress:
+                break
+            case .ignore, .stale:
+                try await correlator.audit(decision, for: event, at: clock.now(), origin: origin)
+            case .send(let command):
+                try await send(command, item: item, origin: origin)
+            }
+        } catch let error as PendingIntentUnresolved {
+            let now = clock.now()
+            item.owner.fail(
+                .init(
+                    stage: .correlate,
+                    reason: "pending_intent_unresolved",
+                    message: error.description,
+                    target: deliverer.target.name,
+                    httpStatus: error.outcome.failure?.httpStatus,
+                    dedupKey: event.dedupKey,
+                    firstFailureAt: now,
+                    lastFailureAt: now
+                )
+            )
         } catch {
             let now = clock.now()
             item.owner.fail(
@@ -260,6 +365,63 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             )
         }
         if item.owner.eventFinished() { completions.yield(item.owner) }
+    }
+
+    /// Delivers one command; a create is bracketed by its intent in the store.
+    private func send(_ command: IncidentCommand, item: LaneItem, origin: String) async throws {
+        let isCreate = command.action == .create
+        if isCreate { try await correlator.beginCreate(command, at: clock.now()) }
+        switch await deliverer.deliver(command) {
+        case .delivered(let externalID, let attempts):
+            if isCreate, externalID == nil {
+                // The incident probably exists without an id we can use: the intent stays for a lookup.
+                let now = clock.now()
+                item.owner.fail(
+                    .init(
+                        stage: .deliver,
+                        reason: "target_invalid_response",
+                        message: "the target returned no incident id",
+                        target: deliverer.target.name,
+                        attempts: attempts,
+                        dedupKey: command.dedupKey,
+                        action: command.action,
+                        firstFailureAt: now,
+                        lastFailureAt: now
+                    )
+                )
+            } else {
+                try await correlator.applied(command, externalID: externalID, at: clock.now(), origin: origin)
+                instruments.applied(command)
+            }
+        case .failed(let failure, let attempts, let first, let last):
+            if isCreate, !Self.mayHaveApplied(failure) {
+                try await correlator.createFailed(command, at: clock.now())
+            }
+            item.owner.fail(
+                .init(
+                    stage: .deliver,
+                    reason: failure.code.rawValue,
+                    message: failure.message,
+                    target: deliverer.target.name,
+                    httpStatus: failure.httpStatus,
+                    responseExcerpt: failure.responseExcerpt,
+                    attempts: attempts,
+                    dedupKey: command.dedupKey,
+                    action: command.action,
+                    firstFailureAt: first,
+                    lastFailureAt: last
+                )
+            )
+        case .abandoned:
+            // A create's intent stays: after the restart it is looked up before anything is created again.
+            item.owner.abandon()
+        }
+    }
+
+    /// Whether the target may have applied a call that ended with `failure` (no answer, a 5xx, or a 2xx without an
+    /// id): a create's intent is then kept, so the key is looked up before it is created again.
+    static func mayHaveApplied(_ failure: TargetFailure) -> Bool {
+        [TargetFailure.Code.transport, .unavailable, .invalidResponse].contains(failure.code)
     }
 
     private func handleCompletions(_ stream: AsyncStream<InFlightMessage>) async {

@@ -1,0 +1,268 @@
+import GRDB
+public import Normalizer
+import Synchronization
+
+/// Incident records and the decision audit trail in one SQLite file (GRDB), migrated from the first version on.
+///
+/// The file is opened in WAL mode with `synchronous=NORMAL`: every save is a committed transaction that survives a
+/// crash or `kill -9` of the worker (an operating-system crash or power loss can lose the last few). Reads go
+/// through a write-through cache of up to ``cacheCapacity`` records, because this worker is the only writer for
+/// its target's keys; the storm case (nearly every alert a repeat) then never touches the disk.
+public final class SQLiteIncidentStateStore: IncidentStateStore {
+    private struct Key: Hashable {
+        var target: String
+        var dedupKey: String
+    }
+
+    /// The file's path.
+    public let path: String
+    /// Most records kept in memory; past it the cache starts over (reads fall back to the file).
+    public let cacheCapacity: Int
+    private let database: DatabaseQueue
+    private let cache = Mutex<[Key: IncidentRecord]>([:])
+
+    /// Opens (creating when missing) and migrates the store at `path`.
+    /// - Parameters:
+    ///   - auditRetention: decisions older than this (by their time) are deleted on open; `nil` keeps all.
+    ///   - now: the current time, for the retention.
+    public init(
+        path: String,
+        cacheCapacity: Int = 100_000,
+        auditRetention: Duration? = .seconds(7 * 86_400),
+        now: Timestamp
+    ) throws {
+        self.path = path
+        self.cacheCapacity = max(1, cacheCapacity)
+        var configuration = Configuration()
+        configuration.label = "ingestor.state"
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        database = try DatabaseQueue(path: path, configuration: configuration)
+        try database.writeWithoutTransaction { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        }
+        try Self.migrator.migrate(database)
+        if let auditRetention {
+            let cutoff = now.advanced(by: .zero - auditRetention).millisecondsSinceEpoch
+            try database.write { db in
+                try db.execute(sql: "DELETE FROM decisions WHERE at < ?", arguments: [cutoff])
+            }
+        }
+    }
+
+    /// The schema, one migration per version; never edit a shipped migration, add one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: incidents and decisions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE incidents (
+                        target TEXT NOT NULL,
+                        dedup_key TEXT NOT NULL,
+                        external_id TEXT,
+                        status TEXT NOT NULL,
+                        content_hash INTEGER NOT NULL,
+                        last_event_at INTEGER,
+                        update_count INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER,
+                        updated_at INTEGER,
+                        resolved_at INTEGER,
+                        pending_action TEXT,
+                        pending_since INTEGER,
+                        PRIMARY KEY (target, dedup_key)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX incidents_pending ON incidents(target, pending_since) WHERE pending_action IS NOT NULL;
+                    CREATE TABLE decisions (
+                        id INTEGER PRIMARY KEY,
+                        at INTEGER NOT NULL,
+                        target TEXT NOT NULL,
+                        dedup_key TEXT NOT NULL,
+                        decision TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        external_id TEXT,
+                        origin TEXT
+                    );
+                    CREATE INDEX decisions_key ON decisions(target, dedup_key, at);
+                    CREATE INDEX decisions_at ON decisions(at);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    public func record(target: String, dedupKey: String) async throws -> IncidentRecord? {
+        let key = Key(target: target, dedupKey: dedupKey)
+        if let cached = cache.withLock({ $0[key] }) { return cached }
+        let record = try await database.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM incidents WHERE target = ? AND dedup_key = ?",
+                arguments: [target, dedupKey]
+            ).map(Self.record(from:))
+        }
+        if let record { remember(record) }
+        return record
+    }
+
+    public func save(_ record: IncidentRecord, decisions: [DecisionRecord]) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO incidents (target, dedup_key, external_id, status, content_hash,
+                        last_event_at, update_count, created_at, updated_at, resolved_at, pending_action, pending_since)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.target, record.dedupKey, record.externalID, record.status.rawValue,
+                    Int64(bitPattern: record.contentHash), record.lastEventAt?.millisecondsSinceEpoch,
+                    record.updateCount, record.createdAt?.millisecondsSinceEpoch,
+                    record.updatedAt?.millisecondsSinceEpoch, record.resolvedAt?.millisecondsSinceEpoch,
+                    record.pending?.action.rawValue, record.pending?.since.millisecondsSinceEpoch,
+                ]
+            )
+            try Self.insert(decisions, into: db)
+        }
+        remember(record)
+    }
+
+    public func delete(target: String, dedupKey: String) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "DELETE FROM incidents WHERE target = ? AND dedup_key = ?",
+                arguments: [target, dedupKey]
+            )
+        }
+        _ = cache.withLock { $0.removeValue(forKey: Key(target: target, dedupKey: dedupKey)) }
+    }
+
+    public func pendingIntents(target: String) async throws -> [IncidentRecord] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM incidents WHERE target = ? AND pending_action IS NOT NULL ORDER BY pending_since",
+                arguments: [target]
+            ).map(Self.record(from:))
+        }
+    }
+
+    public func audit(_ entries: [DecisionRecord]) async throws {
+        guard !entries.isEmpty else { return }
+        try await database.write { db in try Self.insert(entries, into: db) }
+    }
+
+    /// The audit trail for one key (or all keys), oldest first; for `ingestor state` and tests.
+    public func decisions(
+        target: String? = nil,
+        dedupKey: String? = nil,
+        limit: Int = 1000
+    ) throws
+        -> [DecisionRecord]
+    {
+        try database.read { db in
+            var clauses: [String] = []
+            var arguments = StatementArguments()
+            if let target {
+                clauses.append("target = ?")
+                arguments += [target]
+            }
+            if let dedupKey {
+                clauses.append("dedup_key = ?")
+                arguments += [dedupKey]
+            }
+            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            arguments += [limit]
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM (SELECT * FROM decisions \(filter) ORDER BY id DESC LIMIT ?) ORDER BY id",
+                arguments: arguments
+            ).map { row in
+                DecisionRecord(
+                    at: Timestamp(millisecondsSinceEpoch: row["at"]),
+                    target: row["target"],
+                    dedupKey: row["dedup_key"],
+                    decision: row["decision"],
+                    reason: row["reason"],
+                    externalID: row["external_id"],
+                    origin: row["origin"]
+                )
+            }
+        }
+    }
+
+    /// Counts of records by status (`open`, `resolved`, `pending`), for the summary and tests.
+    public func counts(target: String) throws -> (open: Int, resolved: Int, pending: Int) {
+        try database.read { db in
+            let open =
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM incidents WHERE target = ? AND status = 'open' AND external_id IS NOT NULL",
+                    arguments: [target]
+                ) ?? 0
+            let resolved =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM incidents WHERE target = ? AND status = 'resolved'",
+                    arguments: [target]
+                ) ?? 0
+            let pending =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM incidents WHERE target = ? AND pending_action IS NOT NULL",
+                    arguments: [target]
+                ) ?? 0
+            return (open, resolved, pending)
+        }
+    }
+
+    private func remember(_ record: IncidentRecord) {
+        cache.withLock { cache in
+            if cache.count >= cacheCapacity, cache[Key(target: record.target, dedupKey: record.dedupKey)] == nil {
+                cache.removeAll(keepingCapacity: true)
+            }
+            cache[Key(target: record.target, dedupKey: record.dedupKey)] = record
+        }
+    }
+
+    private static func insert(_ entries: [DecisionRecord], into db: Database) throws {
+        for entry in entries {
+            try db.execute(
+                sql: """
+                    INSERT INTO decisions (at, target, dedup_key, decision, reason, external_id, origin)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    entry.at.millisecondsSinceEpoch, entry.target, entry.dedupKey, entry.decision, entry.reason,
+                    entry.externalID, entry.origin,
+                ]
+            )
+        }
+    }
+
+    private static func record(from row: Row) -> IncidentRecord {
+        let timestamp: (String) -> Timestamp? = { column in
+            (row[column] as Int64?).map(Timestamp.init(millisecondsSinceEpoch:))
+        }
+        var pending: IncidentRecord.PendingIntent?
+        if let action = (row["pending_action"] as String?).flatMap(IncidentCommand.Action.init(rawValue:)),
+            let since = timestamp("pending_since")
+        {
+            pending = IncidentRecord.PendingIntent(action: action, since: since)
+        }
+        return IncidentRecord(
+            target: row["target"],
+            dedupKey: row["dedup_key"],
+            externalID: row["external_id"],
+            status: IncidentRecord.Status(rawValue: row["status"]) ?? .open,
+            contentHash: UInt64(bitPattern: row["content_hash"]),
+            lastEventAt: timestamp("last_event_at"),
+            updateCount: row["update_count"],
+            createdAt: timestamp("created_at"),
+            updatedAt: timestamp("updated_at"),
+            resolvedAt: timestamp("resolved_at"),
+            pending: pending
+        )
+    }
+}
