@@ -11,13 +11,30 @@ public final class ScriptedTarget: IncidentTarget {
 
     private let state = Mutex<(calls: [IncidentCommand], attempts: [String: Int], nextID: Int)>(([], [:], 1))
     private let respond: Responder
+    private let lookupResponder: (@Sendable (String) async -> LookupOutcome)?
+    private let lookups = Mutex<[String]>([])
 
-    /// Creates a target.
-    public init(respond: @escaping Responder = { _, _ in nil }) {
+    /// Creates a target; with `lookup` it can look incidents up by dedup key.
+    public init(
+        respond: @escaping Responder = { _, _ in nil },
+        lookup: (@Sendable (String) async -> LookupOutcome)? = nil
+    ) {
         self.respond = respond
+        lookupResponder = lookup
     }
 
     public var name: String { "scripted" }
+
+    public var supportsLookup: Bool { lookupResponder != nil }
+
+    public func lookup(dedupKey: String) async -> LookupOutcome {
+        guard let lookupResponder else { return .unsupported }
+        lookups.withLock { $0.append(dedupKey) }
+        return await lookupResponder(dedupKey)
+    }
+
+    /// Every key looked up, in order.
+    public var lookedUp: [String] { lookups.withLock { $0 } }
 
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
         let attempt = state.withLock { state in

@@ -78,6 +78,62 @@ struct CorrelatorTests {
         #expect(action(try await correlator.decide(sampleEvent(status: .acknowledged))) == "update")
     }
 
+    @Test func eventsOlderThanTheLastAppliedOneAreStale() async throws {
+        let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t")
+        let start = Timestamp(rfc3339: "2026-11-24T08:00:00Z")!
+        #expect(action(try await decideAndApply(correlator, sampleEvent())) == "create")
+        var resolved = sampleEvent(status: .resolved)
+        resolved.resolvedAt = start.advanced(by: .seconds(600))
+        #expect(action(try await decideAndApply(correlator, resolved)) == "resolve")
+        // The same firing alert, delivered late (a retry upstream, a replay): it must not reopen anything.
+        let late = try await correlator.decide(sampleEvent())
+        guard case .stale(let reason) = late else {
+            Issue.record("expected stale, got \(late)")
+            return
+        }
+        #expect(reason.contains("older than the last applied event"))
+        var refired = sampleEvent()
+        refired.occurredAt = start.advanced(by: .seconds(900))
+        #expect(action(try await decideAndApply(correlator, refired, id: "inc-2")) == "create", "a new firing is new")
+        #expect(action(try await correlator.decide(refired)) == "suppress", "the same time again is a repeat")
+        var undated = sampleEvent(severity: .low)
+        undated.occurredAt = nil
+        #expect(action(try await correlator.decide(undated)) == "update", "no time, no staleness")
+    }
+
+    @Test func reconcilingAnInterruptedCreate() async throws {
+        let store = InMemoryIncidentStateStore()
+        let correlator = Correlator(store: store, target: "t")
+        let now = Timestamp(rfc3339: "2026-11-24T09:00:00Z")!
+        guard case .send(let create) = try await correlator.decide(sampleEvent()) else {
+            Issue.record("expected a create")
+            return
+        }
+        try await correlator.beginCreate(create, at: now)
+        let pending = try #require(try await correlator.pendingIntents().first)
+        #expect(pending.externalID == nil)
+        #expect(action(try await correlator.decide(sampleEvent())) == "create", "nothing known open yet")
+        let found = try await correlator.reconcile(pending, as: .found, externalID: "inc-9", at: now)
+        #expect(found?.externalID == "inc-9")
+        #expect(found?.pending == nil)
+        #expect(try await correlator.pendingIntents().isEmpty)
+        guard case .send(let update) = try await correlator.decide(sampleEvent()) else {
+            Issue.record("expected an update of the found incident")
+            return
+        }
+        #expect(update.action == .update)
+        #expect(update.externalID == "inc-9")
+        #expect(store.decisions.map(\.decision) == ["reconcile_found"])
+
+        try await correlator.beginCreate(
+            IncidentCommand(action: .create, dedupKey: "other", event: sampleEvent(key: "other"), reason: "r"),
+            at: now
+        )
+        let other = try #require(try await correlator.pendingIntents().first)
+        #expect(try await correlator.reconcile(other, as: .notFound, at: now) == nil, "no history left")
+        #expect(try await correlator.record(for: "other") == nil)
+    }
+
     @Test func targetsHaveSeparateState() async throws {
         let store = InMemoryIncidentStateStore()
         _ = try await decideAndApply(Correlator(store: store, target: "a"), sampleEvent())

@@ -37,7 +37,9 @@ struct RunnerHarness {
         target: ScriptedTarget = ScriptedTarget(),
         sink: RecordingDeadLetterSink = RecordingDeadLetterSink(),
         lanes: Int = 4,
-        maxInFlight: Int = 100
+        maxInFlight: Int = 100,
+        store: any IncidentStateStore = InMemoryIncidentStateStore(),
+        policy: RetryPolicy? = nil
     ) {
         source = InMemoryMessageSource(events)
         self.target = target
@@ -49,13 +51,14 @@ struct RunnerHarness {
         configuration.lanes = lanes
         configuration.maxInFlightEvents = maxInFlight
         configuration.drainTimeout = .seconds(5)
-        var policy = RetryPolicy()
-        policy.initialBackoff = .milliseconds(1)
+        var defaultPolicy = RetryPolicy()
+        defaultPolicy.initialBackoff = .milliseconds(1)
+        let policy = policy ?? defaultPolicy
         let clock = ManualClock()
         runner = PipelineRunner(
             source: source,
             normalizer: Normalizer(),
-            correlator: Correlator(store: InMemoryIncidentStateStore(), target: target.name),
+            correlator: Correlator(store: store, target: target.name),
             deliverer: Deliverer(
                 target: target,
                 policy: policy,

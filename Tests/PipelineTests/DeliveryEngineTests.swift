@@ -1,0 +1,165 @@
+import IncidentAPI
+import Logging
+import Normalizer
+import PipelineTestSupport
+import Synchronization
+import Testing
+
+@testable import Pipeline
+
+/// A switch a scripted target waits on, so a test can hold the target "down" and let it come back.
+final class TargetSwitch: Sendable {
+    private let open = Mutex(false)
+    func release() { open.withLock { $0 = true } }
+    func wait() async {
+        while !open.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(1)) }
+    }
+}
+
+private let raw0 = PartitionID(topic: "raw", partition: 0)
+
+@Suite("Delivery engine")
+struct DeliveryEngineTests {
+    @Test func aStalledTargetPausesIntakeWithBoundedWorkAndResumesWithoutLoss() async throws {
+        let gate = TargetSwitch()
+        let target = ScriptedTarget { _, _ in
+            await gate.wait()
+            return nil
+        }
+        let messages = (0..<60).map { index in
+            message(0, Int64(index), alertmanagerPayload([("k\(index)", "firing", "s")]))
+        }
+        let harness = RunnerHarness([.assigned([raw0])] + messages, target: target, lanes: 4, maxInFlight: 8)
+        let runner = harness.runner
+        let task = Task { try await runner.run() }
+
+        try await waitUntil { harness.instruments.snapshot.paused }
+        #expect(harness.source.paused == [raw0], "the partition is paused, not the poll")
+        // Work in flight stays at the bound; the source handed out only what fits plus the one message in hand.
+        let inFlight = runner.inFlightEvents
+        let handedOut = harness.source.handedOut
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(runner.inFlightEvents == 8)
+        #expect(inFlight == 8)
+        #expect(harness.source.handedOut == handedOut, "nothing more is taken while paused")
+        #expect(handedOut <= 1 + 8 + 1, "the assignment, eight in flight and one parked")
+        #expect(harness.source.stored.isEmpty, "nothing finished, nothing stored")
+
+        gate.release()
+        try await waitUntil { harness.instruments.snapshot.messagesFinished == 60 }
+        runner.stop()
+        try await task.value
+        #expect(harness.source.resumeCalls >= 1)
+        #expect(harness.instruments.snapshot.pauses >= 1)
+        #expect(harness.source.committable[raw0] == 60, "every offset committed once its work finished")
+        #expect(Set(target.calls.map(\.dedupKey)).count == 60)
+        #expect(target.calls.allSatisfy { $0.action == .create })
+    }
+
+    @Test func aCreateFoundByLookupAfterACrashIsNotCreatedAgain() async throws {
+        let store = InMemoryIncidentStateStore()
+        let crashTime = Timestamp(rfc3339: "2026-11-24T07:00:00Z")!
+        // What a crash between the create call and its answer leaves behind.
+        for key in ["am:lost", "am:never-sent"] {
+            try await store.save(
+                IncidentRecord(
+                    target: "scripted",
+                    dedupKey: key,
+                    externalID: nil,
+                    status: .open,
+                    contentHash: 0,
+                    lastEventAt: nil,
+                    pending: .init(action: .create, since: crashTime)
+                )
+            )
+        }
+        let target = ScriptedTarget(lookup: { key in key == "am:lost" ? .found(externalID: "inc-77") : .notFound })
+        let events: [SourceEvent] = [
+            .assigned([raw0]),
+            message(0, 0, alertmanagerPayload([("lost", "firing", "s"), ("never-sent", "firing", "s")])),
+        ]
+        let harness = RunnerHarness(events, target: target, store: store)
+        try await harness.run(untilFinished: 1)
+        #expect(Set(target.lookedUp) == ["am:lost", "am:never-sent"])
+        let calls = Dictionary(uniqueKeysWithValues: target.calls.map { ($0.dedupKey, $0) })
+        #expect(calls["am:lost"]?.action == .update, "the found incident is brought up to date, not created again")
+        #expect(calls["am:lost"]?.externalID == "inc-77")
+        #expect(calls["am:never-sent"]?.action == .create, "the lookup found nothing: the create never happened")
+        #expect(try await store.pendingIntents(target: "scripted").isEmpty)
+        #expect(harness.runner.unsettledIntents.isEmpty)
+        #expect(harness.instruments.snapshot.pendingIntentsRecovered == 1)
+        #expect(
+            store.decisions.map(\.decision).filter { $0.hasPrefix("reconcile") }.sorted() == [
+                "reconcile_found", "reconcile_not_found",
+            ]
+        )
+    }
+
+    @Test func withoutLookupAnInterruptedCreateIsReportedUntilItsKeyComesBack() async throws {
+        let store = InMemoryIncidentStateStore()
+        try await store.save(
+            IncidentRecord(
+                target: "scripted",
+                dedupKey: "am:k",
+                externalID: nil,
+                status: .open,
+                contentHash: 0,
+                lastEventAt: nil,
+                pending: .init(action: .create, since: Timestamp(millisecondsSinceEpoch: 0))
+            )
+        )
+        let target = ScriptedTarget()
+        let harness = RunnerHarness([.assigned([raw0])], target: target, store: store)
+        await harness.runner.reconcilePendingIntents()
+        #expect(harness.runner.unsettledIntents == ["am:k"], "surfaced for /readyz")
+        #expect(harness.instruments.snapshot.pendingIntentsFound == 1)
+        #expect(try await store.pendingIntents(target: "scripted").count == 1, "kept until the key's next event")
+
+        let later = RunnerHarness(
+            [.assigned([raw0]), message(0, 0, alertmanagerPayload([("k", "firing", "s")]))],
+            target: target,
+            store: store
+        )
+        try await later.run(untilFinished: 1)
+        #expect(target.calls.map(\.action) == [.create], "the documented bound: the create is made again")
+        #expect(later.instruments.snapshot.pendingIntentsUnverifiable == 1)
+        #expect(try await store.pendingIntents(target: "scripted").isEmpty)
+    }
+
+    @Test func aCreateThatMayHaveLandedKeepsItsIntentAndOneRefusedForGoodDoesNot() async throws {
+        let store = InMemoryIncidentStateStore()
+        let target = ScriptedTarget { command, _ in
+            command.dedupKey == "am:timeout"
+                ? .retryable(TargetFailure(.transport, "operation timed out"), retryAfter: nil)
+                : .permanent(TargetFailure(.rejected, "invalid_field", httpStatus: 400))
+        }
+        var policy = RetryPolicy()
+        policy.maxAttempts = 2
+        policy.initialBackoff = .milliseconds(1)
+        let harness = RunnerHarness(
+            [
+                .assigned([raw0]),
+                message(0, 0, alertmanagerPayload([("timeout", "firing", "s"), ("bad", "firing", "s")])),
+            ],
+            target: target,
+            store: store,
+            policy: policy
+        )
+        try await harness.run(untilFinished: 1)
+        #expect(harness.sink.letters.count == 1)
+        #expect(try await store.pendingIntents(target: "scripted").map(\.dedupKey) == ["am:timeout"])
+        #expect(try await store.record(target: "scripted", dedupKey: "am:bad") == nil)
+    }
+
+    @Test func staleAndIgnoredDecisionsAreAuditedAndCounted() async throws {
+        let store = InMemoryIncidentStateStore()
+        let harness = RunnerHarness(
+            [.assigned([raw0]), message(0, 0, alertmanagerPayload([("nothing-open", "resolved", "s")]))],
+            store: store
+        )
+        try await harness.run(untilFinished: 1)
+        #expect(harness.instruments.snapshot.ignored == 1)
+        #expect(store.decisions.map(\.decision) == ["ignore"])
+        #expect(store.decisions.first?.origin == "raw[0]@0")
+    }
+}
