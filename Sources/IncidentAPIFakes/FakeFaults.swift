@@ -8,6 +8,9 @@ public struct FakeFaults: Sendable, Hashable {
     public var throttleRetryAfterSeconds: Int = 1
     /// Delay before every API answer; default none.
     public var latency: Duration = .zero
+    /// Delay after the API acted on a request and before it answers; default none. This is the window in which a
+    /// client that crashes has created an incident without learning its id (the crash-safety tests use it).
+    public var answerDelay: Duration = .zero
     /// Seed of the generator that decides which requests fail; default 1.
     public var seed: UInt64 = 1
 

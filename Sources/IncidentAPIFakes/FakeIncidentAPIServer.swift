@@ -135,6 +135,7 @@ public final class FakeIncidentAPIServer: Sendable {
             }
         }
         ledger.record(request, status: answer.status)
+        if faults.answerDelay > .zero { try await Task.sleep(for: faults.answerDelay) }
         return render(answer)
     }
 

@@ -1,0 +1,246 @@
+import Foundation
+import IncidentAPIFakes
+import KafkaIO
+import Normalizer
+import Pipeline
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ingestor run` as a real child process, its output in a log file (a pipe nobody reads would block it).
+final class WorkerProcess: @unchecked Sendable {
+    let process = Process()
+    let logPath: String
+
+    init(configPath: String, logPath: String) throws {
+        self.logPath = logPath
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
+        process.executableURL = ingestorBinary
+        process.arguments = ["run", "--config", configPath]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    /// `kill -9`: no drain, no commit, no flush.
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM and wait: the graceful shutdown.
+    func terminate() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
+/// The worker's whole path through crashes: real processes, the embedded cluster, a fake API on loopback.
+@Suite("Crash safety: kill -9 mid-stream", .serialized)
+struct CrashSafetyTests {
+    static let keys = 200
+
+    /// Per key, in this order across the stream: firing, the same again, worse, resolved.
+    static func produceWorkload(to cluster: EmbeddedKafkaCluster) async throws {
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
+            logger: e2eLogger
+        )
+        for (phase, status, severity) in [
+            (0, "firing", "warning"), (1, "firing", "warning"), (2, "firing", "critical"), (3, "resolved", "critical"),
+        ] {
+            for index in 0..<keys {
+                let fingerprint = String(format: "crash%04d", index)
+                let payload = """
+                    {"version":"4","status":"\(status)","groupKey":"g\(index)","alerts":[{"status":"\(status)",\
+                    "labels":{"alertname":"DiskFull","instance":"node-\(index)","severity":"\(severity)"},\
+                    "annotations":{"summary":"disk full on node-\(index)"},"startsAt":"2026-11-24T08:00:00Z",\
+                    "endsAt":"\(status == "resolved" ? "2026-11-24T09:00:00Z" : "0001-01-01T00:00:00Z")",\
+                    "fingerprint":"\(fingerprint)"}]}
+                    """
+                _ = phase
+                try await producer.send(topic: "alerts.raw", key: Array(fingerprint.utf8), value: Array(payload.utf8))
+            }
+        }
+        await producer.close(timeout: .seconds(5))
+    }
+
+    static func configuration(bootstrap: String, targetYAML: String, statePath: String) -> String {
+        """
+        kafka: {bootstrap_servers: "\(bootstrap)", group_id: crash, session_timeout: 6s, commit_interval: 100ms}
+        sources: [{topic: alerts.raw, format: alertmanager}]
+        dead_letter: {topic: alerts.dlq}
+        pipeline: {lanes: \(lanes), drain_timeout: 3s, retry: {max_attempts: 20, initial_backoff: 20ms, max_backoff: 500ms}}
+        \(targetYAML)
+        state: {path: "\(statePath)"}
+        ops: {host: 127.0.0.1, port: 0}
+        logging: {level: info}
+        """
+    }
+
+    static let lanes = 8
+
+    /// What a scenario leaves behind for the assertions.
+    struct Outcome {
+        var statePath: String
+        var log: String
+        var createdAtFirstKill: Int
+        var letters: [KafkaMessage]
+    }
+
+    /// Runs `ingestor run` against `api`, `kill -9`s it at each of `killPoints` (one condition each, on the fake's
+    /// ledger), restarts it, and finally lets it finish every key and stops it gracefully.
+    static func runScenario(
+        api: FakeIncidentAPIServer,
+        targetYAML: @Sendable (String) -> String,
+        killPoints: [(String, @Sendable (FakeLedger) -> Bool)]
+    ) async throws -> Outcome {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        try cluster.createTopic("alerts.raw", partitions: 4)
+        try cluster.createTopic("alerts.dlq", partitions: 1)
+        try await produceWorkload(to: cluster)
+        return try await api.withRunning { baseURL in
+            let directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("crash-\(UInt32.random(in: 0...UInt32.max))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let statePath = directory.appendingPathComponent("state.sqlite").path
+            let configPath = directory.appendingPathComponent("ingestor.yaml").path
+            try configuration(
+                bootstrap: cluster.bootstrapServers,
+                targetYAML: targetYAML(baseURL),
+                statePath: statePath
+            )
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+            let logPath = directory.appendingPathComponent("worker.log").path
+            let ledger = api.ledger
+
+            func waitFor(_ what: String, timeout: Duration = .seconds(60), _ condition: () -> Bool) async throws {
+                let deadline = ContinuousClock.now + timeout
+                while !condition() {
+                    guard ContinuousClock.now < deadline else {
+                        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                        Issue.record("timed out waiting for \(what); worker log tail:\n\(log.suffix(3000))")
+                        throw CancellationError()
+                    }
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+            }
+
+            var createdAtFirstKill = 0
+            for (index, (what, condition)) in killPoints.enumerated() {
+                let worker = try WorkerProcess(configPath: configPath, logPath: logPath)
+                try await waitFor(what) { condition(ledger) }
+                worker.kill9()
+                if index == 0 { createdAtFirstKill = ledger.incidents.count }
+            }
+            let last = try WorkerProcess(configPath: configPath, logPath: logPath)
+            let keys = keys
+            try await waitFor("every key resolved", timeout: .seconds(90)) {
+                Set(ledger.incidents.filter(\.isResolved).compactMap(\.externalReference)).count == keys
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(last.terminate() == 0, "graceful stop: \(last.log.suffix(2000))")
+            let letters = try await KafkaTopicReader.readAll(
+                topic: "alerts.dlq",
+                bootstrapServers: cluster.bootstrapServerList,
+                logger: e2eLogger
+            )
+            return Outcome(
+                statePath: statePath,
+                log: last.log,
+                createdAtFirstKill: createdAtFirstKill,
+                letters: letters
+            )
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func killedMidStreamTwiceLosesNothingAndOpensNoSecondTicket() async throws {
+        var faults = FakeFaults()
+        // The API acts, then answers 25 ms later: a kill in that window loses the id of an incident that exists.
+        faults.answerDelay = .milliseconds(25)
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "crash-token"), faults: faults, logger: e2eLogger)
+        setenv("CRASH_TOKEN", "crash-token", 1)
+        let keys = Self.keys
+        let outcome = try await Self.runScenario(
+            api: api,
+            targetYAML: { baseURL in
+                """
+                target:
+                  kind: devrev
+                  devrev: {base_url: "\(baseURL)", token: {env: CRASH_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
+                  rate_limit: {per_second: 0}
+                """
+            },
+            killPoints: [
+                ("a quarter of the creates", { $0.incidents.count >= keys / 4 }),
+                ("resolves to start", { $0.incidents.filter(\.isResolved).count >= keys / 5 }),
+            ]
+        )
+        #expect(outcome.createdAtFirstKill < keys, "killed mid-stream, not after the creates")
+
+        // No second ticket for any key, none lost, every one brought to its last state.
+        let incidents = api.ledger.incidents
+        let byKey = Dictionary(grouping: incidents) { $0.externalReference ?? "" }
+        #expect(byKey.count == keys)
+        #expect(
+            byKey.values.allSatisfy { $0.count == 1 },
+            "duplicate tickets: \(byKey.filter { $0.value.count > 1 }.keys.sorted().prefix(10))"
+        )
+        #expect(incidents.allSatisfy { $0.isResolved })
+        #expect(incidents.allSatisfy { $0.calls.filter { $0 == "create" }.count == 1 })
+
+        // The first kill left creates whose answer was lost; the restart found them by lookup.
+        let store = try SQLiteIncidentStateStore(path: outcome.statePath, now: Timestamp(millisecondsSinceEpoch: 0))
+        let reconciled = try store.decisions(limit: 100_000).filter { $0.decision.hasPrefix("reconcile") }
+        #expect(reconciled.contains { $0.decision == "reconcile_found" }, "a create in flight at the kill")
+        #expect(try await store.pendingIntents(target: "devrev").isEmpty)
+        #expect(try store.counts(target: "devrev").resolved == keys)
+        #expect(outcome.letters.isEmpty, "nothing dead-lettered: every alert reached the API")
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func withoutLookupAKillDuplicatesAtMostTheCreatesInFlight() async throws {
+        var faults = FakeFaults()
+        faults.answerDelay = .milliseconds(25)
+        let motadata = FakeMotadataAPI(apiKey: "crash-key")
+        let api = FakeIncidentAPIServer(api: motadata, faults: faults, logger: e2eLogger)
+        setenv("CRASH_MOTADATA_KEY", "crash-key", 1)
+        let keys = Self.keys
+        let outcome = try await Self.runScenario(
+            api: api,
+            targetYAML: { baseURL in
+                """
+                target:
+                  kind: motadata
+                  motadata:
+                    base_url: "\(baseURL)"
+                    requester_email: ingestor@example.com
+                    dedup_key_field: Alert Key
+                    auth: {type: apikey, key: {env: CRASH_MOTADATA_KEY}}
+                  rate_limit: {per_second: 0}
+                """
+            },
+            killPoints: [("a quarter of the creates", { $0.incidents.count >= keys / 4 })]
+        )
+        #expect(outcome.createdAtFirstKill < keys)
+        let incidents = api.ledger.incidents
+        let byKey = Dictionary(grouping: incidents) { $0.externalReference ?? "" }
+        #expect(byKey.count == keys, "no key lost")
+        // The documented bound: one extra incident per create in flight at a kill, at most one per lane.
+        let extra = incidents.count - keys
+        #expect(extra >= 0 && extra <= Self.lanes, "\(extra) duplicates for one kill with \(Self.lanes) lanes")
+        #expect(outcome.log.contains("cannot look incidents up"), "the unverifiable creates are reported")
+        let store = try SQLiteIncidentStateStore(path: outcome.statePath, now: Timestamp(millisecondsSinceEpoch: 0))
+        #expect(try await store.pendingIntents(target: "motadata").isEmpty)
+        #expect(try store.counts(target: "motadata").resolved == keys, "each key's recorded incident is resolved")
+        #expect(outcome.letters.isEmpty)
+    }
+}
