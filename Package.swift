@@ -144,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "ingestor-bench",
             dependencies: [
-                "IngestorKit", "KafkaIO", "Normalizer", "Pipeline", "IncidentAPIFakes",
+                "IngestorKit", "KafkaIO", "Normalizer", "Pipeline", "IncidentAPI", "IncidentAPIFakes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

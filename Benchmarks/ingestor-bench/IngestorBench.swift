@@ -28,10 +28,14 @@ struct IngestorBench: AsyncParsableCommand {
     @Option(help: "Records for the raw consume scenario.") var rawRecords = 200_000
     @Option(help: "Alertmanager groups (5 alerts each) normalized in the normalize scenario.") var normalizeGroups =
         100_000
-    @Option(help: "Messages (5 alerts each) in the worker storm scenario.") var stormMessages = 20_000
-    @Option(help: "Distinct alert groups in the storm; the rest are repeats.") var stormGroups = 400
-    @Option(help: "Run only these scenarios: raw, normalize (= am, sns, email), storm (repeatable).") var only:
-        [String] = []
+    @Option(help: "Alerts in the worker storm scenario (ten per message).") var stormAlerts = 1_000_000
+    @Option(help: "Distinct dedup keys in the storm; the rest are repeats.") var stormKeys = 10_000
+    @Option(help: "New alerts per second in the latency scenario.") var latencyRate = 1_000
+    @Option(help: "Seconds the latency scenario produces for.") var latencySeconds = 30
+    @Option(help: "The target rate limit (calls/s) in the rate-limit scenario.") var rateLimitPerSecond = 50.0
+    @Option(
+        help: "Run only these scenarios: raw, normalize (= am, sns, email), storm, latency, ratelimit (repeatable)."
+    ) var only: [String] = []
     @Option(help: "A librdkafka consumer property for the raw scenario, KEY=VALUE (repeatable).") var consumerProperty:
         [String] = []
 
@@ -45,7 +49,6 @@ struct IngestorBench: AsyncParsableCommand {
         logger.logLevel = .critical
         let raw = quick ? 5_000 : rawRecords
         let groups = quick ? 2_000 : normalizeGroups
-        let storm = quick ? 1_000 : stormMessages
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, librdkafka \(LibrdkafkaVersion.runtime)")
 
         if wants("raw") {
@@ -83,28 +86,20 @@ struct IngestorBench: AsyncParsableCommand {
             )
         }
 
-        guard wants("storm") else { return }
-        let (workerResult, stats) = try await workerStorm(
-            messages: storm,
-            groups: quick ? 50 : stormGroups,
-            logger: logger
-        )
-        let alerts = storm * 5
-        print(
-            String(
-                format:
-                    "worker storm     %8d alerts   %6.2f s wall  %6.2f s cpu  %9.0f alerts/s  %9.0f alerts/cpu-s  peak RSS %.0f MiB",
-                alerts,
-                workerResult.wallSeconds,
-                workerResult.cpuSeconds,
-                Double(alerts) / workerResult.wallSeconds,
-                Double(alerts) / workerResult.cpuSeconds,
-                workerResult.peakRSSMegabytes
+        if wants("storm") {
+            try await storm(alerts: quick ? 20_000 : stormAlerts, keys: quick ? 1_000 : stormKeys, logger: logger)
+        }
+        if wants("latency") {
+            try await latency(rate: quick ? 200 : latencyRate, seconds: quick ? 2 : latencySeconds, logger: logger)
+        }
+        if wants("ratelimit") {
+            try await rateLimit(
+                perSecond: quick ? 100 : rateLimitPerSecond,
+                burst: 10,
+                creates: quick ? 150 : Int(rateLimitPerSecond * 30),
+                logger: logger
             )
-        )
-        print(
-            "  created \(stats.created) updated \(stats.updated) suppressed \(stats.suppressed) dead letters \(stats.deadLetters)"
-        )
+        }
     }
 
     /// librdkafka's raw rate: records consumed into Swift values, no processing.
@@ -179,74 +174,5 @@ struct IngestorBench: AsyncParsableCommand {
         }
         precondition(total == messages * eventsEach, "expected \(eventsEach) events per message")
         return measurement
-    }
-
-    /// The whole worker on a storm where nearly every alert repeats: consume, normalize, correlate, suppress.
-    func workerStorm(messages: Int, groups: Int, logger: Logger) async throws -> (Measurement, PipelineStats) {
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        try cluster.createTopic("alerts.raw", partitions: 16)
-        try cluster.createTopic("alerts.dlq", partitions: 1)
-        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger)
-        return try await api.withRunning { baseURL in
-            let producer = try KafkaProducer(configuration: Self.bulkProducer(cluster), logger: logger)
-            let payloads = (0..<groups).map { group in
-                let alerts = (0..<5).map {
-                    #"{"status":"firing","labels":{"alertname":"A\#(group)","instance":"host-\#($0)","severity":"warning"},"annotations":{"summary":"A\#(group) on host-\#($0)"},"startsAt":"2026-11-24T08:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"\#(String(group * 5 + $0, radix: 16))"}"#
-                }
-                return Array(
-                    #"{"version":"4","groupKey":"g\#(group)","status":"firing","receiver":"r","alerts":[\#(alerts.joined(separator: ","))]}"#
-                        .utf8
-                )
-            }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<messages {
-                    if index >= 20_000 { try await group.next() }
-                    let key = index % groups
-                    group.addTask {
-                        try await producer.send(topic: "alerts.raw", key: Array("g\(key)".utf8), value: payloads[key])
-                    }
-                }
-                try await group.waitForAll()
-            }
-            await producer.close(timeout: .seconds(10))
-            let yaml = """
-                kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: bench, session_timeout: 10s}
-                sources: [{topic: alerts.raw, format: alertmanager}]
-                dead_letter: {topic: alerts.dlq}
-                pipeline: {lanes: 16, max_in_flight_events: 4000, drain_timeout: 5s}
-                target:
-                  kind: devrev
-                  devrev: {base_url: "\(baseURL)", token: {env: BENCH_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
-                ops: {host: 127.0.0.1, port: 0}
-                state: {path: "\(FileManager.default.temporaryDirectory.path)/ingestor-bench-\(UInt32.random(in: 0...UInt32.max)).sqlite"}
-                logging: {level: critical}
-                """
-            let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: ["BENCH_TOKEN": "bench"])
-            let app = try IngestorApp.build(
-                configuration: configuration,
-                logger: logger,
-                registry: PrometheusCollectorRegistry(),
-                gracefulShutdownSignals: []
-            )
-            // The clock starts when the worker starts: it includes the group join (about 3 s on the mock cluster).
-            var firstConsumed: ContinuousClock.Instant?
-            let measurement = try await Measurement.of {
-                let worker = Task { try await app.serviceGroup.run() }
-                while app.instruments.snapshot.messagesFinished < messages {
-                    if firstConsumed == nil, app.instruments.snapshot.messagesConsumed > 0 { firstConsumed = .now }
-                    try await Task.sleep(for: .milliseconds(1))
-                }
-                let busy = ContinuousClock.now - (firstConsumed ?? .now)
-                await app.serviceGroup.triggerGracefulShutdown()
-                try await worker.value
-                print(
-                    String(
-                        format: "  from first record consumed to last finished: %.2f s",
-                        Double(busy.components.seconds) + Double(busy.components.attoseconds) / 1e18
-                    )
-                )
-            }
-            return (measurement, app.instruments.snapshot)
-        }
     }
 }

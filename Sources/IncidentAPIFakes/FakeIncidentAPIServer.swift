@@ -24,6 +24,7 @@ public final class FakeIncidentAPIServer: Sendable {
     private let port: Int
     private let logger: Logger
     private let binding = Mutex(Binding.waiting([]))
+    private let down = Mutex(false)
 
     /// Creates a server.
     /// - Parameter port: the port to bind; 0 picks a free one.
@@ -43,6 +44,9 @@ public final class FakeIncidentAPIServer: Sendable {
 
     /// The ledger of incidents and requests.
     public var ledger: FakeLedger { api.ledger }
+
+    /// Takes the API down (every API request answered with the vendor's 5xx) or brings it back.
+    public func setDown(_ isDown: Bool) { down.withLock { $0 = isDown } }
 
     /// Waits until the server listens, then returns its base URL, e.g. `http://127.0.0.1:39211`.
     /// - Throws: the error that stopped ``run()`` before it listened (e.g. the port is taken).
@@ -104,6 +108,7 @@ public final class FakeIncidentAPIServer: Sendable {
     }
 
     private func respond(_ incoming: Request) async throws -> Response {
+        let receivedAt = ContinuousClock.now
         var incoming = incoming
         let buffer = try await incoming.collectBody(upTo: 4 << 20)
         let body = Array(buffer.readableBytesView)
@@ -128,13 +133,18 @@ public final class FakeIncidentAPIServer: Sendable {
         case ("GET", "/_mock/health"): return render(.json(200, .object(JSONObject([("flavor", .string(api.flavor))]))))
         default:
             if faults.latency > .zero { try await Task.sleep(for: faults.latency) }
+            if down.withLock({ $0 }) {
+                let answer = api.serverError()
+                ledger.record(request, status: answer.status, receivedAt: receivedAt)
+                return render(answer)
+            }
             switch ledger.nextFault(faults) {
             case .throttle: answer = api.throttled(retryAfterSeconds: faults.throttleRetryAfterSeconds)
             case .serverError: answer = api.serverError()
             case nil: answer = api.handle(request)
             }
         }
-        ledger.record(request, status: answer.status)
+        ledger.record(request, status: answer.status, receivedAt: receivedAt)
         if faults.answerDelay > .zero { try await Task.sleep(for: faults.answerDelay) }
         return render(answer)
     }

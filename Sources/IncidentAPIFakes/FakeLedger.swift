@@ -32,6 +32,8 @@ public final class FakeLedger: Sendable {
         public var body: String
         /// The status the fake answered.
         public var status: Int
+        /// When the request arrived (monotonic; for latency and rate measurements in the same process).
+        public var receivedAt: ContinuousClock.Instant
     }
 
     private struct State {
@@ -92,7 +94,7 @@ public final class FakeLedger: Sendable {
     }
 
     /// Records a request and its answer.
-    func record(_ request: FakeRequest, status: Int) {
+    func record(_ request: FakeRequest, status: Int, receivedAt: ContinuousClock.Instant = .now) {
         state.withLock { state in
             state.requests.append(
                 Request(
@@ -102,7 +104,8 @@ public final class FakeLedger: Sendable {
                     // Login and token calls carry passwords and client secrets: /_mock/requests does not show them.
                     body: Self.isCredentialPath(request.path)
                         ? "(credentials withheld)" : String(decoding: request.body, as: UTF8.self),
-                    status: status
+                    status: status,
+                    receivedAt: receivedAt
                 )
             )
         }

@@ -40,3 +40,29 @@ public struct FixedRandom: RandomSource {
 
     public func nextUnit() -> Double { value }
 }
+
+/// A clock that stands still until the test moves it: `sleep` waits until the time has been advanced past its end.
+/// For timers (the minimum update interval) whose effect a test checks before and after the time passes.
+public final class SteppedClock: PipelineClock {
+    private let current: Mutex<Timestamp>
+
+    /// Creates a clock showing `start`.
+    public init(start: Timestamp = Timestamp(rfc3339: "2026-11-24T08:00:00Z")!) {
+        current = Mutex(start)
+    }
+
+    public func now() -> Timestamp { current.withLock { $0 } }
+
+    public func sleep(for duration: Duration) async throws {
+        let end = now().advanced(by: duration)
+        while now() < end {
+            try Task.checkCancellation()
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    /// Moves the time forward; sleepers whose end has come wake up.
+    public func advance(by duration: Duration) {
+        current.withLock { $0 = $0.advanced(by: duration) }
+    }
+}

@@ -163,3 +163,56 @@ struct DeliveryEngineTests {
         #expect(store.decisions.first?.origin == "raw[0]@0")
     }
 }
+
+@Suite("Minimum update interval")
+struct MinimumUpdateIntervalTests {
+    func harness(_ summaries: [(String, String)], clock: SteppedClock) -> RunnerHarness {
+        let events: [SourceEvent] =
+            [.assigned([PartitionID(topic: "raw", partition: 0)])]
+            + summaries.enumerated().map { index, pair in
+                message(0, Int64(index), alertmanagerPayload([("k", pair.0, pair.1)]))
+            }
+        return RunnerHarness(events, clock: clock, minUpdateInterval: .seconds(60))
+    }
+
+    @Test func updatesWithinTheIntervalCoalesceToTheNewest() async throws {
+        let clock = SteppedClock()
+        let harness = harness([("firing", "v1"), ("firing", "v2"), ("firing", "v3"), ("firing", "v4")], clock: clock)
+        let runner = harness.runner
+        let task = Task { try await runner.run() }
+        try await waitUntil { harness.instruments.snapshot.messagesFinished == 3 }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(harness.target.calls.map(\.action) == [.create], "v2 and v3 were replaced, v4 waits")
+        #expect(harness.instruments.snapshot.suppressed == 2)
+        #expect(harness.source.committable[PartitionID(topic: "raw", partition: 0)] == 3, "v4 is not committed yet")
+
+        clock.advance(by: .seconds(60))
+        try await waitUntil { harness.instruments.snapshot.messagesFinished == 4 }
+        runner.stop()
+        try await task.value
+        #expect(harness.target.calls.map(\.action) == [.create, .update])
+        #expect(harness.target.calls.last?.event.title == "v4", "only the newest state is sent")
+        #expect(harness.source.committable[PartitionID(topic: "raw", partition: 0)] == 4)
+    }
+
+    @Test func aResolveIsNeverHeldBackAndDropsTheWaitingUpdate() async throws {
+        let clock = SteppedClock()
+        let harness = harness([("firing", "v1"), ("firing", "v2"), ("resolved", "v2")], clock: clock)
+        try await harness.run(untilFinished: 3)
+        #expect(harness.target.calls.map(\.action) == [.create, .resolve])
+    }
+
+    @Test func shutdownLeavesAHeldBackUpdateForRedelivery() async throws {
+        let clock = SteppedClock()
+        let harness = harness([("firing", "v1"), ("firing", "v2")], clock: clock)
+        let runner = harness.runner
+        let task = Task { try await runner.run() }
+        try await waitUntil { harness.instruments.snapshot.messagesFinished == 1 }
+        try await Task.sleep(for: .milliseconds(50))
+        runner.stop()
+        try await task.value
+        #expect(harness.target.calls.map(\.action) == [.create])
+        #expect(harness.source.committable[PartitionID(topic: "raw", partition: 0)] == 1, "v2 is redelivered")
+        #expect(harness.instruments.snapshot.abandoned == 1)
+    }
+}

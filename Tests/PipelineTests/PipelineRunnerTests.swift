@@ -39,7 +39,9 @@ struct RunnerHarness {
         lanes: Int = 4,
         maxInFlight: Int = 100,
         store: any IncidentStateStore = InMemoryIncidentStateStore(),
-        policy: RetryPolicy? = nil
+        policy: RetryPolicy? = nil,
+        clock: (any PipelineClock)? = nil,
+        minUpdateInterval: Duration = .zero
     ) {
         source = InMemoryMessageSource(events)
         self.target = target
@@ -51,10 +53,12 @@ struct RunnerHarness {
         configuration.lanes = lanes
         configuration.maxInFlightEvents = maxInFlight
         configuration.drainTimeout = .seconds(5)
+        configuration.minUpdateInterval = minUpdateInterval
+        configuration.pauseAfter = .milliseconds(50)
         var defaultPolicy = RetryPolicy()
         defaultPolicy.initialBackoff = .milliseconds(1)
         let policy = policy ?? defaultPolicy
-        let clock = ManualClock()
+        let clock = clock ?? ManualClock()
         runner = PipelineRunner(
             source: source,
             normalizer: Normalizer(),

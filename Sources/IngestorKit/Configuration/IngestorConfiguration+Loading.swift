@@ -78,6 +78,12 @@ extension IngestorConfiguration {
         var pipeline = PipelineConfiguration(workerVersion: IngestorVersion.current)
         pipeline.lanes = pipelineSection.int("lanes", default: 16, in: 1...1024)
         pipeline.maxInFlightEvents = pipelineSection.int("max_in_flight_events", default: 1000, in: 1...1_000_000)
+        pipeline.pauseAfter = pipelineSection.duration("pause_after", default: .seconds(1), in: .zero ... .seconds(60))
+        pipeline.minUpdateInterval = pipelineSection.duration(
+            "min_update_interval",
+            default: .zero,
+            in: .zero ... .seconds(86_400)
+        )
         pipeline.drainTimeout = pipelineSection.duration(
             "drain_timeout",
             default: .seconds(20),
@@ -107,6 +113,13 @@ extension IngestorConfiguration {
         retry.maxElapsed = retrySection.duration("max_elapsed", default: .seconds(300), in: .zero ... .seconds(86_400))
         retrySection.finish()
         pipelineSection.finish()
+        if let kafka, pipeline.pauseAfter * 2 > kafka.maxPollInterval {
+            pipelineSection.problem(
+                "pause_after",
+                ConfigSection.format(pipeline.pauseAfter),
+                "must be at most half of kafka.max_poll_interval (\(ConfigSection.format(kafka.maxPollInterval))), or the group evicts the worker while it waits"
+            )
+        }
         if let kafka, pipeline.drainTimeout >= kafka.sessionTimeout {
             pipelineSection.problem(
                 "drain_timeout",

@@ -25,6 +25,12 @@ public struct Correlator: Sendable {
             }
         }
 
+        /// Whether the event was dropped as stale.
+        public var isStale: Bool {
+            if case .stale = self { return true }
+            return false
+        }
+
         /// Why, in words, for logs and the audit trail.
         public var reason: String {
             switch self {

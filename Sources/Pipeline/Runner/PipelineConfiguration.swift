@@ -10,6 +10,13 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var lanes: Int = 16
     /// Most events in flight at once (normalized and not finished); the intake waits beyond it; default 1,000.
     public var maxInFlightEvents: Int = 1000
+    /// How long the intake waits for room when in-flight work is full before it pauses the partitions; default
+    /// 1 s. Short stalls are waited out (resuming a partition costs a refetch); long ones pause, so the consumer
+    /// keeps polling and stays in its group. Zero pauses at once.
+    public var pauseAfter: Duration = .seconds(1)
+    /// Least time between two calls for one dedup key before an update is sent; an update due sooner is held back
+    /// and replaced by newer events for the key (only the newest state is sent). Zero (the default) sends at once.
+    public var minUpdateInterval: Duration = .zero
     /// How long a graceful shutdown waits for in-flight work before leaving it for redelivery; default 20 s.
     public var drainTimeout: Duration = .seconds(20)
     /// The version written into dead letters.

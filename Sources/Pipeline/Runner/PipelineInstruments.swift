@@ -36,6 +36,8 @@ public struct PipelineStats: Sendable, Hashable {
     public var pauses = 0
     /// Whether intake is paused right now.
     public var paused = false
+    /// Partitions taken away by a rebalance.
+    public var revokedPartitions = 0
     /// Retries after a retryable failure.
     public var retries = 0
     /// Dead letters acknowledged by the sink.
@@ -191,6 +193,10 @@ public final class PipelineInstruments: Sendable {
         logger.info(
             "in-flight work full (\(inFlight) events): paused \(partitions.count) partitions, still polling the group"
         )
+    }
+
+    func revoked(_ partitions: [PartitionID]) {
+        stats.withLock { $0.revokedPartitions += partitions.count }
     }
 
     func intakeResumed(_ partitions: [PartitionID]) {

@@ -12,9 +12,10 @@ import Synchronization
 /// dead letters published concurrently. At most `maxInFlightEvents` events are in flight (a message whose events
 /// do not fit is admitted whole, so the bound can be passed by one message's events).
 ///
-/// Backpressure: when in-flight work is full (the target is slow, throttled or down), the intake parks the message
-/// in hand, pauses every assigned partition and keeps polling the source, so the consumer stays in its group and no
-/// rebalance happens; when work finishes it admits the parked messages and resumes. Memory stays bounded by the
+/// Backpressure: when in-flight work is full, the intake waits up to `pauseAfter` for room (a busy target); if the
+/// stall lasts longer (a throttled or down target), it parks the message in hand, pauses every assigned partition
+/// and keeps polling the source, so the consumer stays in its group and no rebalance happens; when work finishes it
+/// admits the parked messages and resumes. Memory stays bounded by the
 /// in-flight limit however long the target is away.
 ///
 /// Crash-safe creates: a create's intent is stored before the call and its id after it. At start, intents left by
@@ -24,9 +25,18 @@ import Synchronization
 /// Shutdown (graceful shutdown of the service group, ``stop()``, or cancellation): stop intake, let in-flight work
 /// finish within `drainTimeout`, leave the rest uncommitted for redelivery, commit, close the source.
 public final class PipelineRunner<Source: MessageSource>: Sendable {
-    private struct LaneItem: Sendable {
-        var event: NormalizedEvent
+    private enum LaneItem: Sendable {
+        /// An event to correlate and deliver.
+        case event(NormalizedEvent, InFlightMessage)
+        /// The minimum update interval of this key has passed: send its deferred update.
+        case flush(String)
+    }
+
+    /// An update held back by the per-key minimum update interval; a newer event for the key replaces or drops it.
+    private struct Deferred: Sendable {
+        var command: IncidentCommand
         var owner: InFlightMessage
+        var due: Timestamp
     }
 
     private let source: Source
@@ -43,6 +53,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     private let intakeTask = Mutex<Task<Void, any Error>?>(nil)
     private let stopRequested = Mutex(false)
     private let unresolvedIntents = Mutex<Set<String>>([])
+    private let deferred = Mutex<[String: Deferred]>([:])
+    private let laneInputs = Mutex<[AsyncStream<LaneItem>.Continuation]>([])
 
     /// Why a key's interrupted create could not be settled: the lookup failed.
     struct PendingIntentUnresolved: Error, CustomStringConvertible {
@@ -159,6 +171,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         let completions = AsyncStream.makeStream(of: InFlightMessage.self)
         let laneInputs = lanes.map(\.continuation)
         let completionInput = completions.continuation
+        self.laneInputs.withLock { $0 = laneInputs }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in lanes {
@@ -184,6 +197,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 intake.cancel()
             }
 
+            abandonDeferred(completions: completionInput)
             let drained = await drain()
             for lane in laneInputs { lane.finish() }
             completionInput.finish()
@@ -237,13 +251,19 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 assigned.subtract(partitions)
                 let gone = Set(partitions)
                 parked.removeAll { gone.contains($0.position.partition) }
+                instruments.revoked(partitions)
                 logger.info("revoked \(partitions.map(\.description).joined(separator: ", "))")
             case .message(let message):
                 parked.append(message)
             case .idle:
                 break
             }
-            while let next = parked.first, permits.tryAcquire(1) {
+            while let next = parked.first {
+                // A short stall (a busy target) is waited out without polling; a longer one pauses the partitions,
+                // because resuming costs a refetch (librdkafka 2.0 takes up to a second to resume a partition).
+                var admitted = permits.tryAcquire(1)
+                if !admitted, !paused { admitted = await waitForRoom() }
+                guard admitted else { break }
                 parked.removeFirst()
                 admit(next, lanes: lanes, completions: completions)
             }
@@ -260,6 +280,34 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 }
                 instruments.intakeResumed(Array(assigned))
             }
+        }
+    }
+
+    /// Waits up to `pauseAfter` for one permit; `true` when it was taken.
+    private func waitForRoom() async -> Bool {
+        guard configuration.pauseAfter > .zero else { return false }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    try await self.permits.acquire(1)
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: self.configuration.pauseAfter)
+                return false
+            }
+            var acquired = 0
+            if let first = await group.next() {
+                if first { acquired += 1 }
+                group.cancelAll()
+            }
+            for await late in group where late { acquired += 1 }
+            // Both can succeed in a race with the timeout; keep one permit.
+            if acquired > 1 { permits.release(acquired - 1) }
+            return acquired > 0
         }
     }
 
@@ -314,20 +362,53 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             return
         }
         for event in events {
-            lanes[Self.lane(for: event.dedupKey, count: lanes.count)].yield(LaneItem(event: event, owner: owner))
+            lanes[Self.lane(for: event.dedupKey, count: lanes.count)].yield(.event(event, owner))
+        }
+    }
+
+    private func process(_ item: LaneItem, completions: AsyncStream<InFlightMessage>.Continuation) async {
+        switch item {
+        case .event(let event, let owner):
+            await handle(event, owner: owner, completions: completions)
+        case .flush(let key):
+            guard let held = deferred.withLock({ $0.removeValue(forKey: key) }) else { return }
+            instruments.decided(.send(held.command), for: held.command.event)
+            await deliver(held.command, owner: held.owner)
+            if held.owner.eventFinished() { completions.yield(held.owner) }
         }
     }
 
     /// Correlates and delivers one event; the last event of a message hands it to the completion handler.
-    private func process(_ item: LaneItem, completions: AsyncStream<InFlightMessage>.Continuation) async {
-        let event = item.event
-        let origin = item.owner.message.position.description
+    private func handle(
+        _ event: NormalizedEvent,
+        owner: InFlightMessage,
+        completions: AsyncStream<InFlightMessage>.Continuation
+    ) async {
+        let origin = owner.message.position.description
         do {
             var record = try await correlator.record(for: event.dedupKey)
             if let pendingRecord = record, pendingRecord.pending != nil {
                 record = try await settle(pendingRecord)
             }
             let decision = Correlator.decide(event, record: record)
+            if !decision.isStale, let superseded = deferred.withLock({ $0[event.dedupKey] }) {
+                // A newer event for a key with a held-back update: the newest state wins.
+                if case .send(let command) = decision, command.action == .update {
+                    deferred.withLock {
+                        $0[event.dedupKey] = Deferred(command: command, owner: owner, due: superseded.due)
+                    }
+                    coalesced(superseded, completions: completions)
+                    return
+                }
+                deferred.withLock { _ = $0.removeValue(forKey: event.dedupKey) }
+                coalesced(superseded, completions: completions)
+            } else if case .send(let command) = decision, command.action == .update,
+                let due = updateDue(record), clock.now() < due
+            {
+                deferred.withLock { $0[event.dedupKey] = Deferred(command: command, owner: owner, due: due) }
+                scheduleFlush(event.dedupKey, at: due)
+                return
+            }
             instruments.decided(decision, for: event)
             switch decision {
             case .suppress:
@@ -335,11 +416,11 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             case .ignore, .stale:
                 try await correlator.audit(decision, for: event, at: clock.now(), origin: origin)
             case .send(let command):
-                try await send(command, item: item, origin: origin)
+                await deliver(command, owner: owner)
             }
         } catch let error as PendingIntentUnresolved {
             let now = clock.now()
-            item.owner.fail(
+            owner.fail(
                 .init(
                     stage: .correlate,
                     reason: "pending_intent_unresolved",
@@ -352,23 +433,73 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 )
             )
         } catch {
-            let now = clock.now()
-            item.owner.fail(
-                .init(
-                    stage: .correlate,
-                    reason: "state_store_error",
-                    message: "\(error)",
-                    dedupKey: event.dedupKey,
-                    firstFailureAt: now,
-                    lastFailureAt: now
-                )
-            )
+            failStateStore(owner, key: event.dedupKey, error: error)
         }
-        if item.owner.eventFinished() { completions.yield(item.owner) }
+        if owner.eventFinished() { completions.yield(owner) }
+    }
+
+    /// When the next update of a key may be sent, with a minimum update interval configured.
+    private func updateDue(_ record: IncidentRecord?) -> Timestamp? {
+        guard configuration.minUpdateInterval > .zero, let last = record?.updatedAt else { return nil }
+        return last.advanced(by: configuration.minUpdateInterval)
+    }
+
+    private func scheduleFlush(_ key: String, at due: Timestamp) {
+        let clock = clock
+        let lane = laneInputs.withLock { $0.isEmpty ? nil : $0[Self.lane(for: key, count: $0.count)] }
+        Task {
+            let wait = due.duration(since: clock.now())
+            if wait > .zero { try? await clock.sleep(for: wait) }
+            lane?.yield(.flush(key))
+        }
+    }
+
+    /// A held-back update replaced by a newer event: its message is done, as a suppression.
+    private func coalesced(_ held: Deferred, completions: AsyncStream<InFlightMessage>.Continuation) {
+        instruments.decided(
+            .suppress(reason: "coalesced: a newer event for the key arrived within the minimum update interval"),
+            for: held.command.event
+        )
+        if held.owner.eventFinished() { completions.yield(held.owner) }
+    }
+
+    /// Shutdown: held-back updates are not sent; their messages stay uncommitted and are redelivered.
+    private func abandonDeferred(completions: AsyncStream<InFlightMessage>.Continuation) {
+        let held = deferred.withLock { deferred in
+            defer { deferred.removeAll() }
+            return Array(deferred.values)
+        }
+        for item in held {
+            item.owner.abandon()
+            if item.owner.eventFinished() { completions.yield(item.owner) }
+        }
+    }
+
+    /// Delivers one command for `owner`, recording a state-store failure as its dead letter.
+    private func deliver(_ command: IncidentCommand, owner: InFlightMessage) async {
+        do {
+            try await send(command, owner: owner, origin: owner.message.position.description)
+        } catch {
+            failStateStore(owner, key: command.dedupKey, error: error)
+        }
+    }
+
+    private func failStateStore(_ owner: InFlightMessage, key: String, error: any Error) {
+        let now = clock.now()
+        owner.fail(
+            .init(
+                stage: .correlate,
+                reason: "state_store_error",
+                message: "\(error)",
+                dedupKey: key,
+                firstFailureAt: now,
+                lastFailureAt: now
+            )
+        )
     }
 
     /// Delivers one command; a create is bracketed by its intent in the store.
-    private func send(_ command: IncidentCommand, item: LaneItem, origin: String) async throws {
+    private func send(_ command: IncidentCommand, owner: InFlightMessage, origin: String) async throws {
         let isCreate = command.action == .create
         if isCreate { try await correlator.beginCreate(command, at: clock.now()) }
         switch await deliverer.deliver(command) {
@@ -376,7 +507,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             if isCreate, externalID == nil {
                 // The incident probably exists without an id we can use: the intent stays for a lookup.
                 let now = clock.now()
-                item.owner.fail(
+                owner.fail(
                     .init(
                         stage: .deliver,
                         reason: "target_invalid_response",
@@ -397,7 +528,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             if isCreate, !Self.mayHaveApplied(failure) {
                 try await correlator.createFailed(command, at: clock.now())
             }
-            item.owner.fail(
+            owner.fail(
                 .init(
                     stage: .deliver,
                     reason: failure.code.rawValue,
@@ -414,7 +545,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             )
         case .abandoned:
             // A create's intent stays: after the restart it is looked up before anything is created again.
-            item.owner.abandon()
+            owner.abandon()
         }
     }
 

@@ -1,0 +1,263 @@
+import Foundation
+import IncidentAPIFakes
+import KafkaIO
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The delivery engine's scenarios (issue 5): each runs `ingestor run` as a child process against the embedded
+/// cluster and the fake DevRev API in this process.
+extension IngestorBench {
+    static func workerYAML(
+        bootstrap: String,
+        topic: String,
+        baseURL: String,
+        rateLimit: String,
+        librdkafka: String = "{}"
+    ) -> String {
+        """
+        kafka: {bootstrap_servers: "\(bootstrap)", group_id: bench-\(UInt32.random(in: 0...UInt32.max)), session_timeout: 10s, commit_interval: 500ms, librdkafka: \(librdkafka)}
+        sources: [{topic: \(topic), format: alertmanager}]
+        dead_letter: {topic: \(topic).dlq}
+        pipeline: {lanes: 16, max_in_flight_events: 4000, drain_timeout: 5s}
+        target:
+          kind: devrev
+          devrev: {base_url: "\(baseURL)", token: {env: BENCH_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
+          rate_limit: \(rateLimit)
+        state: {path: "\(BenchWorker.statePath())"}
+        ops: {host: 127.0.0.1, port: 0}
+        logging: {level: info}
+        """
+    }
+
+    static func alert(_ fingerprint: String, group: Int) -> String {
+        #"{"status":"firing","labels":{"alertname":"A\#(group)","instance":"host-\#(fingerprint)","severity":"warning"},"annotations":{"summary":"A\#(group) on host-\#(fingerprint)"},"startsAt":"2026-11-24T08:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"\#(fingerprint)"}"#
+    }
+
+    static func group(_ alerts: [String], key: String) -> [UInt8] {
+        Array(
+            #"{"version":"4","groupKey":"\#(key)","status":"firing","receiver":"r","alerts":[\#(alerts.joined(separator: ","))]}"#
+                .utf8
+        )
+    }
+
+    /// A storm: `alerts` alerts over `keys` dedup keys, ten alerts per message, nearly all repeats.
+    func storm(alerts: Int, keys: Int, logger: Logger) async throws {
+        let perMessage = 10
+        let messages = alerts / perMessage
+        let groups = max(1, keys / perMessage)
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        try cluster.createTopic("storm.raw", partitions: 32)
+        try cluster.createTopic("storm.raw.dlq", partitions: 1)
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger)
+        try await api.withRunning { baseURL in
+            let payloads = (0..<groups).map { group in
+                Self.group(
+                    (0..<perMessage).map { Self.alert(String(group * perMessage + $0, radix: 16), group: group) },
+                    key: "g\(group)"
+                )
+            }
+            // lz4 keeps the mock cluster (about 5 MiB per partition) far from its limit: repeats compress well.
+            var producerConfiguration = Self.bulkProducer(cluster)
+            producerConfiguration.overrides["compression.codec"] = "lz4"
+            let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+            let produceStart = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<messages {
+                    if index >= 20_000 { try await group.next() }
+                    let key = index % groups
+                    group.addTask {
+                        try await producer.send(topic: "storm.raw", key: Array("g\(key)".utf8), value: payloads[key])
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await producer.close(timeout: .seconds(30))
+            print(
+                String(
+                    format: "  produced %d messages (%d B each) in %.1f s",
+                    messages,
+                    payloads[0].count,
+                    (ContinuousClock.now - produceStart).seconds
+                )
+            )
+
+            setenv("BENCH_TOKEN", "bench", 1)
+            let worker = try BenchWorker(
+                yaml: Self.workerYAML(
+                    bootstrap: cluster.bootstrapServers,
+                    topic: "storm.raw",
+                    baseURL: baseURL,
+                    rateLimit: "{per_second: 0}"
+                ),
+                logger: logger
+            )
+            let start = ContinuousClock.now
+            let firstConsumed = try await worker.waitUntilFinished(messages, timeout: .seconds(1800))
+            let end = ContinuousClock.now
+            let cpu = worker.cpuSeconds
+            let rss = worker.peakRSSMegabytes
+            let status = worker.stop()
+            let incidents = api.ledger.incidents
+            let distinct = Set(incidents.compactMap(\.externalReference)).count
+            print(
+                String(
+                    format:
+                        "worker storm     %8d alerts over %d keys  %6.2f s wall (%.2f s from first record consumed)  worker %6.2f s cpu  %9.0f alerts/worker-cpu-s  worker peak RSS %.0f MiB",
+                    messages * perMessage,
+                    groups * perMessage,
+                    (end - start).seconds,
+                    (end - (firstConsumed ?? start)).seconds,
+                    cpu,
+                    Double(messages * perMessage) / cpu,
+                    rss
+                )
+            )
+            print(
+                "  tickets opened \(incidents.count) (distinct keys \(distinct), duplicates \(incidents.count - distinct)), "
+                    + "worker exit \(status)"
+            )
+        }
+    }
+
+    /// Latency from the producer's send to the create request arriving at the fake, at a steady rate of new alerts.
+    func latency(rate: Int, seconds: Int, logger: Logger) async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        try cluster.createTopic("latency.raw", partitions: 8)
+        try cluster.createTopic("latency.raw.dlq", partitions: 1)
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger)
+        try await api.withRunning { baseURL in
+            setenv("BENCH_TOKEN", "bench", 1)
+            let worker = try BenchWorker(
+                yaml: Self.workerYAML(
+                    bootstrap: cluster.bootstrapServers,
+                    topic: "latency.raw",
+                    baseURL: baseURL,
+                    rateLimit: "{per_second: 0}",
+                    // The mock cluster holds an empty Fetch for the whole fetch.wait.max.ms (500 ms by default)
+                    // even when records arrive meanwhile; a real broker answers as soon as they do. A short wait
+                    // makes the mock behave like the broker, so the figure is the worker's, not the mock's.
+                    librdkafka: "{fetch.wait.max.ms: \"5\"}"
+                ),
+                logger: logger
+            )
+            defer { _ = worker.stop() }
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServerList),
+                logger: logger
+            )
+            // Warm up: the group join (about 3 s on the mock) is not latency.
+            try await producer.send(
+                topic: "latency.raw",
+                key: nil,
+                value: Self.group([Self.alert("warm", group: 0)], key: "w")
+            )
+            _ = try await worker.waitUntilFinished(1, timeout: .seconds(60))
+
+            let perTick = max(1, rate / 100)
+            let ticks = seconds * 100
+            let sent = Mutex<[String: ContinuousClock.Instant]>([:])
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for tick in 0..<ticks {
+                    try await Task.sleep(until: start + .milliseconds(10 * tick), clock: .continuous)
+                    for index in 0..<perTick {
+                        let fingerprint = "lat\(tick * perTick + index)"
+                        let payload = Self.group([Self.alert(fingerprint, group: 1)], key: fingerprint)
+                        sent.withLock { $0["am:" + fingerprint] = .now }
+                        group.addTask {
+                            try await producer.send(topic: "latency.raw", key: Array(fingerprint.utf8), value: payload)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let produced = ticks * perTick
+            let produceSeconds = (ContinuousClock.now - start).seconds
+            _ = try await worker.waitUntilFinished(produced + 1, timeout: .seconds(300))
+            await producer.close(timeout: .seconds(5))
+            let sentAt = sent.withLock { $0 }
+            var latencies: [Double] = []
+            for request in api.ledger.requests where request.path == "/incidents.create" {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any],
+                    let sync = object["sync_metadata"] as? [String: Any],
+                    let reference = sync["external_reference"] as? String,
+                    let sentInstant = sentAt[reference]
+                else { continue }
+                latencies.append((request.receivedAt - sentInstant).milliseconds)
+            }
+            latencies.sort()
+            func percentile(_ p: Double) -> Double {
+                latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            }
+            print(
+                String(
+                    format:
+                        "latency          %8d alerts at %d/s (produced in %.1f s)  produce → request at the fake: p50 %.1f ms  p99 %.1f ms  max %.1f ms  (%d measured)",
+                    produced,
+                    rate,
+                    produceSeconds,
+                    percentile(0.5),
+                    percentile(0.99),
+                    latencies.last ?? .nan,
+                    latencies.count
+                )
+            )
+        }
+    }
+
+    /// Requests per second the fake sees against the configured limit, for a backlog of new alerts.
+    func rateLimit(perSecond: Double, burst: Int, creates: Int, logger: Logger) async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        try cluster.createTopic("rate.raw", partitions: 4)
+        try cluster.createTopic("rate.raw.dlq", partitions: 1)
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger)
+        try await api.withRunning { baseURL in
+            let producer = try KafkaProducer(configuration: Self.bulkProducer(cluster), logger: logger)
+            for index in 0..<creates {
+                let fingerprint = "rate\(index)"
+                try await producer.send(
+                    topic: "rate.raw",
+                    key: Array(fingerprint.utf8),
+                    value: Self.group([Self.alert(fingerprint, group: 2)], key: fingerprint)
+                )
+            }
+            await producer.close(timeout: .seconds(10))
+            setenv("BENCH_TOKEN", "bench", 1)
+            let worker = try BenchWorker(
+                yaml: Self.workerYAML(
+                    bootstrap: cluster.bootstrapServers,
+                    topic: "rate.raw",
+                    baseURL: baseURL,
+                    rateLimit: "{per_second: \(perSecond), burst: \(burst)}"
+                ),
+                logger: logger
+            )
+            _ = try await worker.waitUntilFinished(creates, timeout: .seconds(Int64(Double(creates) / perSecond) + 120))
+            _ = worker.stop()
+            let times = api.ledger.requests.filter { $0.path == "/incidents.create" }.map(\.receivedAt).sorted()
+            guard let first = times.first, let last = times.last, times.count > burst else { return }
+            var maxInWindow = 0
+            var low = 0
+            for high in times.indices {
+                while times[high] - times[low] >= .seconds(1) { low += 1 }
+                maxInWindow = max(maxInWindow, high - low + 1)
+            }
+            let steady = Double(times.count - burst) / (last - first).seconds
+            print(
+                String(
+                    format:
+                        "rate limit       %8d creates, limit %.0f/s burst %d: observed %.2f/s after the burst, at most %d in any 1 s window",
+                    times.count,
+                    perSecond,
+                    burst,
+                    steady,
+                    maxInWindow
+                )
+            )
+        }
+    }
+}
