@@ -216,3 +216,41 @@ struct MinimumUpdateIntervalTests {
         #expect(harness.instruments.snapshot.abandoned == 1)
     }
 }
+
+@Suite("Storm fast path")
+struct StormFastPathTests {
+    @Test func aRepeatBehindAnUpdateInFlightWaitsForItInsteadOfBeingSuppressedEarly() async throws {
+        let gate = TargetSwitch()
+        let target = ScriptedTarget { command, _ in
+            if command.action == .update { await gate.wait() }
+            return nil
+        }
+        let p0 = PartitionID(topic: "raw", partition: 0)
+        let harness = RunnerHarness(
+            [
+                .assigned([p0]),
+                message(0, 0, alertmanagerPayload([("k", "firing", "v1")])),
+                message(0, 1, alertmanagerPayload([("k", "firing", "v2")])),
+                // Back to v1 while the update to v2 is still in flight: against the record as it stands now (v1)
+                // this looks like a repeat, but it comes after v2 and must undo it.
+                message(0, 2, alertmanagerPayload([("k", "firing", "v1")])),
+                // A repeat for a key with nothing in flight takes the fast path.
+                message(0, 3, alertmanagerPayload([("other", "firing", "x")])),
+                message(0, 4, alertmanagerPayload([("other", "firing", "x")])),
+            ],
+            target: target
+        )
+        let runner = harness.runner
+        let task = Task { try await runner.run() }
+        try await waitUntil { harness.target.calls.contains { $0.action == .update } }
+        try await Task.sleep(for: .milliseconds(50))
+        gate.release()
+        try await waitUntil { harness.instruments.snapshot.messagesFinished == 5 }
+        runner.stop()
+        try await task.value
+        let forK = harness.target.calls.filter { $0.dedupKey == "am:k" }
+        #expect(forK.map(\.action) == [.create, .update, .update])
+        #expect(forK.map(\.event.title) == ["v1", "v2", "v1"], "the newest state wins")
+        #expect(harness.instruments.snapshot.suppressed == 1, "only the repeat of `other`")
+    }
+}

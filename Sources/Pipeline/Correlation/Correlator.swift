@@ -163,6 +163,11 @@ public struct Correlator: Sendable {
         try await store.record(target: target, dedupKey: dedupKey)
     }
 
+    /// The record for a key if the store has it at hand without I/O.
+    public func cachedRecord(for dedupKey: String) -> IncidentRecord? {
+        store.cachedRecord(target: target, dedupKey: dedupKey)
+    }
+
     /// Records with an unanswered create at this target (interrupted by a crash), oldest first.
     public func pendingIntents() async throws -> [IncidentRecord] {
         try await store.pendingIntents(target: target)

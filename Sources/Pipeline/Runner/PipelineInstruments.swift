@@ -63,6 +63,8 @@ public final class PipelineInstruments: Sendable {
     private let inFlightGauge: Gauge
     private let pausedGauge: Gauge
     private let pendingGauge: Gauge
+    /// `ingestor_decisions_total` per decision, made once: a decision is counted for every event.
+    private let decisionCounters: [String: Counter]
 
     /// Creates instruments writing to `factory`.
     public init(factory: any MetricsFactory, logger: Logger) {
@@ -71,6 +73,11 @@ public final class PipelineInstruments: Sendable {
         inFlightGauge = Gauge(label: "ingestor_in_flight_events", dimensions: [], factory: factory)
         pausedGauge = Gauge(label: "ingestor_intake_paused", dimensions: [], factory: factory)
         pendingGauge = Gauge(label: "ingestor_pending_intents", dimensions: [], factory: factory)
+        decisionCounters = Dictionary(
+            uniqueKeysWithValues: ["create", "update", "resolve", "comment", "suppress", "ignore", "stale"].map {
+                ($0, Counter(label: "ingestor_decisions_total", dimensions: [("decision", $0)], factory: factory))
+            }
+        )
     }
 
     /// A copy of the counts so far.
@@ -112,7 +119,11 @@ public final class PipelineInstruments: Sendable {
         case .send(let command):
             logger.debug("\(command.action.rawValue) \(event.dedupKey): \(command.reason)")
         }
-        count("ingestor_decisions_total", [("decision", decision.name)])
+        if let counter = decisionCounters[decision.name] {
+            counter.increment()
+        } else {
+            count("ingestor_decisions_total", [("decision", decision.name)])
+        }
     }
 
     func delivery(_ command: IncidentCommand, target: String, outcome: TargetOutcome, duration: Duration) {

@@ -5,6 +5,24 @@ public import Normalizer
 import ServiceLifecycle
 import Synchronization
 
+// The lane and deferral types live outside the generic runner: nested in it, every yield and lookup would
+// instantiate their generic metadata at run time (the runner is used from other modules, unspecialized).
+
+/// What a lane works on.
+private enum LaneItem: Sendable {
+    /// An event to correlate and deliver.
+    case event(NormalizedEvent, InFlightMessage)
+    /// The minimum update interval of this key has passed: send its deferred update.
+    case flush(String)
+}
+
+/// An update held back by the per-key minimum update interval; a newer event for the key replaces or drops it.
+private struct Deferred: Sendable {
+    var command: IncidentCommand
+    var owner: InFlightMessage
+    var due: Timestamp
+}
+
 /// Runs messages from a source through normalize → correlate → deliver, dead-letters what cannot be delivered,
 /// and moves offsets only past messages with a final outcome.
 ///
@@ -25,19 +43,6 @@ import Synchronization
 /// Shutdown (graceful shutdown of the service group, ``stop()``, or cancellation): stop intake, let in-flight work
 /// finish within `drainTimeout`, leave the rest uncommitted for redelivery, commit, close the source.
 public final class PipelineRunner<Source: MessageSource>: Sendable {
-    private enum LaneItem: Sendable {
-        /// An event to correlate and deliver.
-        case event(NormalizedEvent, InFlightMessage)
-        /// The minimum update interval of this key has passed: send its deferred update.
-        case flush(String)
-    }
-
-    /// An update held back by the per-key minimum update interval; a newer event for the key replaces or drops it.
-    private struct Deferred: Sendable {
-        var command: IncidentCommand
-        var owner: InFlightMessage
-        var due: Timestamp
-    }
 
     private let source: Source
     private let normalizer: Normalizer
@@ -54,6 +59,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     private let stopRequested = Mutex(false)
     private let unresolvedIntents = Mutex<Set<String>>([])
     private let deferred = Mutex<[String: Deferred]>([:])
+    /// Events per dedup key queued in or being handled by a lane.
+    private let busyKeys = Mutex<[String: Int]>([:])
     private let laneInputs = Mutex<[AsyncStream<LaneItem>.Continuation]>([])
 
     /// Why a key's interrupted create could not be settled: the lookup failed.
@@ -353,23 +360,46 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             return
         }
         instruments.normalized(events, from: message)
-        let needed = min(max(events.count, 1), permits.capacity)
+        // The storm's fast path: a repeat of an open incident's state, for a key with nothing in flight, is
+        // suppressed here, without a trip through its lane.
+        let laneEvents = events.filter { !suppressedInPlace($0) }
+        let needed = min(max(laneEvents.count, 1), permits.capacity)
         permits.forceAcquire(needed - 1)
         instruments.began(inFlight: permits.inUse)
-        let owner = InFlightMessage(message: message, generation: generation, permits: needed, events: events.count)
-        guard !events.isEmpty else {
-            completions.yield(owner)
+        let owner = InFlightMessage(message: message, generation: generation, permits: needed, events: laneEvents.count)
+        guard !laneEvents.isEmpty else {
+            finish(owner)
             return
         }
-        for event in events {
+        busyKeys.withLock { busy in
+            for event in laneEvents { busy[event.dedupKey, default: 0] += 1 }
+        }
+        for event in laneEvents {
             lanes[Self.lane(for: event.dedupKey, count: lanes.count)].yield(.event(event, owner))
         }
+    }
+
+    /// Suppresses `event` at once when its key has nothing in flight and the cached record shows it changes
+    /// nothing; the same rules as the lane, so the outcome is the same, only cheaper.
+    private func suppressedInPlace(_ event: NormalizedEvent) -> Bool {
+        guard busyKeys.withLock({ $0[event.dedupKey] == nil }),
+            deferred.withLock({ $0[event.dedupKey] == nil }),
+            let record = correlator.cachedRecord(for: event.dedupKey), record.pending == nil
+        else { return false }
+        let decision = Correlator.decide(event, record: record)
+        guard case .suppress = decision else { return false }
+        instruments.decided(decision, for: event)
+        return true
     }
 
     private func process(_ item: LaneItem, completions: AsyncStream<InFlightMessage>.Continuation) async {
         switch item {
         case .event(let event, let owner):
             await handle(event, owner: owner, completions: completions)
+            busyKeys.withLock { busy in
+                let left = (busy[event.dedupKey] ?? 1) - 1
+                busy[event.dedupKey] = left > 0 ? left : nil
+            }
         case .flush(let key):
             guard let held = deferred.withLock({ $0.removeValue(forKey: key) }) else { return }
             instruments.decided(.send(held.command), for: held.command.event)

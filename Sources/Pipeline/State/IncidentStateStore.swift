@@ -134,6 +134,8 @@ public protocol IncidentStateStore: Sendable {
     func pendingIntents(target: String) async throws -> [IncidentRecord]
     /// Appends to the audit trail of decisions.
     func audit(_ entries: [DecisionRecord]) async throws
+    /// The record if it is at hand without I/O; `nil` when it is not (or does not exist). For the runner's fast path.
+    func cachedRecord(target: String, dedupKey: String) -> IncidentRecord?
 }
 
 extension IncidentStateStore {
@@ -180,6 +182,10 @@ public final class InMemoryIncidentStateStore: IncidentStateStore {
 
     public func audit(_ entries: [DecisionRecord]) async throws {
         trail.withLock { $0.append(contentsOf: entries) }
+    }
+
+    public func cachedRecord(target: String, dedupKey: String) -> IncidentRecord? {
+        records.withLock { $0[Key(target: target, dedupKey: dedupKey)] }
     }
 
     /// Every record, for tests and the demo.

@@ -97,8 +97,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         if let cached = cache.withLock({ $0[key] }) { return cached }
         let record = try await database.read { db in
             try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM incidents WHERE target = ? AND dedup_key = ?",
+                db.cachedStatement(sql: "SELECT * FROM incidents WHERE target = ? AND dedup_key = ?"),
                 arguments: [target, dedupKey]
             ).map(Self.record(from:))
         }
@@ -106,14 +105,20 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         return record
     }
 
+    public func cachedRecord(target: String, dedupKey: String) -> IncidentRecord? {
+        cache.withLock { $0[Key(target: target, dedupKey: dedupKey)] }
+    }
+
     public func save(_ record: IncidentRecord, decisions: [DecisionRecord]) async throws {
         try await database.write { db in
-            try db.execute(
+            // Cached statements: compiled once per connection, not per save.
+            try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO incidents (target, dedup_key, external_id, status, content_hash,
                         last_event_at, update_count, created_at, updated_at, resolved_at, pending_action, pending_since)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     record.target, record.dedupKey, record.externalID, record.status.rawValue,
                     Int64(bitPattern: record.contentHash), record.lastEventAt?.millisecondsSinceEpoch,
@@ -228,11 +233,12 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
 
     private static func insert(_ entries: [DecisionRecord], into db: Database) throws {
         for entry in entries {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO decisions (at, target, dedup_key, decision, reason, external_id, origin)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     entry.at.millisecondsSinceEpoch, entry.target, entry.dedupKey, entry.decision, entry.reason,
                     entry.externalID, entry.origin,
