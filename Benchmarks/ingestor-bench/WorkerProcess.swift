@@ -22,7 +22,7 @@ final class BenchWorker: @unchecked Sendable {
         let configPath = directory.appendingPathComponent("ingestor.yaml").path
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         logPath = directory.appendingPathComponent("worker.log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("ingestor")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {

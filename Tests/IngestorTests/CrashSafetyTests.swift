@@ -16,7 +16,7 @@ final class WorkerProcess: @unchecked Sendable {
 
     init(configPath: String, logPath: String) throws {
         self.logPath = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         process.executableURL = ingestorBinary
