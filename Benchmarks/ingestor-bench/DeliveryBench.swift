@@ -120,6 +120,10 @@ extension IngestorBench {
                 "  tickets opened \(incidents.count) (distinct keys \(distinct), duplicates \(incidents.count - distinct)), "
                     + "worker exit \(status)"
             )
+            // The figures mean nothing if the outcome is wrong: the run fails, in CI's quick mode too.
+            guard incidents.count == groups * perMessage, distinct == incidents.count, status == 0 else {
+                throw BenchError("storm outcome wrong: \(incidents.count) tickets for \(groups * perMessage) keys")
+            }
         }
     }
 
@@ -258,6 +262,9 @@ extension IngestorBench {
                     maxInWindow
                 )
             )
+            guard maxInWindow <= Int(perSecond.rounded(.up)) + burst else {
+                throw BenchError("rate limit exceeded: \(maxInWindow) requests in one second")
+            }
         }
     }
 }

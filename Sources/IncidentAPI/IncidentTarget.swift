@@ -11,6 +11,10 @@ public protocol IncidentTarget: Sendable {
     /// Whether ``lookup(dedupKey:)`` can find an incident this worker created, after a crash lost its id.
     var supportsLookup: Bool { get }
 
+    /// Whether the target can perform ``IncidentCommand/Action/reopen``; without it, a key firing after its resolve
+    /// always gets a new incident.
+    var supportsReopen: Bool { get }
+
     /// Performs one command.
     /// - Returns: how the call ended; `success` carries the incident id for creates.
     func execute(_ command: IncidentCommand) async -> TargetOutcome
@@ -33,5 +37,6 @@ public enum LookupOutcome: Sendable, Hashable {
 
 extension IncidentTarget {
     public var supportsLookup: Bool { false }
+    public var supportsReopen: Bool { false }
     public func lookup(dedupKey: String) async -> LookupOutcome { .unsupported }
 }

@@ -184,6 +184,7 @@ public struct FakeDevRevAPI: FakeVendorAPI {
             if let don = body["stage"]?["stage"]?.string {
                 let resolving = don == resolvedDON
                 if resolving && !incident.isResolved { operation = "resolve" }
+                if !resolving && incident.isResolved { operation = "reopen" }
                 incident.isResolved = resolving
             }
             incident.calls.append(operation)

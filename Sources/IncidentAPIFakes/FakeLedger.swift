@@ -16,7 +16,7 @@ public final class FakeLedger: Sendable {
         public var fields: JSONObject
         /// Whether the incident is resolved.
         public var isResolved: Bool
-        /// The operations that changed it, in order (`create`, `update`, `resolve`, `comment`).
+        /// The operations that changed it, in order (`create`, `update`, `resolve`, `comment`, `reopen`).
         public var calls: [String]
     }
 

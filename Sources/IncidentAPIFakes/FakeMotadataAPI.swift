@@ -206,7 +206,8 @@ public struct FakeMotadataAPI: FakeVendorAPI {
         let updated = ledger.modify(id) { incident in
             for (key, value) in body.members { incident.fields[key] = value }
             let resolving = ["Resolved", "Closed"].contains(body["statusName"]?.string ?? "")
-            incident.calls.append(resolving && !incident.isResolved ? "resolve" : "update")
+            let reopening = body["statusName"] != nil && !resolving && incident.isResolved
+            incident.calls.append(resolving && !incident.isResolved ? "resolve" : reopening ? "reopen" : "update")
             if body["statusName"] != nil { incident.isResolved = resolving }
         }
         guard let updated else { return error(404, "Request \(id) not found") }
@@ -299,7 +300,8 @@ public struct FakeMotadataAPI: FakeVendorAPI {
         let updated = ledger.modify(id) { incident in
             for (key, value) in body.members { incident.fields[key] = value }
             let resolving = body["status"]?.string == "Resolved"
-            incident.calls.append(resolving && !incident.isResolved ? "resolve" : "update")
+            let reopening = body["status"] != nil && !resolving && incident.isResolved
+            incident.calls.append(resolving && !incident.isResolved ? "resolve" : reopening ? "reopen" : "update")
             if body["status"] != nil { incident.isResolved = resolving }
         }
         guard updated != nil else {

@@ -53,10 +53,25 @@ struct DevRevEndToEndTests {
                 ) == .success(externalID: id, httpStatus: 200)
             )
 
-            let incidents = server.ledger.incidents
+            var incidents = server.ledger.incidents
             #expect(incidents.count == 1)
             #expect(incidents[0].calls == ["create", "update", "comment", "resolve"])
             #expect(incidents[0].isResolved)
+
+            #expect(target.supportsReopen)
+            changed.status = .firing
+            #expect(
+                await target.execute(
+                    IncidentCommand(action: .reopen, dedupKey: "k", externalID: id, event: changed, reason: "again")
+                ) == .success(externalID: id, httpStatus: 200)
+            )
+            #expect(server.ledger.incidents[0].calls.last == "reopen")
+            #expect(!server.ledger.incidents[0].isResolved)
+            changed.status = .resolved
+            _ = await target.execute(
+                IncidentCommand(action: .resolve, dedupKey: "k", externalID: id, event: changed, reason: "resolved")
+            )
+            incidents = server.ledger.incidents
             #expect(incidents[0].fields["severity"]?.int64 == 1)
             #expect(incidents[0].externalReference == "am:0123456789abcdef")
         }

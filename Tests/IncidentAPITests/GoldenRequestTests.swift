@@ -76,13 +76,25 @@ struct GoldenRequestTests {
         let builder = MotadataRequestBuilder(configuration: configuration)
         for (action, event) in [
             (IncidentCommand.Action.create, sampleEvent), (.update, sampleEvent), (.resolve, Self.resolvedEvent),
-            (.comment, Self.replyEvent),
+            (.comment, Self.replyEvent), (.reopen, sampleEvent),
         ] {
             if api == .incident && action == .comment { continue }
             try Self.check(
                 "motadata-\(api.rawValue)-\(action.rawValue)",
                 builder.requests(for: Self.command(action, event))
             )
+        }
+    }
+
+    @Test func devRev() throws {
+        var configuration = DevRevConfiguration(token: Secret("golden-token"), resolvedStage: "don:core:stage/resolved")
+        configuration.triageStage = "don:core:stage/triage"
+        let builder = DevRevRequestBuilder(configuration: configuration)
+        for (action, event) in [
+            (IncidentCommand.Action.create, sampleEvent), (.update, sampleEvent), (.resolve, Self.resolvedEvent),
+            (.comment, Self.replyEvent), (.reopen, sampleEvent),
+        ] {
+            try Self.check("devrev-\(action.rawValue)", [builder.request(for: Self.command(action, event))])
         }
     }
 

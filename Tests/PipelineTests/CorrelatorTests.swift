@@ -101,6 +101,38 @@ struct CorrelatorTests {
         #expect(action(try await correlator.decide(undated)) == "update", "no time, no staleness")
     }
 
+    @Test func firingSoonAfterAResolveReopensWithinTheWindow() async throws {
+        let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t", reopenWindow: .seconds(600))
+        let start = Timestamp(rfc3339: "2026-11-24T08:00:00Z")!
+        #expect(action(try await decideAndApply(correlator, sampleEvent())) == "create")
+        var resolved = sampleEvent(status: .resolved)
+        resolved.resolvedAt = start.advanced(by: .seconds(60))
+        #expect(action(try await decideAndApply(correlator, resolved)) == "resolve")
+
+        var soon = sampleEvent()
+        soon.occurredAt = start.advanced(by: .seconds(300))
+        guard case .send(let reopen) = try await correlator.decide(soon) else {
+            Issue.record("expected a reopen")
+            return
+        }
+        #expect(reopen.action == .reopen)
+        #expect(reopen.externalID == "inc-1", "the same incident")
+        try await correlator.applied(reopen, externalID: "inc-1")
+        #expect(action(try await correlator.decide(soon)) == "suppress", "open again, same content")
+
+        var resolvedAgain = sampleEvent(status: .resolved)
+        resolvedAgain.resolvedAt = start.advanced(by: .seconds(400))
+        #expect(action(try await decideAndApply(correlator, resolvedAgain)) == "resolve")
+        var late = sampleEvent()
+        late.occurredAt = start.advanced(by: .seconds(400 + 601))
+        #expect(action(try await correlator.decide(late)) == "create", "past the window: a new incident")
+
+        let noWindow = Correlator(store: InMemoryIncidentStateStore(), target: "t")
+        _ = try await decideAndApply(noWindow, sampleEvent())
+        _ = try await decideAndApply(noWindow, resolved)
+        #expect(action(try await noWindow.decide(soon)) == "create", "no window: always a new incident")
+    }
+
     @Test func reconcilingAnInterruptedCreate() async throws {
         let store = InMemoryIncidentStateStore()
         let correlator = Correlator(store: store, target: "t")

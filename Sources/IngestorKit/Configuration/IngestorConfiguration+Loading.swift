@@ -78,6 +78,11 @@ extension IngestorConfiguration {
         var pipeline = PipelineConfiguration(workerVersion: IngestorVersion.current)
         pipeline.lanes = pipelineSection.int("lanes", default: 16, in: 1...1024)
         pipeline.maxInFlightEvents = pipelineSection.int("max_in_flight_events", default: 1000, in: 1...1_000_000)
+        pipeline.reopenWindow = pipelineSection.duration(
+            "reopen_window",
+            default: .zero,
+            in: .zero ... .seconds(30 * 86_400)
+        )
         pipeline.pauseAfter = pipelineSection.duration("pause_after", default: .seconds(1), in: .zero ... .seconds(60))
         pipeline.minUpdateInterval = pipelineSection.duration(
             "min_update_interval",

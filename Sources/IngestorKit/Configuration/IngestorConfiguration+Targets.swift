@@ -169,6 +169,7 @@ extension IngestorConfiguration {
         let labelFields = section.stringMap("label_fields")
         let acknowledged = section.string("acknowledged_status")
         let resolved = section.string("resolved_status")
+        let openStatus = section.string("open_status")
         let timeout = section.duration(
             "request_timeout",
             default: .seconds(10),
@@ -202,6 +203,7 @@ extension IngestorConfiguration {
         configuration.labelFields = labelFields
         if let acknowledged { configuration.acknowledgedStatus = acknowledged }
         if let resolved { configuration.resolvedStatus = resolved }
+        if let openStatus { configuration.openStatus = openStatus }
         configuration.levels = levels
         configuration.requestTimeout = timeout
         return configuration

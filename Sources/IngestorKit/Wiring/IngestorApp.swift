@@ -55,6 +55,13 @@ public struct IngestorApp: Sendable {
             target = InfraonTarget(configuration: infraon, client: httpClient, logger: logger)
         }
 
+        var reopenWindow = configuration.pipeline.reopenWindow
+        if reopenWindow > .zero, !target.supportsReopen {
+            logger.warning(
+                "pipeline.reopen_window is set, but \(target.name) cannot reopen incidents here; a key firing after its resolve gets a new incident"
+            )
+            reopenWindow = .zero
+        }
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
         let consumer = try KafkaConsumer(configuration: configuration.consumerConfiguration, logger: logger)
         try consumer.subscribe(topics: configuration.sources.map(\.topic))
@@ -86,7 +93,7 @@ public struct IngestorApp: Sendable {
         let runner = PipelineRunner(
             source: KafkaMessageSource(consumer: consumer),
             normalizer: normalizer,
-            correlator: Correlator(store: store, target: target.name),
+            correlator: Correlator(store: store, target: target.name, reopenWindow: reopenWindow),
             deliverer: Deliverer(
                 target: target,
                 policy: configuration.retry,

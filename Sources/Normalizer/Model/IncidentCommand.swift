@@ -12,6 +12,8 @@ public struct IncidentCommand: Sendable, Hashable {
         case resolve
         /// Add a note to an open incident.
         case comment
+        /// Open a resolved incident again (firing within the reopen window of its resolve), with the event's fields.
+        case reopen
     }
 
     /// The operation.

@@ -43,16 +43,26 @@ public struct Correlator: Sendable {
     private let store: any IncidentStateStore
     /// The target whose incidents this correlator tracks.
     public let target: String
+    /// How soon after its resolve a key firing again reopens its incident instead of opening a new one; zero
+    /// (the default) always opens a new one. Only for targets that can reopen.
+    public let reopenWindow: Duration
 
     /// Creates a correlator over `store` for `target`.
-    public init(store: any IncidentStateStore, target: String) {
+    public init(store: any IncidentStateStore, target: String, reopenWindow: Duration = .zero) {
         self.store = store
         self.target = target
+        self.reopenWindow = reopenWindow
     }
 
     /// Decides what `event` needs, from the stored record for its key.
-    public func decide(_ event: NormalizedEvent) async throws -> Decision {
-        Self.decide(event, record: try await store.record(target: target, dedupKey: event.dedupKey))
+    /// - Parameter now: the current time, for the reopen window of events that carry no time.
+    public func decide(_ event: NormalizedEvent, now: Timestamp? = nil) async throws -> Decision {
+        decide(event, record: try await store.record(target: target, dedupKey: event.dedupKey), now: now)
+    }
+
+    /// The decision rules with this correlator's reopen window.
+    public func decide(_ event: NormalizedEvent, record: IncidentRecord?, now: Timestamp? = nil) -> Decision {
+        Self.decide(event, record: record, reopenWindow: reopenWindow, now: now)
     }
 
     /// The time an event speaks for: when it resolved for resolves, when it happened otherwise.
@@ -62,12 +72,18 @@ public struct Correlator: Sendable {
 
     /// The decision rules, pure: the event and what is known about its key.
     ///
-    /// - firing, nothing open → create (a key resolved before gets a new incident);
+    /// - firing, nothing open → create; a key resolved less than `reopenWindow` ago (by the event's time, or
+    ///   `now` for events without one) → reopen its incident instead;
     /// - firing, open → update when severity, title, description or status changed, otherwise suppress;
     ///   a reply in the incident's thread → comment;
     /// - resolved, open → resolve; resolved, nothing open → ignore;
     /// - an event older than the last applied one for the key → stale, dropped.
-    public static func decide(_ event: NormalizedEvent, record: IncidentRecord?) -> Decision {
+    public static func decide(
+        _ event: NormalizedEvent,
+        record: IncidentRecord?,
+        reopenWindow: Duration = .zero,
+        now: Timestamp? = nil
+    ) -> Decision {
         if let record, let last = record.lastEventAt, let time = eventTime(event), time < last {
             return .stale(reason: "event time \(time) is older than the last applied event (\(last))")
         }
@@ -76,6 +92,20 @@ public struct Correlator: Sendable {
             guard let record, record.isOpen, let externalID = record.externalID else {
                 guard event.opensIncident else {
                     return .ignore(reason: "this event only changes an open incident, and none is open")
+                }
+                if reopenWindow > .zero, let record, record.status == .resolved, record.pending == nil,
+                    let externalID = record.externalID, let resolvedAt = record.resolvedAt,
+                    let time = event.occurredAt ?? now, time.duration(since: resolvedAt) <= reopenWindow
+                {
+                    return .send(
+                        IncidentCommand(
+                            action: .reopen,
+                            dedupKey: event.dedupKey,
+                            externalID: externalID,
+                            event: event,
+                            reason: "firing again within \(reopenWindow) of its resolve"
+                        )
+                    )
                 }
                 let reason =
                     switch record?.status {
@@ -272,12 +302,16 @@ public struct Correlator: Sendable {
                 createdAt: now ?? existing?.createdAt,
                 updatedAt: now
             )
-        case .update, .resolve, .comment:
+        case .update, .resolve, .comment, .reopen:
             guard let existing else { return }
             record = existing
-            if command.action == .update {
+            if command.action == .update || command.action == .reopen {
                 record.contentHash = Self.contentHash(event)
                 record.updateCount += 1
+            }
+            if command.action == .reopen {
+                record.status = .open
+                record.resolvedAt = nil
             }
             if command.action == .resolve {
                 record.status = .resolved

@@ -10,6 +10,9 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var lanes: Int = 16
     /// Most events in flight at once (normalized and not finished); the intake waits beyond it; default 1,000.
     public var maxInFlightEvents: Int = 1000
+    /// How soon after its resolve a key firing again reopens the incident (on targets that can); zero, the
+    /// default, always opens a new incident.
+    public var reopenWindow: Duration = .zero
     /// How long the intake waits for room when in-flight work is full before it pauses the partitions; default
     /// 1 s. Short stalls are waited out (resuming a partition costs a refetch); long ones pause, so the consumer
     /// keeps polling and stays in its group. Zero pauses at once.

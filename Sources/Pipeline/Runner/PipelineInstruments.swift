@@ -20,6 +20,8 @@ public struct PipelineStats: Sendable, Hashable {
     public var resolved = 0
     /// Comments added.
     public var commented = 0
+    /// Resolved incidents opened again within the reopen window.
+    public var reopened = 0
     /// Repeats that changed nothing and were not sent.
     public var suppressed = 0
     /// Events that needed nothing (resolved with nothing open).
@@ -74,9 +76,10 @@ public final class PipelineInstruments: Sendable {
         pausedGauge = Gauge(label: "ingestor_intake_paused", dimensions: [], factory: factory)
         pendingGauge = Gauge(label: "ingestor_pending_intents", dimensions: [], factory: factory)
         decisionCounters = Dictionary(
-            uniqueKeysWithValues: ["create", "update", "resolve", "comment", "suppress", "ignore", "stale"].map {
-                ($0, Counter(label: "ingestor_decisions_total", dimensions: [("decision", $0)], factory: factory))
-            }
+            uniqueKeysWithValues: ["create", "update", "resolve", "comment", "reopen", "suppress", "ignore", "stale"]
+                .map {
+                    ($0, Counter(label: "ingestor_decisions_total", dimensions: [("decision", $0)], factory: factory))
+                }
         )
     }
 
@@ -155,6 +158,7 @@ public final class PipelineInstruments: Sendable {
             case .update: stats.updated += 1
             case .resolve: stats.resolved += 1
             case .comment: stats.commented += 1
+            case .reopen: stats.reopened += 1
             }
         }
     }

@@ -386,7 +386,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             deferred.withLock({ $0[event.dedupKey] == nil }),
             let record = correlator.cachedRecord(for: event.dedupKey), record.pending == nil
         else { return false }
-        let decision = Correlator.decide(event, record: record)
+        let decision = correlator.decide(event, record: record, now: clock.now())
         guard case .suppress = decision else { return false }
         instruments.decided(decision, for: event)
         return true
@@ -420,7 +420,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             if let pendingRecord = record, pendingRecord.pending != nil {
                 record = try await settle(pendingRecord)
             }
-            let decision = Correlator.decide(event, record: record)
+            let decision = correlator.decide(event, record: record, now: clock.now())
             if !decision.isStale, let superseded = deferred.withLock({ $0[event.dedupKey] }) {
                 // A newer event for a key with a held-back update: the newest state wins.
                 if case .send(let command) = decision, command.action == .update {

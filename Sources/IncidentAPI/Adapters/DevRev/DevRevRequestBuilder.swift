@@ -98,6 +98,26 @@ public struct DevRevRequestBuilder: Sendable {
                 body["stage"] = .object(JSONObject([("stage", .string(stage))]))
                 if let time = event.occurredAt { body["acknowledged_date"] = .string(time.rfc3339) }
             }
+        case .reopen:
+            guard let triage = configuration.triageStage else {
+                throw TargetFailure(.unsupported, "reopening needs target.devrev.triage_stage, the stage to go back to")
+            }
+            path = "/incidents.update"
+            body["id"] = .string(try id(of: command))
+            body["title"] = .string(event.title)
+            body["body"] = .string(Self.bodyText(for: event))
+            body["severity"] = .number(String(severityID(event.severity)))
+            body["stage"] = .object(
+                JSONObject([
+                    ("stage", .string(triage)), ("notes", .string("Firing again (\(event.source)); reopened.")),
+                ])
+            )
+            if !tagIDs.isEmpty {
+                body["tags"] = .object(
+                    JSONObject([("set", .array(tagIDs.map { .object(JSONObject([("tag_id", .string($0))])) }))])
+                )
+            }
+            addCustomFields(event, to: &body)
         case .resolve:
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))

@@ -15,7 +15,7 @@ public struct DevRevResponseClassifier: Sendable {
         let document = try? JSONParser().parse(response.body)
         if (200..<300).contains(response.status) {
             switch action {
-            case .create, .update, .resolve:
+            case .create, .update, .resolve, .reopen:
                 guard let id = document?["incident"]?["id"]?.string, !id.isEmpty else {
                     return .permanent(
                         TargetFailure(

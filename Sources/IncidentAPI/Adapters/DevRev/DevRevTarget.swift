@@ -24,9 +24,12 @@ public struct DevRevTarget: IncidentTarget {
     /// DevRev stores the dedup key in `sync_metadata.external_reference` and can filter on it.
     public var supportsLookup: Bool { true }
 
+    /// Reopening moves the incident back to `triage_stage`, so it needs one configured.
+    public var supportsReopen: Bool { builder.configuration.triageStage != nil }
+
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
         var tagIDs: [String] = []
-        if command.action == .create || command.action == .update {
+        if [.create, .update, .reopen].contains(command.action) {
             switch await resolveTags(builder.tagNames(for: command.event)) {
             case .success(let ids): tagIDs = ids
             case .failure(let failure): return failure.outcome

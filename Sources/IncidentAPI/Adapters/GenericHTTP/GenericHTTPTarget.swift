@@ -109,6 +109,8 @@ public struct GenericHTTPTarget: IncidentTarget {
 
     public var supportsLookup: Bool { builder.configuration.lookup != nil }
 
+    public var supportsReopen: Bool { builder.configuration.operations[.reopen] != nil }
+
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
         let request: HTTPRequest
         do {

@@ -212,6 +212,9 @@ public struct InfraonTarget: IncidentTarget {
         switch command.action {
         case .create:
             return .permanent(TargetFailure(.unsupported, "unreachable"))
+        case .reopen:
+            // No documented way back from resolved; the correlator opens a new incident instead (supportsReopen).
+            return .permanent(TargetFailure(.unsupported, "\(name) cannot reopen an incident"))
         case .comment:
             return await send(
                 builder.note(id, text: event.description.isEmpty ? event.title : event.description),

@@ -53,6 +53,8 @@ public struct MotadataConfiguration: Sendable, Hashable {
     public var acknowledgedStatus = "In Progress"
     /// The status that resolves.
     public var resolvedStatus = "Resolved"
+    /// The status a reopened incident gets; default `Open`.
+    public var openStatus = "Open"
     /// Deadline per request; default 10 s.
     public var requestTimeout: Duration = .seconds(10)
 

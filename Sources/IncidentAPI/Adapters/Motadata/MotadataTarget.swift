@@ -39,7 +39,7 @@ public struct MotadataRequestBuilder: Sendable {
                 if let field = configuration.dedupKeyField { custom[field] = .string(command.dedupKey) }
                 if custom.count > 0 { body["customField"] = .object(custom) }
                 return [post("/api/v1/request", body)]
-            case .update:
+            case .update, .reopen:
                 var body = JSONObject()
                 // The docs mark `subject` compulsory even on PATCH (CONTRACTS.md §2.3).
                 body["subject"] = .string(event.title)
@@ -48,6 +48,7 @@ public struct MotadataRequestBuilder: Sendable {
                 body["urgencyName"] = .string(levels.urgency)
                 body["impactName"] = .string(levels.impact)
                 if event.status == .acknowledged { body["statusName"] = .string(configuration.acknowledgedStatus) }
+                if command.action == .reopen { body["statusName"] = .string(configuration.openStatus) }
                 return [request("PATCH", "/api/v1/request/\(try id(of: command))", body)]
             case .resolve:
                 let id = try id(of: command)
@@ -87,7 +88,7 @@ public struct MotadataRequestBuilder: Sendable {
                 }
                 if details.count > 0 { body["customFieldValueDetails"] = .object(details) }
                 return [post("/api/v1/incident", body)]
-            case .update:
+            case .update, .reopen:
                 var body = JSONObject()
                 body["subject"] = .string(event.title)
                 body["description"] = .string(DevRevRequestBuilder.bodyText(for: event))
@@ -95,6 +96,7 @@ public struct MotadataRequestBuilder: Sendable {
                 body["urgency"] = .string(levels.urgency)
                 body["impact"] = .string(levels.impact)
                 if event.status == .acknowledged { body["status"] = .string(configuration.acknowledgedStatus) }
+                if command.action == .reopen { body["status"] = .string(configuration.openStatus) }
                 // The legacy update is a POST, not PUT or PATCH (CONTRACTS.md §2.2).
                 return [post("/api/v1/incident/\(try id(of: command))", body)]
             case .resolve:
@@ -256,6 +258,9 @@ public struct MotadataTarget: IncidentTarget {
     }
 
     public var name: String { "motadata" }
+
+    /// Reopening sets `open_status` (default `Open`) with the event's fields.
+    public var supportsReopen: Bool { true }
 
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
         let requests: [HTTPRequest]

@@ -216,6 +216,9 @@ public struct OneTrustTarget: IncidentTarget {
         switch command.action {
         case .create:
             return .permanent(TargetFailure(.unsupported, "unreachable"))
+        case .reopen:
+            // No documented way back from resolved; the correlator opens a new incident instead (supportsReopen).
+            return .permanent(TargetFailure(.unsupported, "\(name) cannot reopen an incident"))
         case .update, .comment:
             // Full replacement: read the incident, change it, write all of it back.
             var details: JSONObject?

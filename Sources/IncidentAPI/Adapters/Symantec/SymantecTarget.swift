@@ -127,6 +127,9 @@ public struct SymantecTarget: IncidentTarget {
         switch command.action {
         case .create:
             return .permanent(TargetFailure(.unsupported, "unreachable"))
+        case .reopen:
+            // No documented way back from resolved; the correlator opens a new incident instead (supportsReopen).
+            return .permanent(TargetFailure(.unsupported, "\(name) cannot reopen an incident"))
         case .update:
             return await send(builder.put(id, builder.incident(event))) { response, _ in
                 .success(externalID: id, httpStatus: response.status)
