@@ -104,7 +104,7 @@ struct NormalizeCommand: AsyncParsableCommand {
                     } else {
                         try await correlator.applied(command, externalID: command.externalID)
                     }
-                case .suppress, .ignore, .stale:
+                case .suppress, .ignore, .stale, .fold:
                     Console.err("\(name): \(decision.name) \(event.dedupKey): \(decision.reason)")
                 }
             }

@@ -85,6 +85,34 @@ struct ConfigurationTests {
         #expect(devrev.severityIDs[.high] == 2, "defaults kept for the rest")
     }
 
+    @Test func deliveryEngineSettings() throws {
+        let pipelineSettings = [
+            "  lanes: 4", "  reopen_window: 15m", "  min_update_interval: 30s", "  pause_after: 2s",
+            "  storm_guard: {max_new_per_minute: 20, update_interval: 1m, quiet_period: 15m, samples: 5, pass_through: [critical, high]}",
+        ]
+        let yaml =
+            validYAML.replacingOccurrences(of: "  lanes: 4\n", with: pipelineSettings.joined(separator: "\n") + "\n")
+            + "\nstate: {path: /var/lib/ingestor/state.sqlite, cache_records: 5000, audit_retention: 30d}\n"
+        #expect(yaml.contains("reopen_window"))
+        let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: ["DEVREV_TOKEN": "tok"])
+        #expect(configuration.pipeline.reopenWindow == .seconds(900))
+        #expect(configuration.pipeline.minUpdateInterval == .seconds(30))
+        #expect(configuration.pipeline.pauseAfter == .seconds(2))
+        #expect(configuration.pipeline.stormGuard.maxNewPerMinute == 20)
+        #expect(configuration.pipeline.stormGuard.updateInterval == .seconds(60))
+        #expect(configuration.pipeline.stormGuard.passThrough == [.critical, .high])
+        #expect(configuration.state.path == "/var/lib/ingestor/state.sqlite")
+        #expect(configuration.state.cacheRecords == 5000)
+        #expect(configuration.state.auditRetention == .seconds(30 * 86_400))
+        #expect(configuration.targetLimits == TargetGate.Limits(rate: 20, burst: 40), "the default bucket")
+
+        let bad = yaml.replacingOccurrences(of: "pass_through: [critical, high]", with: "pass_through: [urgent]")
+            .replacingOccurrences(of: "pause_after: 2s", with: "pause_after: 4m")
+        let found = problems(bad).map(\.path)
+        #expect(found.contains("pipeline.storm_guard.pass_through"))
+        #expect(found.contains("pipeline.pause_after"), "more than half of max_poll_interval (5m)")
+    }
+
     @Test func everyProblemIsListedByItsKeyPath() {
         let yaml = """
             kafka:

@@ -254,3 +254,68 @@ struct StormFastPathTests {
         #expect(harness.instruments.snapshot.suppressed == 1, "only the repeat of `other`")
     }
 }
+
+@Suite("Storm guard")
+struct StormGuardTests {
+    @Test func pastTheLimitNewProblemsFoldIntoOneIncidentThatEndsWhenQuiet() async throws {
+        var settings = StormGuard.Settings()
+        settings.maxNewPerMinute = 5
+        settings.updateInterval = .seconds(30)
+        settings.quietPeriod = .seconds(120)
+        settings.samples = 3
+        let clock = SteppedClock()
+        let p0 = PartitionID(topic: "raw", partition: 0)
+        var events: [SourceEvent] = [.assigned([p0])]
+        for index in 0..<20 {
+            events.append(message(0, Int64(index), alertmanagerPayload([("s\(index)", "firing", "disk \(index)")])))
+        }
+        // A critical problem still gets its own incident; a folded problem's resolve needs no call.
+        let critical = Array(
+            #"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"A","severity":"critical"},"annotations":{"summary":"down"},"fingerprint":"crit"}]}"#
+                .utf8
+        )
+        events.append(message(0, 20, critical))
+        events.append(message(0, 21, alertmanagerPayload([("s10", "resolved", "disk 10")])))
+        let harness = RunnerHarness(events, clock: clock, stormGuard: settings)
+        let runner = harness.runner
+        let task = Task { try await runner.run() }
+        try await waitUntil { harness.instruments.snapshot.messagesFinished == 22 }
+
+        let aggregateKey = StormGuard.aggregateKey(for: "alertmanager")
+        let calls = harness.target.calls
+        #expect(calls.filter { $0.action == .create && $0.dedupKey.hasPrefix("am:s") }.count == 5)
+        #expect(calls.contains { $0.action == .create && $0.dedupKey == "am:crit" }, "critical passes")
+        #expect(calls.filter { $0.dedupKey == aggregateKey }.map(\.action) == [.create], "one aggregate incident")
+        #expect(!calls.contains { $0.action == .resolve }, "the folded problem's resolve needed no call")
+        #expect(harness.instruments.snapshot.folded == 15)
+        #expect(harness.source.committable[p0] == 22, "folded messages are done, deliberately")
+
+        // The next update interval brings the count up to date.
+        clock.advance(by: .seconds(30))
+        try await waitUntil { harness.target.calls.contains { $0.dedupKey == aggregateKey && $0.action == .update } }
+        let update = try #require(harness.target.calls.last { $0.dedupKey == aggregateKey })
+        #expect(update.event.title == "Alert storm from alertmanager: 15 new problems held back")
+        let samples = update.event.description.split(separator: "\n").filter { $0.hasPrefix("- disk ") }
+        #expect(samples.count == 3, "samples name the first problems held back: \(samples)")
+
+        // Quiet for the quiet period: the storm is over, its incident resolved.
+        clock.advance(by: .seconds(150))
+        try await waitUntil { harness.target.calls.contains { $0.dedupKey == aggregateKey && $0.action == .resolve } }
+        runner.stop()
+        try await task.value
+    }
+
+    @Test func theLimitCountsCreatesInTheLastMinute() {
+        var settings = StormGuard.Settings()
+        settings.maxNewPerMinute = 2
+        let guardian = StormGuard(settings: settings)
+        let t0 = Timestamp(rfc3339: "2026-11-24T08:00:00Z")!
+        let event = sampleEvent(severity: .high)
+        #expect(guardian.admitCreate(event, at: t0))
+        #expect(guardian.admitCreate(event, at: t0.advanced(by: .seconds(10))))
+        #expect(!guardian.admitCreate(event, at: t0.advanced(by: .seconds(20))))
+        #expect(guardian.admitCreate(event, at: t0.advanced(by: .seconds(61))), "the first create left the window")
+        #expect(guardian.admitCreate(sampleEvent(severity: .critical), at: t0.advanced(by: .seconds(62))))
+        #expect(StormGuard(settings: StormGuard.Settings()).admitCreate(event, at: t0), "off by default")
+    }
+}

@@ -41,7 +41,8 @@ struct RunnerHarness {
         store: any IncidentStateStore = InMemoryIncidentStateStore(),
         policy: RetryPolicy? = nil,
         clock: (any PipelineClock)? = nil,
-        minUpdateInterval: Duration = .zero
+        minUpdateInterval: Duration = .zero,
+        stormGuard: StormGuard.Settings = StormGuard.Settings()
     ) {
         source = InMemoryMessageSource(events)
         self.target = target
@@ -54,6 +55,7 @@ struct RunnerHarness {
         configuration.maxInFlightEvents = maxInFlight
         configuration.drainTimeout = .seconds(5)
         configuration.minUpdateInterval = minUpdateInterval
+        configuration.stormGuard = stormGuard
         configuration.pauseAfter = .milliseconds(50)
         var defaultPolicy = RetryPolicy()
         defaultPolicy.initialBackoff = .milliseconds(1)

@@ -205,7 +205,7 @@ final class ConfigSection {
         let trimmed = text.trimmed().lowercased()
         let units: [(String, (Int64) -> Duration)] = [
             ("ms", { .milliseconds($0) }), ("s", { .seconds($0) }), ("m", { .seconds($0 * 60) }),
-            ("h", { .seconds($0 * 3600) }),
+            ("h", { .seconds($0 * 3600) }), ("d", { .seconds($0 * 86_400) }),
         ]
         if trimmed == "0" { return .zero }
         for (suffix, make) in units where trimmed.hasSuffix(suffix) {
@@ -219,6 +219,7 @@ final class ConfigSection {
         let millis = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         if millis % 1000 != 0 { return "\(millis)ms" }
         let seconds = millis / 1000
+        if seconds % 86_400 == 0, seconds > 0 { return "\(seconds / 86_400)d" }
         if seconds % 3600 == 0, seconds > 0 { return "\(seconds / 3600)h" }
         if seconds % 60 == 0, seconds > 0 { return "\(seconds / 60)m" }
         return "\(seconds)s"

@@ -102,6 +102,35 @@ extension IngestorConfiguration {
         let defaultSeverity = Severity(rawValue: severityText) ?? .medium
         pipeline.routes = Dictionary(sources.map { ($0.topic, $0.route) }, uniquingKeysWith: { first, _ in first })
         pipeline.defaultRoute = SourceRoute(format: .auto, options: DecodeOptions(defaultSeverity: defaultSeverity))
+        let stormSection = pipelineSection.section("storm_guard")
+        pipeline.stormGuard.maxNewPerMinute = stormSection.int("max_new_per_minute", default: 0, in: 0...1_000_000)
+        pipeline.stormGuard.updateInterval = stormSection.duration(
+            "update_interval",
+            default: .seconds(30),
+            in: .seconds(1) ... .seconds(3600)
+        )
+        pipeline.stormGuard.quietPeriod = stormSection.duration(
+            "quiet_period",
+            default: .seconds(600),
+            in: .seconds(1) ... .seconds(7 * 86_400)
+        )
+        pipeline.stormGuard.samples = stormSection.int("samples", default: 10, in: 0...100)
+        if let names = stormSection.stringList("pass_through") {
+            var severities: Set<Severity> = []
+            for name in names {
+                if let severity = Severity(rawValue: name.lowercased()) {
+                    severities.insert(severity)
+                } else {
+                    stormSection.problem(
+                        "pass_through",
+                        name,
+                        "must list severities: \(Severity.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+            }
+            pipeline.stormGuard.passThrough = severities
+        }
+        stormSection.finish()
         let retrySection = pipelineSection.section("retry")
         var retry = RetryPolicy()
         retry.maxAttempts = retrySection.int("max_attempts", default: 5, in: 1...1000)

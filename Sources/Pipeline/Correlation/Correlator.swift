@@ -14,6 +14,8 @@ public struct Correlator: Sendable {
         case ignore(reason: String)
         /// Older than what the incident already shows: dropped so it cannot undo newer state.
         case stale(reason: String)
+        /// A new problem during a storm: counted in its source's aggregate incident instead of opening its own.
+        case fold(reason: String)
 
         /// A short name for metrics: create/update/resolve/comment/suppress/ignore/stale.
         public var name: String {
@@ -22,6 +24,7 @@ public struct Correlator: Sendable {
             case .suppress: "suppress"
             case .ignore: "ignore"
             case .stale: "stale"
+            case .fold: "fold"
             }
         }
 
@@ -35,7 +38,7 @@ public struct Correlator: Sendable {
         public var reason: String {
             switch self {
             case .send(let command): command.reason
-            case .suppress(let reason), .ignore(let reason), .stale(let reason): reason
+            case .suppress(let reason), .ignore(let reason), .stale(let reason), .fold(let reason): reason
             }
         }
     }
@@ -262,7 +265,7 @@ public struct Correlator: Sendable {
         origin: String? = nil
     ) async throws {
         switch decision {
-        case .ignore, .stale:
+        case .ignore, .stale, .fold:
             try await store.audit([
                 DecisionRecord(
                     at: now,

@@ -13,6 +13,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     /// How soon after its resolve a key firing again reopens the incident (on targets that can); zero, the
     /// default, always opens a new incident.
     public var reopenWindow: Duration = .zero
+    /// The storm guard; off by default.
+    public var stormGuard = StormGuard.Settings()
     /// How long the intake waits for room when in-flight work is full before it pauses the partitions; default
     /// 1 s. Short stalls are waited out (resuming a partition costs a refetch); long ones pause, so the consumer
     /// keeps polling and stays in its group. Zero pauses at once.

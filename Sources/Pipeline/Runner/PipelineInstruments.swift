@@ -28,6 +28,8 @@ public struct PipelineStats: Sendable, Hashable {
     public var ignored = 0
     /// Events older than what their incident already shows, dropped.
     public var stale = 0
+    /// New problems folded into a storm's aggregate incident.
+    public var folded = 0
     /// Creates interrupted by a crash, found again at start: resolved by lookup, or not (the target cannot look up).
     public var pendingIntentsFound = 0
     /// Of those, the ones whose incident the lookup found at the target (no second create).
@@ -76,10 +78,12 @@ public final class PipelineInstruments: Sendable {
         pausedGauge = Gauge(label: "ingestor_intake_paused", dimensions: [], factory: factory)
         pendingGauge = Gauge(label: "ingestor_pending_intents", dimensions: [], factory: factory)
         decisionCounters = Dictionary(
-            uniqueKeysWithValues: ["create", "update", "resolve", "comment", "reopen", "suppress", "ignore", "stale"]
-                .map {
-                    ($0, Counter(label: "ingestor_decisions_total", dimensions: [("decision", $0)], factory: factory))
-                }
+            uniqueKeysWithValues: [
+                "create", "update", "resolve", "comment", "reopen", "suppress", "ignore", "stale", "fold",
+            ]
+            .map {
+                ($0, Counter(label: "ingestor_decisions_total", dimensions: [("decision", $0)], factory: factory))
+            }
         )
     }
 
@@ -116,6 +120,9 @@ public final class PipelineInstruments: Sendable {
         case .ignore(let reason):
             stats.withLock { $0.ignored += 1 }
             logger.debug("ignored \(event.dedupKey): \(reason)")
+        case .fold(let reason):
+            stats.withLock { $0.folded += 1 }
+            logger.debug("folded \(event.dedupKey): \(reason)")
         case .stale(let reason):
             stats.withLock { $0.stale += 1 }
             logger.info("stale event for \(event.dedupKey) dropped: \(reason)")

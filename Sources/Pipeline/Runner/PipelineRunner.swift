@@ -59,6 +59,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     private let stopRequested = Mutex(false)
     private let unresolvedIntents = Mutex<Set<String>>([])
     private let deferred = Mutex<[String: Deferred]>([:])
+    private let stormGuard: StormGuard?
+    private let stormLocks = Mutex<[String: AsyncSemaphore]>([:])
     /// Events per dedup key queued in or being handled by a lane.
     private let busyKeys = Mutex<[String: Int]>([:])
     private let laneInputs = Mutex<[AsyncStream<LaneItem>.Continuation]>([])
@@ -93,6 +95,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         self.clock = clock
         self.logger = logger
         permits = AsyncSemaphore(permits: max(1, configuration.maxInFlightEvents))
+        stormGuard = configuration.stormGuard.isEnabled ? StormGuard(settings: configuration.stormGuard) : nil
     }
 
     /// Events currently in flight.
@@ -188,6 +191,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             group.addTask { await self.handleCompletions(completions.stream) }
 
+            let ticker = Task { await self.stormTicker() }
             let intake = Task {
                 await self.reconcilePendingIntents()
                 try await self.intake(lanes: laneInputs, completions: completionInput)
@@ -204,6 +208,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 intake.cancel()
             }
 
+            ticker.cancel()
+            await ticker.value
             abandonDeferred(completions: completionInput)
             let drained = await drain()
             for lane in laneInputs { lane.finish() }
@@ -420,7 +426,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             if let pendingRecord = record, pendingRecord.pending != nil {
                 record = try await settle(pendingRecord)
             }
-            let decision = correlator.decide(event, record: record, now: clock.now())
+            var decision = correlator.decide(event, record: record, now: clock.now())
             if !decision.isStale, let superseded = deferred.withLock({ $0[event.dedupKey] }) {
                 // A newer event for a key with a held-back update: the newest state wins.
                 if case .send(let command) = decision, command.action == .update {
@@ -439,15 +445,26 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 scheduleFlush(event.dedupKey, at: due)
                 return
             }
+            var storm: StormGuard.Storm?
+            if case .send(let command) = decision, command.action == .create, let stormGuard,
+                !stormGuard.admitCreate(event, at: clock.now())
+            {
+                storm = stormGuard.fold(event, at: clock.now())
+                decision = .fold(
+                    reason:
+                        "more than \(stormGuard.settings.maxNewPerMinute) new problems a minute from \(event.source)"
+                )
+            }
             instruments.decided(decision, for: event)
             switch decision {
             case .suppress:
                 break
-            case .ignore, .stale:
+            case .ignore, .stale, .fold:
                 try await correlator.audit(decision, for: event, at: clock.now(), origin: origin)
             case .send(let command):
                 await deliver(command, owner: owner)
             }
+            if let storm { try await openAggregate(for: storm, owner: owner) }
         } catch let error as PendingIntentUnresolved {
             let now = clock.now()
             owner.fail(
@@ -466,6 +483,89 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             failStateStore(owner, key: event.dedupKey, error: error)
         }
         if owner.eventFinished() { completions.yield(owner) }
+    }
+
+    /// Makes sure the storm's aggregate incident is open: created (or reopened) with the first folded problem, under
+    /// the source's lock, through the same intent-bracketed path as any create. If that fails, the folded message
+    /// is dead-lettered with the failure, so no problem is lost without a trace.
+    private func openAggregate(for storm: StormGuard.Storm, owner: InFlightMessage) async throws {
+        let lock = stormLock(storm.source)
+        try await lock.acquire(1)
+        defer { lock.release(1) }
+        var record = try await correlator.record(for: StormGuard.aggregateKey(for: storm.source))
+        if let pendingRecord = record, pendingRecord.pending != nil { record = try await settle(pendingRecord) }
+        guard record?.isOpen != true, let stormGuard else { return }
+        let aggregate = StormGuard.aggregateEvent(storm, limit: stormGuard.settings.maxNewPerMinute)
+        let decision = correlator.decide(aggregate, record: record, now: clock.now())
+        guard case .send(let command) = decision else { return }
+        instruments.decided(decision, for: aggregate)
+        logger.warning(
+            "alert storm from \(storm.source): new problems are folded into one incident (\(command.action.rawValue))"
+        )
+        try await send(command, owner: owner, origin: owner.message.position.description)
+    }
+
+    private func stormLock(_ source: String) -> AsyncSemaphore {
+        stormLocks.withLock { locks in
+            if let lock = locks[source] { return lock }
+            let lock = AsyncSemaphore(permits: 1)
+            locks[source] = lock
+            return lock
+        }
+    }
+
+    /// Every `update_interval`: brings each storm's aggregate incident up to date, and resolves it once the source
+    /// has been quiet for `quiet_period`.
+    private func stormTicker() async {
+        guard let stormGuard else { return }
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: stormGuard.settings.updateInterval)
+            } catch {
+                return
+            }
+            for storm in stormGuard.storms { await tick(storm, guard: stormGuard) }
+        }
+    }
+
+    private func tick(_ storm: StormGuard.Storm, guard stormGuard: StormGuard) async {
+        let lock = stormLock(storm.source)
+        guard (try? await lock.acquire(1)) != nil else { return }
+        defer { lock.release(1) }
+        let now = clock.now()
+        let quiet = storm.lastFoldAt.advanced(by: stormGuard.settings.quietPeriod) <= now
+        let aggregate = StormGuard.aggregateEvent(
+            storm,
+            limit: stormGuard.settings.maxNewPerMinute,
+            resolvedAt: quiet ? now : nil
+        )
+        do {
+            let record = try await correlator.record(for: aggregate.dedupKey)
+            guard record?.isOpen == true else {
+                if quiet { stormGuard.end(storm.source) }
+                return
+            }
+            let decision = correlator.decide(aggregate, record: record, now: now)
+            if case .send(let command) = decision {
+                instruments.decided(decision, for: aggregate)
+                switch await deliverer.deliver(command) {
+                case .delivered(let externalID, _):
+                    try await correlator.applied(command, externalID: externalID ?? command.externalID, at: clock.now())
+                    instruments.applied(command)
+                case .failed(let failure, _, _, _):
+                    logger.warning("storm incident of \(storm.source): \(command.action.rawValue) failed: \(failure)")
+                    return
+                case .abandoned:
+                    return
+                }
+            }
+            if quiet {
+                stormGuard.end(storm.source)
+                logger.info("alert storm from \(storm.source) is over: \(storm.folded) problems were folded")
+            }
+        } catch {
+            logger.warning("storm incident of \(storm.source): \(error)")
+        }
     }
 
     /// When the next update of a key may be sent, with a minimum update interval configured.
