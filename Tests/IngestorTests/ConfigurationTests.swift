@@ -113,6 +113,24 @@ struct ConfigurationTests {
         #expect(found.contains("pipeline.pause_after"), "more than half of max_poll_interval (5m)")
     }
 
+    @Test func groupingPerSource() throws {
+        let yaml = validYAML.replacingOccurrences(
+            of: "    format: alertmanager\n",
+            with: "    format: alertmanager\n    group_by: [alertname, cluster]\n    group_wait: 30s\n"
+        )
+        let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: ["DEVREV_TOKEN": "tok"])
+        #expect(
+            configuration.pipeline.groupings["alerts.raw"]
+                == Grouping(labels: ["alertname", "cluster"], wait: .seconds(30))
+        )
+        #expect(configuration.pipeline.groupings["other.raw"] == nil)
+        let orphan = validYAML.replacingOccurrences(
+            of: "    format: alertmanager\n",
+            with: "    format: alertmanager\n    group_wait: 30s\n"
+        )
+        #expect(problems(orphan).map(\.path).contains("sources[0].group_wait"))
+    }
+
     @Test func everyProblemIsListedByItsKeyPath() {
         let yaml = """
             kafka:

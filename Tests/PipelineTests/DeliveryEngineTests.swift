@@ -319,3 +319,92 @@ struct StormGuardTests {
         #expect(StormGuard(settings: StormGuard.Settings()).admitCreate(event, at: t0), "off by default")
     }
 }
+
+@Suite("Grouping")
+struct GroupingTests {
+    /// An Alertmanager message with alerts (fingerprint, alertname, status).
+    func payload(_ alerts: [(String, String, String)], at time: String = "2026-11-24T08:00:00Z") -> [UInt8] {
+        let items = alerts.map { key, name, status in
+            #"{"status":"\#(status)","labels":{"alertname":"\#(name)","instance":"\#(key)"},"annotations":{"summary":"\#(name) on \#(key)"},"startsAt":"2026-11-24T08:00:00Z","endsAt":"\#(status == "resolved" ? time : "0001-01-01T00:00:00Z")","fingerprint":"\#(key)"}"#
+        }
+        return Array(#"{"version":"4","groupKey":"g","alerts":[\#(items.joined(separator: ","))]}"#.utf8)
+    }
+
+    @Test func alertsSharingTheLabelsOpenOneIncidentAfterTheGroupWaitAndResolveWithTheLast() async throws {
+        let store = InMemoryIncidentStateStore()
+        let groupings = ["raw": Grouping(labels: ["alertname"], wait: .seconds(30))]
+        let p0 = PartitionID(topic: "raw", partition: 0)
+        let target = ScriptedTarget()
+        let clock = SteppedClock()
+        let first = RunnerHarness(
+            [
+                .assigned([p0]),
+                message(0, 0, payload([("a1", "DiskFull", "firing"), ("a2", "DiskFull", "firing")])),
+                message(0, 1, payload([("a3", "DiskFull", "firing")])),
+                message(0, 2, payload([("b1", "HighLoad", "firing")])),
+                // Fired and resolved within its group wait: no incident at all.
+                message(0, 3, payload([("c1", "Flap", "firing")])),
+                message(0, 4, payload([("c1", "Flap", "resolved")], at: "2026-11-24T08:00:05Z")),
+            ],
+            target: target,
+            store: store,
+            clock: clock,
+            groupings: groupings
+        )
+        let runner = first.runner
+        let task = Task { try await runner.run() }
+        try await waitUntil { first.instruments.snapshot.messagesFinished == 3 }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(target.calls.isEmpty, "creates wait for the group")
+        clock.advance(by: .seconds(30))
+        try await waitUntil { first.instruments.snapshot.messagesFinished == 5 }
+        runner.stop()
+        try await task.value
+
+        let creates = target.calls.filter { $0.action == .create }
+        #expect(creates.count == 2, "one incident per alertname; the flap opened none: \(creates.map(\.dedupKey))")
+        let disk = try #require(creates.first { $0.dedupKey == "group:alertmanager:alertname=DiskFull" })
+        #expect(disk.event.title == "DiskFull on a1 (+2 more)")
+        #expect(disk.event.description.contains("Firing (3):"))
+        #expect(creates.contains { $0.dedupKey == "group:alertmanager:alertname=HighLoad" })
+
+        // Later: members resolve one by one; the incident follows and resolves with the last.
+        let second = RunnerHarness(
+            [
+                .assigned([p0]),
+                message(0, 5, payload([("a1", "DiskFull", "resolved")], at: "2026-11-24T09:00:00Z")),
+                message(
+                    0,
+                    6,
+                    payload(
+                        [("a2", "DiskFull", "resolved"), ("a3", "DiskFull", "resolved")],
+                        at: "2026-11-24T09:10:00Z"
+                    )
+                ),
+            ],
+            target: target,
+            store: store,
+            clock: SteppedClock(),
+            groupings: groupings
+        )
+        try await second.run(untilFinished: 2)
+        let later = target.calls.dropFirst(2).filter { $0.dedupKey == disk.dedupKey }
+        // Each alert is its own event: a2's resolve updates the list, a3's resolves the incident.
+        #expect(later.map(\.action) == [.update, .update, .resolve])
+        #expect(later.first?.event.title == "DiskFull on a2 (+1 more)")
+        #expect(try await store.record(target: "scripted", dedupKey: disk.dedupKey)?.status == .resolved)
+        let again = try await store.saveMember(
+            GroupMember(
+                target: "scripted",
+                groupKey: disk.dedupKey,
+                memberKey: "am:probe",
+                status: .firing,
+                severity: .low,
+                title: "probe",
+                occurredAt: nil,
+                firstSeen: Timestamp(millisecondsSinceEpoch: 0)
+            )
+        )
+        #expect(again.map(\.memberKey) == ["am:probe"], "a resolved group's members were forgotten")
+    }
+}

@@ -42,7 +42,8 @@ struct RunnerHarness {
         policy: RetryPolicy? = nil,
         clock: (any PipelineClock)? = nil,
         minUpdateInterval: Duration = .zero,
-        stormGuard: StormGuard.Settings = StormGuard.Settings()
+        stormGuard: StormGuard.Settings = StormGuard.Settings(),
+        groupings: [String: Grouping] = [:]
     ) {
         source = InMemoryMessageSource(events)
         self.target = target
@@ -56,6 +57,7 @@ struct RunnerHarness {
         configuration.drainTimeout = .seconds(5)
         configuration.minUpdateInterval = minUpdateInterval
         configuration.stormGuard = stormGuard
+        configuration.groupings = groupings
         configuration.pauseAfter = .milliseconds(50)
         var defaultPolicy = RetryPolicy()
         defaultPolicy.initialBackoff = .milliseconds(1)

@@ -103,6 +103,35 @@ struct StateStoreTests {
         #expect(try later.decisions().map(\.dedupKey) == ["new"])
     }
 
+    @Test func groupMembersKeepWhenTheyWereFirstSeenAndIgnoreOlderEvents() async throws {
+        let path = temporaryFile()
+        let store = try SQLiteIncidentStateStore(path: path, now: t0)
+        func member(_ key: String, _ status: AlertStatus, at offset: Int64, seen: Int64) -> GroupMember {
+            GroupMember(
+                target: "t",
+                groupKey: "group:x",
+                memberKey: key,
+                status: status,
+                severity: .high,
+                title: key,
+                occurredAt: t0.advanced(by: .seconds(offset)),
+                firstSeen: t0.advanced(by: .seconds(seen))
+            )
+        }
+        _ = try await store.saveMember(member("a", .firing, at: 0, seen: 0))
+        _ = try await store.saveMember(member("b", .firing, at: 5, seen: 5))
+        var members = try await store.saveMember(member("a", .resolved, at: 60, seen: 60))
+        let a = try #require(members.first { $0.memberKey == "a" })
+        #expect(a.status == .resolved)
+        #expect(a.firstSeen == t0, "first seen stays")
+        members = try await store.saveMember(member("a", .firing, at: 0, seen: 90))
+        #expect(members.first { $0.memberKey == "a" }?.status == .resolved, "an older event changes nothing")
+        let reopened = try SQLiteIncidentStateStore(path: path, now: t0)
+        #expect(try await reopened.saveMember(member("c", .firing, at: 1, seen: 1)).count == 3, "members are durable")
+        try await reopened.deleteMembers(target: "t", groupKey: "group:x")
+        #expect(try await reopened.saveMember(member("d", .firing, at: 1, seen: 1)).count == 1)
+    }
+
     @Test func anUnwritableFileIsAnErrorNotACrash() {
         #expect(throws: (any Error).self) {
             _ = try SQLiteIncidentStateStore(path: "/proc/no-such-dir/state.sqlite", now: t0)

@@ -101,6 +101,10 @@ extension IngestorConfiguration {
         )
         let defaultSeverity = Severity(rawValue: severityText) ?? .medium
         pipeline.routes = Dictionary(sources.map { ($0.topic, $0.route) }, uniquingKeysWith: { first, _ in first })
+        pipeline.groupings = Dictionary(
+            sources.compactMap { source in source.grouping.map { (source.topic, $0) } },
+            uniquingKeysWith: { first, _ in first }
+        )
         pipeline.defaultRoute = SourceRoute(format: .auto, options: DecodeOptions(defaultSeverity: defaultSeverity))
         let stormSection = pipelineSection.section("storm_guard")
         pipeline.stormGuard.maxNewPerMinute = stormSection.int("max_new_per_minute", default: 0, in: 0...1_000_000)
@@ -285,10 +289,24 @@ extension IngestorConfiguration {
                 let topic = entry.requiredString("topic", hint: "the Kafka topic to consume")
                 let format = entry.choice("format", default: "auto", from: known)
                 let options = readDecodeOptions(entry, defaultSeverity: defaultSeverity)
+                var grouping: Grouping?
+                if let labels = entry.stringList("group_by") {
+                    if labels.isEmpty { entry.problem("group_by", "[]", "must name at least one label") }
+                    grouping = Grouping(
+                        labels: labels,
+                        wait: entry.duration("group_wait", default: .zero, in: .zero ... .seconds(3600))
+                    )
+                } else if entry.string("group_wait") != nil {
+                    entry.problem("group_wait", entry.string("group_wait"), "needs group_by: the labels to group on")
+                }
                 entry.finish()
                 if let topic {
                     sources.append(
-                        Source(topic: topic, route: SourceRoute(format: SourceFormat(format), options: options))
+                        Source(
+                            topic: topic,
+                            route: SourceRoute(format: SourceFormat(format), options: options),
+                            grouping: grouping
+                        )
                     )
                 }
             }

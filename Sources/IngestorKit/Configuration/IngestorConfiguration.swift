@@ -35,6 +35,8 @@ public struct IngestorConfiguration: Sendable {
         public var topic: String
         /// `sources[i].format` and the decoders' options (`generic`, `email`, `default_severity`, …).
         public var route: SourceRoute
+        /// `sources[i].group_by` and `sources[i].group_wait`, when set.
+        public var grouping: Grouping?
 
         /// `sources[i].format`: a decoder name or `auto` (default).
         public var format: SourceFormat { route.format }

@@ -201,6 +201,34 @@ public struct Correlator: Sendable {
         store.cachedRecord(target: target, dedupKey: dedupKey)
     }
 
+    /// Records `event` as a member of its group and returns the group's incident as one event.
+    /// - Returns: `nil` when the member's event is older than what the group already has for it (stale).
+    public func aggregate(
+        _ event: NormalizedEvent,
+        memberKey: String,
+        grouping: Grouping,
+        at now: Timestamp
+    ) async throws -> NormalizedEvent {
+        let groupKey = event.dedupKey
+        let member = GroupMember(
+            target: target,
+            groupKey: groupKey,
+            memberKey: memberKey,
+            status: event.status,
+            severity: event.severity,
+            title: event.title,
+            occurredAt: Self.eventTime(event),
+            firstSeen: now
+        )
+        let members = try await store.saveMember(member)
+        return grouping.aggregate(members: members, trigger: event, groupKey: groupKey)
+    }
+
+    /// Forgets a group's members once its incident is resolved, so the next firing starts a fresh group.
+    public func groupResolved(_ groupKey: String) async throws {
+        try await store.deleteMembers(target: target, groupKey: groupKey)
+    }
+
     /// Records with an unanswered create at this target (interrupted by a crash), oldest first.
     public func pendingIntents() async throws -> [IncidentRecord] {
         try await store.pendingIntents(target: target)

@@ -13,6 +13,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     /// How soon after its resolve a key firing again reopens the incident (on targets that can); zero, the
     /// default, always opens a new incident.
     public var reopenWindow: Duration = .zero
+    /// `sources[].group_by` per topic: alerts sharing the labels' values share one incident.
+    public var groupings: [String: Grouping] = [:]
     /// The storm guard; off by default.
     public var stormGuard = StormGuard.Settings()
     /// How long the intake waits for room when in-flight work is full before it pauses the partitions; default

@@ -10,8 +10,8 @@ import Synchronization
 
 /// What a lane works on.
 private enum LaneItem: Sendable {
-    /// An event to correlate and deliver.
-    case event(NormalizedEvent, InFlightMessage)
+    /// An event to correlate and deliver; `member` is the alert's own key when its dedup key is a group's.
+    case event(NormalizedEvent, InFlightMessage, member: String?)
     /// The minimum update interval of this key has passed: send its deferred update.
     case flush(String)
 }
@@ -368,7 +368,17 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         instruments.normalized(events, from: message)
         // The storm's fast path: a repeat of an open incident's state, for a key with nothing in flight, is
         // suppressed here, without a trip through its lane.
-        let laneEvents = events.filter { !suppressedInPlace($0) }
+        let grouping = configuration.groupings[message.position.partition.topic]
+        var laneEvents: [(event: NormalizedEvent, member: String?)] = []
+        for event in events {
+            if let grouping {
+                var grouped = event
+                grouped.dedupKey = grouping.groupKey(for: event)
+                laneEvents.append((grouped, event.dedupKey))
+            } else if !suppressedInPlace(event) {
+                laneEvents.append((event, nil))
+            }
+        }
         let needed = min(max(laneEvents.count, 1), permits.capacity)
         permits.forceAcquire(needed - 1)
         instruments.began(inFlight: permits.inUse)
@@ -378,10 +388,11 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             return
         }
         busyKeys.withLock { busy in
-            for event in laneEvents { busy[event.dedupKey, default: 0] += 1 }
+            for item in laneEvents { busy[item.event.dedupKey, default: 0] += 1 }
         }
-        for event in laneEvents {
-            lanes[Self.lane(for: event.dedupKey, count: lanes.count)].yield(.event(event, owner))
+        for item in laneEvents {
+            lanes[Self.lane(for: item.event.dedupKey, count: lanes.count)]
+                .yield(.event(item.event, owner, member: item.member))
         }
     }
 
@@ -400,8 +411,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
 
     private func process(_ item: LaneItem, completions: AsyncStream<InFlightMessage>.Continuation) async {
         switch item {
-        case .event(let event, let owner):
-            await handle(event, owner: owner, completions: completions)
+        case .event(let event, let owner, let member):
+            await handle(event, owner: owner, member: member, completions: completions)
             busyKeys.withLock { busy in
                 let left = (busy[event.dedupKey] ?? 1) - 1
                 busy[event.dedupKey] = left > 0 ? left : nil
@@ -418,18 +429,24 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     private func handle(
         _ event: NormalizedEvent,
         owner: InFlightMessage,
+        member: String?,
         completions: AsyncStream<InFlightMessage>.Continuation
     ) async {
         let origin = owner.message.position.description
+        var event = event
+        let grouping = member == nil ? nil : configuration.groupings[owner.message.position.partition.topic]
         do {
             var record = try await correlator.record(for: event.dedupKey)
             if let pendingRecord = record, pendingRecord.pending != nil {
                 record = try await settle(pendingRecord)
             }
+            if let grouping, let member {
+                event = try await correlator.aggregate(event, memberKey: member, grouping: grouping, at: clock.now())
+            }
             var decision = correlator.decide(event, record: record, now: clock.now())
             if !decision.isStale, let superseded = deferred.withLock({ $0[event.dedupKey] }) {
-                // A newer event for a key with a held-back update: the newest state wins.
-                if case .send(let command) = decision, command.action == .update {
+                // A newer event for a key with a held-back update (or a group's held-back create): the newest wins.
+                if case .send(let command) = decision, command.action == superseded.command.action {
                     deferred.withLock {
                         $0[event.dedupKey] = Deferred(command: command, owner: owner, due: superseded.due)
                     }
@@ -438,6 +455,14 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 }
                 deferred.withLock { _ = $0.removeValue(forKey: event.dedupKey) }
                 coalesced(superseded, completions: completions)
+            } else if case .send(let command) = decision, command.action == .create, let grouping,
+                grouping.wait > .zero
+            {
+                // A new group: wait for the members arriving with it, so they open one incident together.
+                let due = clock.now().advanced(by: grouping.wait)
+                deferred.withLock { $0[event.dedupKey] = Deferred(command: command, owner: owner, due: due) }
+                scheduleFlush(event.dedupKey, at: due)
+                return
             } else if case .send(let command) = decision, command.action == .update,
                 let due = updateDue(record), clock.now() < due
             {
@@ -463,6 +488,11 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 try await correlator.audit(decision, for: event, at: clock.now(), origin: origin)
             case .send(let command):
                 await deliver(command, owner: owner)
+                if grouping != nil, command.action == .resolve,
+                    try await correlator.record(for: event.dedupKey)?.status == .resolved
+                {
+                    try await correlator.groupResolved(event.dedupKey)
+                }
             }
             if let storm { try await openAggregate(for: storm, owner: owner) }
         } catch let error as PendingIntentUnresolved {

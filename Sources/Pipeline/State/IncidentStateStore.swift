@@ -136,6 +136,11 @@ public protocol IncidentStateStore: Sendable {
     func audit(_ entries: [DecisionRecord]) async throws
     /// The record if it is at hand without I/O; `nil` when it is not (or does not exist). For the runner's fast path.
     func cachedRecord(target: String, dedupKey: String) -> IncidentRecord?
+    /// Inserts or updates a group member (unless the stored one is newer by event time; its first-seen time stays)
+    /// and returns every member of its group.
+    func saveMember(_ member: GroupMember) async throws -> [GroupMember]
+    /// Forgets the members of a group (its incident resolved).
+    func deleteMembers(target: String, groupKey: String) async throws
 }
 
 extension IncidentStateStore {
@@ -154,6 +159,7 @@ public final class InMemoryIncidentStateStore: IncidentStateStore {
 
     private let records = Mutex<[Key: IncidentRecord]>([:])
     private let trail = Mutex<[DecisionRecord]>([])
+    private let members = Mutex<[Key: [String: GroupMember]]>([:])
 
     /// Creates an empty store.
     public init() {}
@@ -186,6 +192,28 @@ public final class InMemoryIncidentStateStore: IncidentStateStore {
 
     public func cachedRecord(target: String, dedupKey: String) -> IncidentRecord? {
         records.withLock { $0[Key(target: target, dedupKey: dedupKey)] }
+    }
+
+    public func saveMember(_ member: GroupMember) async throws -> [GroupMember] {
+        members.withLock { members in
+            let key = Key(target: member.target, dedupKey: member.groupKey)
+            var group = members[key] ?? [:]
+            if let known = group[member.memberKey] {
+                // An older event for the member changes nothing; the member keeps when it was first seen.
+                if let old = known.occurredAt, let new = member.occurredAt, new < old { return Array(group.values) }
+                var updated = member
+                updated.firstSeen = known.firstSeen
+                group[member.memberKey] = updated
+            } else {
+                group[member.memberKey] = member
+            }
+            members[key] = group
+            return Array(group.values)
+        }
+    }
+
+    public func deleteMembers(target: String, groupKey: String) async throws {
+        _ = members.withLock { $0.removeValue(forKey: Key(target: target, dedupKey: groupKey)) }
     }
 
     /// Every record, for tests and the demo.

@@ -89,6 +89,23 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
                     """
             )
         }
+        migrator.registerMigration("v2: group members") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE group_members (
+                        target TEXT NOT NULL,
+                        group_key TEXT NOT NULL,
+                        member_key TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        occurred_at INTEGER,
+                        first_seen INTEGER NOT NULL,
+                        PRIMARY KEY (target, group_key, member_key)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -130,6 +147,51 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
             try Self.insert(decisions, into: db)
         }
         remember(record)
+    }
+
+    public func saveMember(_ member: GroupMember) async throws -> [GroupMember] {
+        try await database.write { db in
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO group_members (target, group_key, member_key, status, severity, title, occurred_at,
+                        first_seen)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (target, group_key, member_key) DO UPDATE SET status = excluded.status,
+                        severity = excluded.severity, title = excluded.title, occurred_at = excluded.occurred_at
+                    WHERE excluded.occurred_at IS NULL OR group_members.occurred_at IS NULL
+                        OR excluded.occurred_at >= group_members.occurred_at
+                    """
+            ).execute(
+                arguments: [
+                    member.target, member.groupKey, member.memberKey, member.status.rawValue, member.severity.rawValue,
+                    member.title, member.occurredAt?.millisecondsSinceEpoch, member.firstSeen.millisecondsSinceEpoch,
+                ]
+            )
+            return try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM group_members WHERE target = ? AND group_key = ?"),
+                arguments: [member.target, member.groupKey]
+            ).map { row in
+                GroupMember(
+                    target: row["target"],
+                    groupKey: row["group_key"],
+                    memberKey: row["member_key"],
+                    status: AlertStatus(rawValue: row["status"]) ?? .firing,
+                    severity: Severity(rawValue: row["severity"]) ?? .medium,
+                    title: row["title"],
+                    occurredAt: (row["occurred_at"] as Int64?).map(Timestamp.init(millisecondsSinceEpoch:)),
+                    firstSeen: Timestamp(millisecondsSinceEpoch: row["first_seen"])
+                )
+            }
+        }
+    }
+
+    public func deleteMembers(target: String, groupKey: String) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "DELETE FROM group_members WHERE target = ? AND group_key = ?",
+                arguments: [target, groupKey]
+            )
+        }
     }
 
     public func delete(target: String, dedupKey: String) async throws {
