@@ -16,7 +16,8 @@ extension Demo {
         cluster: EmbeddedKafkaCluster,
         logger: Logger,
         elapsed: Duration,
-        apiURL: String
+        apiURL: String,
+        statePath: String
     ) async throws -> Report {
         let expected = workload.expectation
         var checks: [Check] = []
@@ -83,7 +84,8 @@ extension Demo {
             elapsed: elapsed,
             bootstrapServers: cluster.bootstrapServers,
             apiURL: apiURL,
-            deadLetterTopic: deadLetterTopic
+            deadLetterTopic: deadLetterTopic,
+            statePath: statePath
         )
     }
 
@@ -152,6 +154,8 @@ extension Demo {
             "                kcat -b \(report.bootstrapServers.split(separator: ",").first ?? "") -t \(report.deadLetterTopic) -C -e -f '%h %s\\n'",
             "  incidents:    \(report.apiURL)/_mock/incidents and /_mock/requests",
             "  metrics:      GET /metrics on the worker's ops port (ops.port)",
+            "  state:        \(report.statePath) — the decision audit trail:",
+            "                sqlite3 \(report.statePath) 'SELECT dedup_key, decision, reason FROM decisions ORDER BY id'",
             "",
             report.passed ? "demo passed" : "demo FAILED: see the checks above",
         ]

@@ -48,6 +48,8 @@ public enum Demo {
         public var apiURL: String
         /// The dead-letter topic.
         public var deadLetterTopic: String
+        /// The worker's SQLite state file.
+        public var statePath: String
 
         /// Whether every check held.
         public var passed: Bool { checks.allSatisfy(\.passed) }
@@ -151,7 +153,8 @@ public enum Demo {
                 cluster: cluster,
                 logger: logger,
                 elapsed: clock.now - started,
-                apiURL: apiURL
+                apiURL: apiURL,
+                statePath: statePath
             )
             if options.hold {
                 output(summary(report))
