@@ -1,18 +1,20 @@
 # Builds the ingestor binary with the Swift runtime linked in statically, then runs it on
-# Debian bookworm with only librdkafka and libcurl installed.
+# Debian bookworm with only librdkafka, libcurl and SQLite installed.
 ARG SWIFT_IMAGE=swift:6.3-bookworm
 FROM ${SWIFT_IMAGE} AS build
-RUN apt-get update && apt-get install -y --no-install-recommends librdkafka-dev libcurl4-openssl-dev pkg-config \
+RUN apt-get update && apt-get install -y --no-install-recommends librdkafka-dev libcurl4-openssl-dev libsqlite3-dev \
+    pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
+COPY Benchmarks ./Benchmarks
 RUN swift build -c release --product ingestor --static-swift-stdlib
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends librdkafka1 libcurl4 ca-certificates \
-    && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends librdkafka1 libcurl4 libsqlite3-0 ca-certificates \
+    && rm -rf /var/lib/apt/lists/* && mkdir -p /var/lib/ingestor
 COPY --from=build /src/.build/release/ingestor /usr/local/bin/ingestor
 EXPOSE 9464
 ENTRYPOINT ["/usr/local/bin/ingestor"]

@@ -39,6 +39,10 @@ struct ComposeTests {
             environment: workerEnvironment
         )
         #expect(configuration.kafka.bootstrapServers == ["kafka:9092"])
+        // The state file lives on a named volume, so a new container keeps the open incidents.
+        let stateDirectory = URL(fileURLWithPath: configuration.state.path).deletingLastPathComponent().path
+        #expect(volumes.contains { $0.hasSuffix(":\(stateDirectory)") && !$0.hasPrefix(".") }, "\(volumes)")
+        #expect((try compose()["volumes"] as? [String: Any])?.keys.contains("ingestor-state") == true)
 
         // The topics the worker reads and writes are the ones the topics job creates.
         let topicsCommand = try #require((try service("topics")["command"] as? [String])?.joined())
