@@ -149,10 +149,10 @@ extension IngestorBench {
                 logger: logger
             )
             defer { _ = worker.stop() }
-            let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServerList),
-                logger: logger
-            )
+            // The producer sends each record at once (no linger): its own batching delay is not the worker's.
+            var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServerList)
+            producerConfiguration.linger = .zero
+            let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
             // Warm up: the group join (about 3 s on the mock) is not latency.
             try await producer.send(
                 topic: "latency.raw",
@@ -264,6 +264,82 @@ extension IngestorBench {
             )
             guard maxInWindow <= Int(perSecond.rounded(.up)) + burst else {
                 throw BenchError("rate limit exceeded: \(maxInWindow) requests in one second")
+            }
+        }
+    }
+
+    /// The incident API down for a long stretch with a backlog waiting: the worker's resident memory, sampled
+    /// from `/proc`, must stay flat; then the API comes back and the backlog drains.
+    func outage(seconds: Int, backlog: Int, logger: Logger) async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        try cluster.createTopic("outage.raw", partitions: 8)
+        try cluster.createTopic("outage.raw.dlq", partitions: 1)
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger)
+        api.setDown(true)
+        try await api.withRunning { baseURL in
+            let producer = try KafkaProducer(configuration: Self.bulkProducer(cluster), logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<backlog {
+                    if index >= 20_000 { try await group.next() }
+                    let fingerprint = "out\(index)"
+                    let payload = Self.group([Self.alert(fingerprint, group: 3)], key: fingerprint)
+                    group.addTask {
+                        try await producer.send(topic: "outage.raw", key: Array(fingerprint.utf8), value: payload)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await producer.close(timeout: .seconds(10))
+            setenv("BENCH_TOKEN", "bench", 1)
+            let yaml = Self.workerYAML(
+                bootstrap: cluster.bootstrapServers,
+                topic: "outage.raw",
+                baseURL: baseURL,
+                rateLimit: "{per_second: 0}"
+            ).replacingOccurrences(
+                of: "drain_timeout: 5s}",
+                with:
+                    "drain_timeout: 5s, retry: {max_attempts: 1000, initial_backoff: 100ms, max_backoff: 1s, max_elapsed: 1h}}"
+            )
+            let worker = try BenchWorker(yaml: yaml, logger: logger)
+            defer { _ = worker.stop() }
+            // Let it join, fill its in-flight work and pause.
+            var progress = await worker.progress()
+            let joinDeadline = ContinuousClock.now + .seconds(60)
+            while (progress?.consumed ?? 0) == 0, ContinuousClock.now < joinDeadline {
+                try await Task.sleep(for: .milliseconds(100))
+                progress = await worker.progress()
+            }
+            try await Task.sleep(for: .seconds(3))
+            var samples: [Double] = []
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < .seconds(Int64(seconds)) {
+                samples.append(worker.rssMegabytes)
+                try await Task.sleep(for: .seconds(1))
+            }
+            let during = await worker.progress()
+            api.setDown(false)
+            let back = ContinuousClock.now
+            _ = try await worker.waitUntilFinished(backlog, timeout: .seconds(600))
+            let drained = (ContinuousClock.now - back).seconds
+            let failedCalls = api.ledger.requests.filter { $0.status >= 500 }.count
+            print(
+                String(
+                    format:
+                        "outage           API down %d s with %d alerts waiting: worker RSS %.0f MiB after 3 s, %.0f MiB at the end (min %.0f, max %.0f); %d messages taken in while down; %d failed calls; backlog drained in %.1f s after the API came back",
+                    seconds,
+                    backlog,
+                    samples.first ?? .nan,
+                    samples.last ?? .nan,
+                    samples.min() ?? .nan,
+                    samples.max() ?? .nan,
+                    during?.consumed ?? -1,
+                    failedCalls,
+                    drained
+                )
+            )
+            guard let first = samples.first, let peak = samples.max(), peak <= first * 1.25 + 5 else {
+                throw BenchError("worker memory grew during the outage: \(samples)")
             }
         }
     }

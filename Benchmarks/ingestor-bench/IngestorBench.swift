@@ -33,8 +33,10 @@ struct IngestorBench: AsyncParsableCommand {
     @Option(help: "New alerts per second in the latency scenario.") var latencyRate = 1_000
     @Option(help: "Seconds the latency scenario produces for.") var latencySeconds = 30
     @Option(help: "The target rate limit (calls/s) in the rate-limit scenario.") var rateLimitPerSecond = 50.0
+    @Option(help: "Seconds the incident API stays down in the outage scenario.") var outageSeconds = 120
     @Option(
-        help: "Run only these scenarios: raw, normalize (= am, sns, email), storm, latency, ratelimit (repeatable)."
+        help:
+            "Run only these scenarios: raw, normalize (= am, sns, email), storm, latency, ratelimit, outage (repeatable)."
     ) var only: [String] = []
     @Option(help: "A librdkafka consumer property for the raw scenario, KEY=VALUE (repeatable).") var consumerProperty:
         [String] = []
@@ -91,6 +93,9 @@ struct IngestorBench: AsyncParsableCommand {
         }
         if wants("latency") {
             try await latency(rate: quick ? 200 : latencyRate, seconds: quick ? 2 : latencySeconds, logger: logger)
+        }
+        if wants("outage") {
+            try await outage(seconds: quick ? 4 : outageSeconds, backlog: quick ? 2_000 : 50_000, logger: logger)
         }
         if wants("ratelimit") {
             try await rateLimit(

@@ -95,6 +95,15 @@ final class BenchWorker: @unchecked Sendable {
         return kilobytes / 1024
     }
 
+    /// The worker's resident set size now (VmRSS), in MiB.
+    var rssMegabytes: Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return .nan }
+        return kilobytes / 1024
+    }
+
     /// SIGTERM, then waits; returns the exit status.
     func stop() -> Int32 {
         process.terminate()
