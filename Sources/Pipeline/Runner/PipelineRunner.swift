@@ -418,6 +418,15 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 busy[event.dedupKey] = left > 0 ? left : nil
             }
         case .flush(let key):
+            // Busy before the held update leaves the table, so the intake's fast path never sees the key idle
+            // while its update is in flight.
+            busyKeys.withLock { $0[key, default: 0] += 1 }
+            defer {
+                busyKeys.withLock { busy in
+                    let left = (busy[key] ?? 1) - 1
+                    busy[key] = left > 0 ? left : nil
+                }
+            }
             guard let held = deferred.withLock({ $0.removeValue(forKey: key) }) else { return }
             instruments.decided(.send(held.command), for: held.command.event)
             await deliver(held.command, owner: held.owner)
