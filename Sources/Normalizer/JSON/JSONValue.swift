@@ -58,10 +58,19 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 /// A JSON object that remembers the order its members were written in.
+///
+/// Members live in two parallel arrays; lookups scan them while the object is small (alerts' objects mostly have
+/// a handful of members, and comparing short keys is cheaper than hashing them) and use an index past
+/// ``indexThreshold`` members.
 public struct JSONObject: Sendable, Hashable {
     /// Member names in source order.
     public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    private var values: [JSONValue] = []
+    /// Key → position, only for objects with more than ``indexThreshold`` members.
+    private var index: [String: Int]?
+
+    /// Objects with more members than this get a hash index.
+    static let indexThreshold = 12
 
     /// Creates an empty object.
     public init() {}
@@ -74,25 +83,55 @@ public struct JSONObject: Sendable, Hashable {
     /// The number of members.
     public var count: Int { keys.count }
 
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
+
     /// The member named `key`; assigning `nil` removes it.
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { values[$0] } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let existing = position(of: key) {
+                    values[existing] = newValue
+                    return
+                }
+                keys.append(key)
+                values.append(newValue)
+                if index != nil {
+                    index?[key] = keys.count - 1
+                } else if keys.count > Self.indexThreshold {
+                    index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+                }
+            } else if let existing = position(of: key) {
+                keys.remove(at: existing)
+                values.remove(at: existing)
+                if index != nil {
+                    index =
+                        keys.count > Self.indexThreshold
+                        ? Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) }) : nil
+                }
             }
         }
     }
 
     /// Members in source order.
     public var members: [(key: String, value: JSONValue)] {
-        keys.map { ($0, storage[$0]!) }
+        zip(keys, values).map { ($0, $1) }
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.keys == rhs.keys && lhs.values == rhs.values
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(keys)
+        hasher.combine(values)
     }
 
     /// Members whose values are strings (numbers and bools rendered as text), in source order.
     public var stringMembers: [(key: String, value: String)] {
-        keys.compactMap { key in storage[key]?.scalarText.map { (key, $0) } }
+        zip(keys, values).compactMap { key, value in value.scalarText.map { (key, $0) } }
     }
 }
