@@ -33,6 +33,18 @@ extension IngestorBench {
         """
     }
 
+    /// An embedded cluster with `topic` and its dead-letter topic, and the fake DevRev API (not yet running).
+    static func rig(
+        topic: String,
+        partitions: Int,
+        logger: Logger
+    ) throws -> (EmbeddedKafkaCluster, FakeIncidentAPIServer) {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        try cluster.createTopic(topic, partitions: partitions)
+        try cluster.createTopic(topic + ".dlq", partitions: 1)
+        return (cluster, FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger))
+    }
+
     static func alert(_ fingerprint: String, group: Int) -> String {
         #"{"status":"firing","labels":{"alertname":"A\#(group)","instance":"host-\#(fingerprint)","severity":"warning"},"annotations":{"summary":"A\#(group) on host-\#(fingerprint)"},"startsAt":"2026-11-24T08:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"\#(fingerprint)"}"#
     }
@@ -49,10 +61,7 @@ extension IngestorBench {
         let perMessage = 10
         let messages = alerts / perMessage
         let groups = max(1, keys / perMessage)
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        try cluster.createTopic("storm.raw", partitions: 32)
-        try cluster.createTopic("storm.raw.dlq", partitions: 1)
-        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger)
+        let (cluster, api) = try Self.rig(topic: "storm.raw", partitions: 32, logger: logger)
         try await api.withRunning { baseURL in
             let payloads = (0..<groups).map { group in
                 Self.group(
@@ -129,10 +138,7 @@ extension IngestorBench {
 
     /// Latency from the producer's send to the create request arriving at the fake, at a steady rate of new alerts.
     func latency(rate: Int, seconds: Int, logger: Logger) async throws {
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        try cluster.createTopic("latency.raw", partitions: 8)
-        try cluster.createTopic("latency.raw.dlq", partitions: 1)
-        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger)
+        let (cluster, api) = try Self.rig(topic: "latency.raw", partitions: 8, logger: logger)
         try await api.withRunning { baseURL in
             setenv("BENCH_TOKEN", "bench", 1)
             let worker = try BenchWorker(
@@ -215,10 +221,7 @@ extension IngestorBench {
 
     /// Requests per second the fake sees against the configured limit, for a backlog of new alerts.
     func rateLimit(perSecond: Double, burst: Int, creates: Int, logger: Logger) async throws {
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        try cluster.createTopic("rate.raw", partitions: 4)
-        try cluster.createTopic("rate.raw.dlq", partitions: 1)
-        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger)
+        let (cluster, api) = try Self.rig(topic: "rate.raw", partitions: 4, logger: logger)
         try await api.withRunning { baseURL in
             let producer = try KafkaProducer(configuration: Self.bulkProducer(cluster), logger: logger)
             for index in 0..<creates {
@@ -271,10 +274,7 @@ extension IngestorBench {
     /// The incident API down for a long stretch with a backlog waiting: the worker's resident memory, sampled
     /// from `/proc`, must stay flat; then the API comes back and the backlog drains.
     func outage(seconds: Int, backlog: Int, logger: Logger) async throws {
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        try cluster.createTopic("outage.raw", partitions: 8)
-        try cluster.createTopic("outage.raw.dlq", partitions: 1)
-        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "bench"), logger: logger)
+        let (cluster, api) = try Self.rig(topic: "outage.raw", partitions: 8, logger: logger)
         api.setDown(true)
         try await api.withRunning { baseURL in
             let producer = try KafkaProducer(configuration: Self.bulkProducer(cluster), logger: logger)
