@@ -24,7 +24,7 @@ struct Ingestor: AsyncParsableCommand {
         version: IngestorVersionText.text,
         subcommands: [
             RunCommand.self, DemoCommand.self, NormalizeCommand.self, CheckConfigCommand.self, DevKafkaCommand.self,
-            MockAPICommand.self,
+            MockAPICommand.self, DLQCommand.self, ReplayCommand.self,
             VersionCommand.self,
         ]
     )

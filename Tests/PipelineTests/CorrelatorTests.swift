@@ -175,7 +175,7 @@ struct CorrelatorTests {
 
 @Suite("Dead letter envelope")
 struct DeadLetterTests {
-    @Test func keepsTheOriginalAndAddsDocumentedHeaders() {
+    @Test func keepsTheOriginalAndAddsDocumentedHeaders() throws {
         let original = SourceMessage(
             position: MessagePosition(partition: PartitionID(topic: "alerts.raw", partition: 2), offset: 41),
             key: Array("k".utf8),
@@ -196,10 +196,11 @@ struct DeadLetterTests {
             responseExcerpt: "{\"type\":\"invalid_field\"}",
             attempts: 1,
             dedupKey: "am:1",
-            action: .create,
+            command: IncidentCommand(action: .create, dedupKey: "am:1", event: sampleEvent(), reason: "new problem"),
             firstFailureAt: Timestamp(rfc3339: "2026-11-24T08:00:01Z")!,
             lastFailureAt: Timestamp(rfc3339: "2026-11-24T08:00:02Z")!,
-            workerVersion: "0.1.0"
+            workerVersion: "0.1.0",
+            maxReplays: 2
         )
         #expect(letter.key == original.key)
         #expect(letter.value == original.value)
@@ -227,8 +228,52 @@ struct DeadLetterTests {
         #expect(headers["ingestor-dlq-dedup-key"] == "am:1")
         #expect(headers["ingestor-dlq-action"] == "create")
         #expect(headers["ingestor-dlq-worker-version"] == "0.1.0")
+        #expect(headers["ingestor-dlq-parked"] == "true", "replayed max_replays times: parked")
+        let command = try #require(headers["ingestor-dlq-command"].flatMap { try? JSONParser().parse(Array($0.utf8)) })
+        #expect(command["action"]?.string == "create")
+        #expect(command["event"]?["dedupKey"]?.string == sampleEvent().dedupKey)
         #expect(
             Set(headers.keys.filter { $0.hasPrefix("ingestor-dlq-") }) == Set(DeadLetter.Field.allCases.map(\.rawValue))
         )
+    }
+
+    @Test func aReplayedLetterKeepsPointingAtTheMessagesFirstHome() throws {
+        // A letter read back from alerts.dlq[0]@7 for replay carries its first failure's headers.
+        let replayed = SourceMessage(
+            position: MessagePosition(partition: PartitionID(topic: "alerts.dlq", partition: 0), offset: 7),
+            key: nil,
+            value: Array("payload".utf8),
+            headers: [
+                .init(name: "ingestor-dlq-original-topic", text: "alerts.raw"),
+                .init(name: "ingestor-dlq-original-partition", text: "2"),
+                .init(name: "ingestor-dlq-original-offset", text: "41"),
+                .init(name: "ingestor-dlq-original-timestamp", text: "2026-11-24T08:00:00.000Z"),
+                .init(name: "ingestor-dlq-first-failure-at", text: "2026-11-24T08:00:01.000Z"),
+                .init(name: "ingestor-dlq-replay-count", text: "1"),
+            ],
+            originTopic: "alerts.raw"
+        )
+        let letter = DeadLetter(
+            original: replayed,
+            stage: .normalize,
+            reason: "invalid_json",
+            message: "still not JSON",
+            firstFailureAt: Timestamp(rfc3339: "2026-11-25T10:00:00Z")!,
+            lastFailureAt: Timestamp(rfc3339: "2026-11-25T10:00:00Z")!,
+            workerVersion: "0.1.0"
+        )
+        let headers = Dictionary(
+            letter.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) },
+            uniquingKeysWith: { $1 }
+        )
+        #expect(letter.headers.filter { $0.name == "ingestor-dlq-original-topic" }.count == 1)
+        #expect(headers["ingestor-dlq-original-topic"] == "alerts.raw")
+        #expect(headers["ingestor-dlq-original-offset"] == "41")
+        #expect(headers["ingestor-dlq-first-failure-at"] == "2026-11-24T08:00:01.000Z", "the first failure stays")
+        #expect(headers["ingestor-dlq-last-failure-at"] == "2026-11-25T10:00:00.000Z")
+        #expect(headers["ingestor-dlq-replay-count"] == "1")
+        #expect(headers["ingestor-dlq-parked"] == nil, "1 of the default 3 replays")
+        #expect(headers["ingestor-dlq-command"] == nil, "nothing was normalized")
+        #expect(replayed.normalizerInput.origin == "alerts.raw", "decoded with its first topic's settings")
     }
 }

@@ -65,6 +65,7 @@ extension IngestorConfiguration {
             "topic",
             hint: "the topic for messages that cannot be delivered"
         )
+        let maxReplays = deadLetterSection.int("max_replays", default: 3, in: 1...1000)
         deadLetterSection.finish()
         if let deadLetterTopic, sources.contains(where: { $0.topic == deadLetterTopic }) {
             deadLetterSection.problem(
@@ -76,6 +77,7 @@ extension IngestorConfiguration {
 
         let pipelineSection = root.section("pipeline")
         var pipeline = PipelineConfiguration(workerVersion: IngestorVersion.current)
+        pipeline.maxReplays = maxReplays
         pipeline.lanes = pipelineSection.int("lanes", default: 16, in: 1...1024)
         pipeline.maxInFlightEvents = pipelineSection.int("max_in_flight_events", default: 1000, in: 1...1_000_000)
         pipeline.reopenWindow = pipelineSection.duration(

@@ -39,53 +39,15 @@ public struct IngestorApp: Sendable {
         let status = WorkerStatus()
         let instruments = PipelineInstruments(factory: factory, logger: logger)
         let httpClient = CurlHTTPClient(logger: logger)
-        let target: any IncidentTarget
-        switch configuration.target {
-        case .devrev(let devrev):
-            target = DevRevTarget(configuration: devrev, client: httpClient, logger: logger)
-        case .motadata(let motadata):
-            target = MotadataTarget(configuration: motadata, client: httpClient, logger: logger)
-        case .http(let http):
-            target = GenericHTTPTarget(configuration: http, client: httpClient, logger: logger)
-        case .onetrust(let onetrust):
-            target = OneTrustTarget(configuration: onetrust, client: httpClient, logger: logger)
-        case .symantec(let symantec):
-            target = SymantecTarget(configuration: symantec, client: httpClient, logger: logger)
-        case .infraon(let infraon):
-            target = InfraonTarget(configuration: infraon, client: httpClient, logger: logger)
-        }
+        let target = makeTarget(configuration.target, client: httpClient, logger: logger)
 
-        var reopenWindow = configuration.pipeline.reopenWindow
-        if reopenWindow > .zero, !target.supportsReopen {
-            logger.warning(
-                "pipeline.reopen_window is set, but \(target.name) cannot reopen incidents here; a key firing after its resolve gets a new incident"
-            )
-            reopenWindow = .zero
-        }
+        let reopenWindow = effectiveReopenWindow(configuration.pipeline.reopenWindow, target: target, logger: logger)
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
         let consumer = try KafkaConsumer(configuration: configuration.consumerConfiguration, logger: logger)
         try consumer.subscribe(topics: configuration.sources.map(\.topic))
 
         let clock = SystemPipelineClock()
-        let store: any IncidentStateStore
-        if let stateStore {
-            store = stateStore
-        } else if configuration.state.isInMemory {
-            logger.warning("state.path is :memory: — incident state is lost on restart, so restarts can duplicate")
-            store = InMemoryIncidentStateStore()
-        } else {
-            do {
-                store = try SQLiteIncidentStateStore(
-                    path: configuration.state.path,
-                    cacheCapacity: configuration.state.cacheRecords,
-                    auditRetention: configuration.state.auditRetention,
-                    now: clock.now()
-                )
-            } catch {
-                throw StateStoreError(path: configuration.state.path, underlying: "\(error)")
-            }
-            logger.info("incident state in \(configuration.state.path)")
-        }
+        let store = try stateStore ?? openStateStore(configuration.state, clock: clock, logger: logger)
         let normalizer = Normalizer(
             limits: configuration.limits,
             options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)
@@ -139,6 +101,63 @@ public struct IngestorApp: Sendable {
             instruments: instruments,
             status: status
         )
+    }
+}
+
+extension IngestorApp {
+    /// The adapter for the configured target.
+    static func makeTarget(
+        _ configuration: IngestorConfiguration.Target,
+        client: CurlHTTPClient,
+        logger: Logger
+    ) -> any IncidentTarget {
+        switch configuration {
+        case .devrev(let devrev): DevRevTarget(configuration: devrev, client: client, logger: logger)
+        case .motadata(let motadata): MotadataTarget(configuration: motadata, client: client, logger: logger)
+        case .http(let http): GenericHTTPTarget(configuration: http, client: client, logger: logger)
+        case .onetrust(let onetrust): OneTrustTarget(configuration: onetrust, client: client, logger: logger)
+        case .symantec(let symantec): SymantecTarget(configuration: symantec, client: client, logger: logger)
+        case .infraon(let infraon): InfraonTarget(configuration: infraon, client: client, logger: logger)
+        }
+    }
+
+    /// `pipeline.reopen_window`, or zero (with a warning) when the target cannot reopen.
+    static func effectiveReopenWindow(_ window: Duration, target: any IncidentTarget, logger: Logger) -> Duration {
+        guard window > .zero, !target.supportsReopen else { return window }
+        logger.warning(
+            "pipeline.reopen_window is set, but \(target.name) cannot reopen incidents here; a key firing after its resolve gets a new incident"
+        )
+        return .zero
+    }
+
+    /// The state store of `state.*`: the SQLite file, or memory for `:memory:` (with a warning).
+    /// - Parameter exclusive: lock the file against other processes (the worker and replay; not a dry run).
+    static func openStateStore(
+        _ state: IngestorConfiguration.State,
+        clock: any PipelineClock,
+        logger: Logger,
+        exclusive: Bool = true
+    ) throws -> any IncidentStateStore {
+        if state.isInMemory {
+            logger.warning("state.path is :memory: — incident state is lost on restart, so restarts can duplicate")
+            return InMemoryIncidentStateStore()
+        }
+        let store: SQLiteIncidentStateStore
+        do {
+            store = try SQLiteIncidentStateStore(
+                path: state.path,
+                cacheCapacity: state.cacheRecords,
+                auditRetention: state.auditRetention,
+                now: clock.now(),
+                exclusive: exclusive
+            )
+        } catch let error as SQLiteIncidentStateStore.InUse {
+            throw StateStoreError(path: state.path, underlying: error.description)
+        } catch {
+            throw StateStoreError(path: state.path, underlying: "\(error)")
+        }
+        logger.info("incident state in \(state.path)")
+        return store
     }
 }
 

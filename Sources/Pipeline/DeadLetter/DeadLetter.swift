@@ -33,8 +33,14 @@ public struct DeadLetter: Sendable, Hashable {
         case firstFailureAt = "ingestor-dlq-first-failure-at"
         case lastFailureAt = "ingestor-dlq-last-failure-at"
         case replayCount = "ingestor-dlq-replay-count"
+        case parked = "ingestor-dlq-parked"
         case workerVersion = "ingestor-dlq-worker-version"
+        case command = "ingestor-dlq-command"
     }
+
+    /// The largest command JSON written into the `ingestor-dlq-command` header; a larger one is left out (the dedup
+    /// key and action headers still name it), so a letter never outgrows what the broker accepts.
+    public static let maxCommandHeaderBytes = 32 * 1024
 
     /// The message as it arrived.
     public var original: SourceMessage
@@ -54,14 +60,19 @@ public struct DeadLetter: Sendable, Hashable {
     public var attempts: Int
     /// The dedup key of the event that failed, when normalization succeeded.
     public var dedupKey: String?
-    /// The command that failed, when there was one.
+    /// The action that failed, when there was a command.
     public var action: IncidentCommand.Action?
+    /// The normalized command that failed, when there was one.
+    public var command: IncidentCommand?
     /// When the first attempt failed.
     public var firstFailureAt: Timestamp
     /// When the last attempt failed.
     public var lastFailureAt: Timestamp
     /// The worker version that wrote the letter.
     public var workerVersion: String
+    /// Replays after which replay leaves the letter alone (`dead_letter.max_replays`); a letter that failed that
+    /// many replays is marked parked.
+    public var maxReplays: Int
 
     /// Creates a letter.
     public init(
@@ -75,9 +86,11 @@ public struct DeadLetter: Sendable, Hashable {
         attempts: Int = 0,
         dedupKey: String? = nil,
         action: IncidentCommand.Action? = nil,
+        command: IncidentCommand? = nil,
         firstFailureAt: Timestamp,
         lastFailureAt: Timestamp,
-        workerVersion: String
+        workerVersion: String,
+        maxReplays: Int = 3
     ) {
         self.original = original
         self.stage = stage
@@ -88,16 +101,25 @@ public struct DeadLetter: Sendable, Hashable {
         self.responseExcerpt = responseExcerpt
         self.attempts = attempts
         self.dedupKey = dedupKey
-        self.action = action
+        self.action = action ?? command?.action
+        self.command = command
         self.firstFailureAt = firstFailureAt
         self.lastFailureAt = lastFailureAt
         self.workerVersion = workerVersion
+        self.maxReplays = maxReplays
     }
 
     /// How many times the original was replayed before this failure (from the header it carried, if any).
     public var replayCount: Int {
-        original.headers.last { $0.name == Field.replayCount.rawValue }?.value
-            .flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+        carried(.replayCount).flatMap { Int($0) } ?? 0
+    }
+
+    /// Whether replay leaves this letter alone: it failed `maxReplays` replays.
+    public var isParked: Bool { replayCount >= maxReplays }
+
+    /// A failure header the original carried: set when the original is itself a replayed letter.
+    private func carried(_ field: Field) -> String? {
+        original.header(field.rawValue)
     }
 
     /// The record key: the original key.
@@ -122,14 +144,28 @@ public struct DeadLetter: Sendable, Hashable {
         add(.attempts, String(attempts))
         add(.dedupKey, dedupKey)
         add(.action, action?.rawValue)
-        add(.originalTopic, original.position.partition.topic)
-        add(.originalPartition, String(original.position.partition.partition))
-        add(.originalOffset, String(original.position.offset))
-        add(.originalTimestamp, original.timestamp?.rfc3339)
-        add(.firstFailureAt, firstFailureAt.rfc3339)
+        // A replayed letter keeps pointing at the message's first home, and its first failure.
+        if let topic = carried(.originalTopic) {
+            add(.originalTopic, topic)
+            add(.originalPartition, carried(.originalPartition))
+            add(.originalOffset, carried(.originalOffset))
+            add(.originalTimestamp, carried(.originalTimestamp))
+        } else {
+            add(.originalTopic, original.position.partition.topic)
+            add(.originalPartition, String(original.position.partition.partition))
+            add(.originalOffset, String(original.position.offset))
+            add(.originalTimestamp, original.timestamp?.rfc3339)
+        }
+        let earlier = carried(.firstFailureAt).flatMap(Timestamp.init(rfc3339:))
+        add(.firstFailureAt, min(earlier ?? firstFailureAt, firstFailureAt).rfc3339)
         add(.lastFailureAt, lastFailureAt.rfc3339)
         add(.replayCount, String(replayCount))
+        if isParked { add(.parked, "true") }
         add(.workerVersion, workerVersion)
+        if let command {
+            let json = JSONWriter.string(command.jsonValue)
+            if json.utf8.count <= Self.maxCommandHeaderBytes { add(.command, json) }
+        }
         return headers
     }
 }

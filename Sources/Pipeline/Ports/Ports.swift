@@ -67,3 +67,22 @@ public struct SystemRandomSource: RandomSource {
 
     public func nextUnit() -> Double { Double.random(in: 0..<1) }
 }
+
+/// Watches what happens to each message, for tools that report per message (replay's progress and summary, its
+/// dry run). The worker runs without one.
+public protocol PipelineObserver: Sendable {
+    /// The correlator decided `decision` for an event of the message at `position`.
+    func decided(_ decision: Correlator.Decision, for event: NormalizedEvent, of position: MessagePosition)
+    /// A message reached its final outcome (or was left for redelivery by a shutdown).
+    func finished(_ message: SourceMessage, outcome: MessageOutcome)
+}
+
+/// How a message left the pipeline.
+public enum MessageOutcome: Sendable {
+    /// Every event was delivered, suppressed or ignored; its offset may move.
+    case completed
+    /// It was dead-lettered (the broker acknowledged the letter); its offset may move.
+    case deadLettered(DeadLetter)
+    /// Shutdown interrupted it; it is left for redelivery.
+    case abandoned
+}

@@ -66,20 +66,31 @@ public struct SourceMessage: Sendable, Hashable {
     public var headers: [Header]
     /// The record timestamp, if the source has one.
     public var timestamp: Timestamp?
+    /// The topic whose decoder, grouping and storm settings apply: the message's own topic, or for a replayed dead
+    /// letter the topic it first came from.
+    public var originTopic: String
 
     /// Creates a message.
+    /// - Parameter originTopic: the topic whose settings apply; default the position's topic.
     public init(
         position: MessagePosition,
         key: [UInt8]?,
         value: [UInt8],
         headers: [Header] = [],
-        timestamp: Timestamp? = nil
+        timestamp: Timestamp? = nil,
+        originTopic: String? = nil
     ) {
         self.position = position
         self.key = key
         self.value = value
         self.headers = headers
         self.timestamp = timestamp
+        self.originTopic = originTopic ?? position.partition.topic
+    }
+
+    /// The value of the last header called `name`, as text.
+    public func header(_ name: String) -> String? {
+        headers.last { $0.name == name }?.value.map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The message as the normalizer's input.
@@ -87,7 +98,7 @@ public struct SourceMessage: Sendable, Hashable {
         NormalizerInput(
             payload: value,
             headers: headers.map { NormalizerInput.Header(name: $0.name, value: $0.value ?? []) },
-            origin: position.partition.topic,
+            origin: originTopic,
             receivedAt: timestamp,
             recordID: position.description
         )

@@ -14,6 +14,7 @@ final class InFlightMessage: Sendable {
         var attempts: Int = 0
         var dedupKey: String?
         var action: IncidentCommand.Action?
+        var command: IncidentCommand?
         var firstFailureAt: Timestamp
         var lastFailureAt: Timestamp
     }

@@ -26,6 +26,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var minUpdateInterval: Duration = .zero
     /// How long a graceful shutdown waits for in-flight work before leaving it for redelivery; default 20 s.
     public var drainTimeout: Duration = .seconds(20)
+    /// Replays after which a letter that keeps failing is parked (replay leaves it alone); default 3.
+    public var maxReplays: Int = 3
     /// The version written into dead letters.
     public var workerVersion: String
 

@@ -53,6 +53,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     private let instruments: PipelineInstruments
     private let clock: any PipelineClock
     private let logger: Logger
+    private let observer: (any PipelineObserver)?
     private let ledger = Mutex(OffsetLedger())
     private let permits: AsyncSemaphore
     private let intakeTask = Mutex<Task<Void, any Error>?>(nil)
@@ -74,6 +75,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     }
 
     /// Creates a runner; nothing happens until ``run()``.
+    /// - Parameter observer: told about every decision and final outcome (replay's reports); `nil` for the worker.
     public init(
         source: Source,
         normalizer: Normalizer,
@@ -83,8 +85,10 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         configuration: PipelineConfiguration,
         instruments: PipelineInstruments,
         clock: any PipelineClock,
-        logger: Logger
+        logger: Logger,
+        observer: (any PipelineObserver)? = nil
     ) {
+        self.observer = observer
         self.source = source
         self.normalizer = normalizer
         self.correlator = correlator
@@ -349,7 +353,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         do {
             events = try normalizer.normalize(
                 message.normalizerInput,
-                route: configuration.route(for: message.position.partition.topic)
+                route: configuration.route(for: message.originTopic)
             )
         } catch {
             let now = clock.now()
@@ -368,14 +372,14 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         instruments.normalized(events, from: message)
         // The storm's fast path: a repeat of an open incident's state, for a key with nothing in flight, is
         // suppressed here, without a trip through its lane.
-        let grouping = configuration.groupings[message.position.partition.topic]
+        let grouping = configuration.groupings[message.originTopic]
         var laneEvents: [(event: NormalizedEvent, member: String?)] = []
         for event in events {
             if let grouping {
                 var grouped = event
                 grouped.dedupKey = grouping.groupKey(for: event)
                 laneEvents.append((grouped, event.dedupKey))
-            } else if !suppressedInPlace(event) {
+            } else if !suppressedInPlace(event, at: message.position) {
                 laneEvents.append((event, nil))
             }
         }
@@ -398,7 +402,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
 
     /// Suppresses `event` at once when its key has nothing in flight and the cached record shows it changes
     /// nothing; the same rules as the lane, so the outcome is the same, only cheaper.
-    private func suppressedInPlace(_ event: NormalizedEvent) -> Bool {
+    private func suppressedInPlace(_ event: NormalizedEvent, at position: MessagePosition) -> Bool {
         guard busyKeys.withLock({ $0[event.dedupKey] == nil }),
             deferred.withLock({ $0[event.dedupKey] == nil }),
             let record = correlator.cachedRecord(for: event.dedupKey), record.pending == nil
@@ -406,6 +410,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         let decision = correlator.decide(event, record: record, now: clock.now())
         guard case .suppress = decision else { return false }
         instruments.decided(decision, for: event)
+        observer?.decided(decision, for: event, of: position)
         return true
     }
 
@@ -428,7 +433,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 }
             }
             guard let held = deferred.withLock({ $0.removeValue(forKey: key) }) else { return }
-            instruments.decided(.send(held.command), for: held.command.event)
+            decided(.send(held.command), for: held.command.event, owner: held.owner)
             await deliver(held.command, owner: held.owner)
             if held.owner.eventFinished() { completions.yield(held.owner) }
         }
@@ -443,7 +448,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     ) async {
         let origin = owner.message.position.description
         var event = event
-        let grouping = member == nil ? nil : configuration.groupings[owner.message.position.partition.topic]
+        let grouping = member == nil ? nil : configuration.groupings[owner.message.originTopic]
         do {
             var record = try await correlator.record(for: event.dedupKey)
             if let pendingRecord = record, pendingRecord.pending != nil {
@@ -489,7 +494,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                         "more than \(stormGuard.settings.maxNewPerMinute) new problems a minute from \(event.source)"
                 )
             }
-            instruments.decided(decision, for: event)
+            decided(decision, for: event, owner: owner)
             switch decision {
             case .suppress:
                 break
@@ -537,7 +542,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         let aggregate = StormGuard.aggregateEvent(storm, limit: stormGuard.settings.maxNewPerMinute)
         let decision = correlator.decide(aggregate, record: record, now: clock.now())
         guard case .send(let command) = decision else { return }
-        instruments.decided(decision, for: aggregate)
+        decided(decision, for: aggregate, owner: owner)
         logger.warning(
             "alert storm from \(storm.source): new problems are folded into one incident (\(command.action.rawValue))"
         )
@@ -607,6 +612,12 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         }
     }
 
+    /// Counts a decision and tells the observer.
+    private func decided(_ decision: Correlator.Decision, for event: NormalizedEvent, owner: InFlightMessage) {
+        instruments.decided(decision, for: event)
+        observer?.decided(decision, for: event, of: owner.message.position)
+    }
+
     /// When the next update of a key may be sent, with a minimum update interval configured.
     private func updateDue(_ record: IncidentRecord?) -> Timestamp? {
         guard configuration.minUpdateInterval > .zero, let last = record?.updatedAt else { return nil }
@@ -625,9 +636,10 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
 
     /// A held-back update replaced by a newer event: its message is done, as a suppression.
     private func coalesced(_ held: Deferred, completions: AsyncStream<InFlightMessage>.Continuation) {
-        instruments.decided(
+        decided(
             .suppress(reason: "coalesced: a newer event for the key arrived within the minimum update interval"),
-            for: held.command.event
+            for: held.command.event,
+            owner: held.owner
         )
         if held.owner.eventFinished() { completions.yield(held.owner) }
     }
@@ -685,6 +697,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                         attempts: attempts,
                         dedupKey: command.dedupKey,
                         action: command.action,
+                        command: command,
                         firstFailureAt: now,
                         lastFailureAt: now
                     )
@@ -708,6 +721,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                     attempts: attempts,
                     dedupKey: command.dedupKey,
                     action: command.action,
+                    command: command,
                     firstFailureAt: first,
                     lastFailureAt: last
                 )
@@ -729,6 +743,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             for await owner in stream {
                 if owner.isAbandoned {
                     instruments.abandoned(owner.message)
+                    observer?.finished(owner.message, outcome: .abandoned)
                     permits.release(owner.permits)
                 } else if let failure = owner.failure {
                     group.addTask { await self.deadLetter(owner, failure) }
@@ -752,14 +767,17 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             attempts: failure.attempts,
             dedupKey: failure.dedupKey,
             action: failure.action,
+            command: failure.command,
             firstFailureAt: failure.firstFailureAt,
             lastFailureAt: failure.lastFailureAt,
-            workerVersion: configuration.workerVersion
+            workerVersion: configuration.workerVersion,
+            maxReplays: configuration.maxReplays
         )
         var backoff: Duration = .milliseconds(100)
         while true {
             if Task.isCancelled {
                 instruments.abandoned(owner.message)
+                observer?.finished(owner.message, outcome: .abandoned)
                 permits.release(owner.permits)
                 return
             }
@@ -775,11 +793,12 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
         }
         instruments.deadLettered(letter)
-        finish(owner)
+        finish(owner, outcome: .deadLettered(letter))
     }
 
     /// Records the final outcome and stores the new committable offset, if it advanced.
-    private func finish(_ owner: InFlightMessage) {
+    private func finish(_ owner: InFlightMessage, outcome: MessageOutcome = .completed) {
+        observer?.finished(owner.message, outcome: outcome)
         let position = ledger.withLock { $0.finish(owner.message.position, generation: owner.generation) }
         if let position {
             do {

@@ -1,0 +1,275 @@
+import IncidentAPI
+public import KafkaIO
+public import Logging
+import Metrics
+import Normalizer
+import Pipeline
+import Prometheus
+import ServiceLifecycle
+public import UnixSignals
+
+/// What `ingestor replay` does, and how.
+public struct ReplayOptions: Sendable {
+    /// Which letters.
+    public var filter = DeadLetterFilter()
+    /// Replay at most this many letters (the rest stay for the next run).
+    public var limit: Int?
+    /// Show what each letter would become; call nothing, write nothing, commit nothing.
+    public var dryRun = false
+    /// Cap on requests per second to the target (below `target.rate_limit`).
+    public var rate: Double?
+    /// Write the letters' original messages onto this topic instead of delivering them.
+    public var toTopic: String?
+    /// The consumer group that keeps this replay's progress; default from the topic and the filters.
+    public var group: String?
+    /// Start from the beginning of the topic instead of the group's progress.
+    public var fromBeginning = false
+    /// Replay parked letters too.
+    public var includeParked = false
+
+    /// Creates the defaults: every letter, through the pipeline, resuming.
+    public init() {}
+
+    /// The group that keeps the progress of a replay of `topic` with these filters: the same command resumes, a
+    /// different selection has its own progress.
+    public func progressGroup(topic: String) -> String {
+        if let group { return group }
+        var name = "ingestor-replay.\(topic)"
+        if !filter.isEmpty || limit != nil {
+            name += "." + String(FNV1a.hash(filter.description), radix: 16)
+        }
+        if let toTopic { name += ".to.\(toTopic)" }
+        return name
+    }
+}
+
+/// Replays a dead-letter topic through the same normalize → correlate → deliver path as the worker (the same
+/// ``PipelineRunner``, state file and target), or onto another topic. Progress is committed under its own group.
+public struct Replayer: Sendable {
+    let configuration: IngestorConfiguration
+    let options: ReplayOptions
+    let logger: Logger
+
+    /// Prepares a replay.
+    public init(configuration: IngestorConfiguration, options: ReplayOptions, logger: Logger) {
+        self.configuration = configuration
+        self.options = options
+        self.logger = logger
+    }
+
+    /// The group this replay's progress is kept under.
+    public var group: String { options.progressGroup(topic: configuration.deadLetterTopic) }
+
+    /// A replay being set up: what it will read, and the handle to follow it.
+    public struct Run: Sendable {
+        /// Records to read, from the group's progress (or the beginning) to the current end.
+        public let total: Int
+        /// Where each partition starts.
+        public let starts: [KafkaTopicPartition: Int64]
+        let tracker: ReplayTracker
+        let work: @Sendable () async throws -> Void
+
+        /// Counts so far.
+        public var progress: ReplayProgress { tracker.progress }
+
+        /// Runs the replay to the end (or until SIGINT/SIGTERM, after which it drains and commits).
+        public func run() async throws { try await work() }
+    }
+
+    /// Looks up where the replay starts and ends, and prepares it.
+    /// - Parameters:
+    ///   - line: receives one line per letter in a dry run.
+    ///   - signals: signals that interrupt the replay gracefully.
+    public func prepare(
+        line: (@Sendable (String) -> Void)? = nil,
+        signals: [UnixSignal] = [.sigint, .sigterm]
+    ) async throws -> Run {
+        let topic = configuration.deadLetterTopic
+        let servers = configuration.kafka.bootstrapServers
+        let ends = try await KafkaTopicReader.endOffsets(topic: topic, bootstrapServers: servers, logger: logger)
+        var consumerConfiguration = configuration.consumerConfiguration
+        consumerConfiguration.groupID = options.dryRun ? group + ".dry-run" : group
+        consumerConfiguration.offsetReset = .earliest
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        let admin = try KafkaAdmin(bootstrapServers: servers, logger: logger)
+        var committed: [KafkaTopicPartition: Int64] = [:]
+        if !options.fromBeginning {
+            for entry in try await consumer.committed(Array(ends.keys)) where entry.offset >= 0 {
+                committed[entry.topicPartition] = entry.offset
+            }
+        }
+        var starts: [KafkaTopicPartition: Int64] = [:]
+        var remaining: [KafkaTopicPartition: Int64] = [:]
+        var total = 0
+        for (partition, end) in ends {
+            let low = try await admin.watermarks(partition).low
+            let start = max(committed[partition] ?? low, low)
+            starts[partition] = start
+            if start < end {
+                remaining[partition] = end
+                total += Int(end - start)
+            }
+        }
+        try consumer.assign(starts.map { KafkaTopicPartitionOffset($0.key, offset: $0.value) })
+        let tracker = ReplayTracker(total: total, line: line)
+        let source = ReplaySource(
+            consumer: consumer,
+            ends: remaining,
+            filter: options.filter,
+            maxReplays: configuration.pipeline.maxReplays,
+            includeParked: options.includeParked,
+            limit: options.limit,
+            commits: !options.dryRun,
+            waitsForOutcomes: options.toTopic == nil,
+            tracker: tracker
+        )
+        logger.info(
+            "replaying \(topic) (\(options.filter)) under group \(consumerConfiguration.groupID): \(total) records to read"
+        )
+        let work: @Sendable () async throws -> Void
+        if let toTopic = options.toTopic {
+            work = { try await toTopicReplay(source: source, topic: toTopic) }
+        } else {
+            let group = try pipelineReplay(source: source, signals: signals)
+            work = { try await group.run() }
+        }
+        return Run(total: total, starts: starts, tracker: tracker, work: work)
+    }
+
+    /// The worker's pipeline over the replay source, as a service group that ends with the source.
+    private func pipelineReplay(source: ReplaySource, signals: [UnixSignal]) throws -> ServiceGroup {
+        let registry = PrometheusCollectorRegistry()
+        let instruments = PipelineInstruments(factory: PrometheusMetricsFactory(registry: registry), logger: logger)
+        let clock = SystemPipelineClock()
+        let httpClient = CurlHTTPClient(logger: logger)
+        let realTarget = IngestorApp.makeTarget(configuration.target, client: httpClient, logger: logger)
+        let target: any IncidentTarget =
+            options.dryRun
+            ? DryRunTarget(name: realTarget.name, supportsReopen: realTarget.supportsReopen) : realTarget
+        let stateFile = try IngestorApp.openStateStore(
+            configuration.state,
+            clock: clock,
+            logger: logger,
+            exclusive: !options.dryRun
+        )
+        // A dry run reads the real records and keeps what it would change to itself.
+        let store: any IncidentStateStore =
+            options.dryRun ? OverlayIncidentStateStore(base: stateFile) : stateFile
+        var limits = configuration.targetLimits
+        if let rate = options.rate {
+            limits = TargetGate.Limits(rate: min(rate, limits.rate ?? rate), burst: 1)
+        }
+        let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
+        let deadLetters: any DeadLetterSink =
+            options.dryRun
+            ? DiscardingDeadLetterSink()
+            : KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic)
+        let runner = PipelineRunner(
+            source: source,
+            normalizer: Normalizer(
+                limits: configuration.limits,
+                options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)
+            ),
+            correlator: Correlator(
+                store: store,
+                target: target.name,
+                reopenWindow: IngestorApp.effectiveReopenWindow(
+                    configuration.pipeline.reopenWindow,
+                    target: target,
+                    logger: logger
+                )
+            ),
+            deliverer: Deliverer(
+                target: target,
+                policy: configuration.retry,
+                clock: clock,
+                random: SystemRandomSource(),
+                instruments: instruments,
+                limits: limits
+            ),
+            deadLetters: deadLetters,
+            configuration: configuration.pipeline,
+            instruments: instruments,
+            clock: clock,
+            logger: logger,
+            observer: source.tracker
+        )
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(
+                    service: HTTPClientService(client: httpClient),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                ),
+                .init(
+                    service: ProducerService(producer: producer, flushTimeout: .seconds(10), logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                ),
+                .init(
+                    service: PipelineService(runner: runner, status: WorkerStatus()),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                ),
+            ],
+            logger: logger
+        )
+        groupConfiguration.gracefulShutdownSignals = signals
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.pipeline.drainTimeout + .seconds(15)
+        return ServiceGroup(configuration: groupConfiguration)
+    }
+
+    /// Writes each letter's original message onto `topic` (failure headers removed, the replay count kept) and
+    /// moves the replay's progress once the broker acknowledged it.
+    private func toTopicReplay(source: ReplaySource, topic: String) async throws {
+        let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
+        do {
+            try await copy(from: source, to: topic, through: producer)
+        } catch {
+            await producer.close(timeout: .seconds(10))
+            try? await source.close()
+            throw error
+        }
+        await producer.close(timeout: .seconds(10))
+        try await source.commit()
+        try await source.close()
+    }
+
+    private func copy(from source: ReplaySource, to topic: String, through producer: KafkaProducer) async throws {
+        var iterator = source.events.makeAsyncIterator()
+        var batch: [SourceMessage] = []
+        func flush() async throws {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for message in batch {
+                    group.addTask {
+                        var headers = message.headers.filter { !$0.name.hasPrefix("ingestor-dlq-") }
+                        headers += message.headers.filter { $0.name == DeadLetter.Field.replayCount.rawValue }
+                        try await producer.send(
+                            topic: topic,
+                            key: message.key,
+                            value: message.value,
+                            headers: headers.map { KafkaHeader(key: $0.name, value: $0.value) }
+                        )
+                    }
+                }
+                try await group.waitForAll()
+            }
+            var next: [PartitionID: Int64] = [:]
+            for message in batch {
+                next[message.position.partition] = max(
+                    next[message.position.partition] ?? 0,
+                    message.position.offset + 1
+                )
+                source.tracker.finished(message, outcome: .completed)
+            }
+            try source.store(next.map { MessagePosition(partition: $0.key, offset: $0.value) })
+            batch.removeAll()
+        }
+        while let event = try await iterator.next() {
+            guard case .message(let message) = event else {
+                if !batch.isEmpty { try await flush() }
+                continue
+            }
+            batch.append(message)
+            if batch.count >= 256 { try await flush() }
+        }
+        if !batch.isEmpty { try await flush() }
+    }
+}

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import IngestorKit
+import KafkaIO
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Feeds dead letters through the worker's pipeline again, without ever opening a second incident.",
+        discussion: """
+            Each letter goes through the same normalize → correlate → deliver path as in `ingestor run`, with \
+            the same state file: an incident that already exists is updated or left alone, never created twice, \
+            and an event older than what its incident shows is dropped as stale. Run it with the worker's \
+            configuration. The state file is locked by one process at a time: stop the worker first, or use \
+            --to-topic to hand the letters back to the running worker through its raw topic.
+
+            Progress is committed under its own consumer group (ingestor-replay.<topic>, plus a hash of the \
+            filters): an interrupted replay (Ctrl-C, a crash) continues where it stopped when run again with \
+            the same filters; --from-beginning starts over (already delivered letters are then suppressed or \
+            found stale by the state file, so no call is repeated for them). The replay reads up to the topic's \
+            end at the start.
+
+            A letter that fails again goes back to the dead-letter topic with its replay count one higher; \
+            once the count reaches dead_letter.max_replays (default 3) the letter is parked and later replays \
+            leave it alone (--include-parked takes it anyway).
+
+            Exit status: 0 when every replayed letter was settled (and for a dry run), 1 when some failed \
+            again, 2 for a bad configuration or arguments.
+
+            A typical session:
+              ingestor dlq stats --config ingestor.yaml
+              ingestor replay --config ingestor.yaml --reason target_unavailable --dry-run
+              ingestor replay --config ingestor.yaml --reason target_unavailable --rate 5
+            """
+    )
+
+    @Option(name: .shortAndLong, help: "The worker's configuration file.") var config: String
+    @OptionGroup var filters: DLQFilterOptions
+    @Option(help: "Replay at most this many letters; the rest wait for the next run.") var limit: Int?
+    @Flag(help: "Show what each letter would become (create, update, resolve, suppress, reject); send nothing.")
+    var dryRun = false
+    @Option(help: "At most this many requests per second to the target (below target.rate_limit).")
+    var rate: Double?
+    @Option(help: "Write the original messages onto this topic instead (for pipelines that re-read it).")
+    var toTopic: String?
+    @Option(help: "The consumer group that keeps progress; default from the topic and the filters.")
+    var group: String?
+    @Flag(help: "Start at the beginning of the topic, not where the last replay stopped.") var fromBeginning = false
+    @Flag(help: "Replay parked letters too.") var includeParked = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "warning"
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let rate, !(rate > 0) { throw ValidationError("--rate must be above 0") }
+        if dryRun, toTopic != nil { throw ValidationError("--dry-run and --to-topic do not go together") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel) is not a level") }
+    }
+
+    func run() async throws {
+        let configuration: IngestorConfiguration
+        do {
+            configuration = try IngestorConfiguration.load(
+                path: config,
+                environment: ProcessInfo.processInfo.environment
+            )
+        } catch let error as ConfigurationError {
+            Console.err(error.description)
+            throw ExitCode(ExitStatus.badConfiguration)
+        }
+        if let toTopic, toTopic == configuration.deadLetterTopic {
+            Console.err("--to-topic \(toTopic) is the dead-letter topic itself")
+            throw ExitCode(ExitStatus.badConfiguration)
+        }
+        Console.bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .warning)
+        let logger = Logger(label: "ingestor.replay")
+        var options = ReplayOptions()
+        options.filter = filters.filter
+        options.limit = limit
+        options.dryRun = dryRun
+        options.rate = rate
+        options.toTopic = toTopic
+        options.group = group
+        options.fromBeginning = fromBeginning
+        options.includeParked = includeParked
+        let replayer = Replayer(configuration: configuration, options: options, logger: logger)
+
+        let replay: Replayer.Run
+        do {
+            let line: (@Sendable (String) -> Void)? =
+                dryRun ? { @Sendable text in FileHandle.standardOutput.write(Data((text + "\n").utf8)) } : nil
+            replay = try await replayer.prepare(line: line)
+        } catch let error as KafkaError {
+            Console.err("cannot read \(configuration.deadLetterTopic): \(error)")
+            throw ExitCode.failure
+        } catch let error as StateStoreError {
+            Console.err(error.description)
+            throw ExitCode.failure
+        }
+        let destination =
+            dryRun
+            ? "dry run: nothing is sent, written or committed"
+            : toTopic.map { "onto \($0)" }
+                ?? "to \(configuration.target.name)"
+        Console.err(
+            "replaying \(configuration.deadLetterTopic) (\(options.filter)) \(destination); progress group \(replayer.group)"
+        )
+        if dryRun { Console.out("ADDRESS  REASON  KEY  → WHAT IT WOULD BECOME") }
+
+        let reporter = Task { await Self.report(replay, interactive: isatty(STDERR_FILENO) != 0) }
+        do {
+            try await replay.run()
+        } catch {
+            reporter.cancel()
+            Console.err("replay stopped: \(error)")
+            throw ExitCode.failure
+        }
+        reporter.cancel()
+        await reporter.value
+        let progress = replay.progress
+        Console.out(Self.summary(progress, dryRun: dryRun, topic: configuration.deadLetterTopic))
+        if progress.failedAgain > 0, !dryRun { throw ExitCode.failure }
+    }
+
+    /// A progress bar on a terminal (standard error), else a plain line every 5 seconds.
+    static func report(_ replay: Replayer.Run, interactive: Bool) async {
+        var last = ""
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interactive ? .milliseconds(200) : .seconds(5))
+            if Task.isCancelled { break }
+            let line = progressLine(replay.progress, bar: interactive)
+            guard line != last else { continue }
+            last = line
+            if interactive {
+                FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+            } else {
+                Console.err(line)
+            }
+        }
+        if interactive, !last.isEmpty { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+    }
+
+    static func progressLine(_ progress: ReplayProgress, bar: Bool) -> String {
+        let total = max(progress.total, 1)
+        let fraction = min(1, Double(progress.done) / Double(total))
+        var line = ""
+        if bar {
+            let filled = Int(fraction * 30)
+            line += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled) + "] "
+        }
+        line += "\(progress.done)/\(progress.total) (\(Int(fraction * 100))%)"
+        line += "  settled \(progress.completed)  failed again \(progress.failedAgain)"
+        line += "  skipped \(progress.skipped + progress.parked + progress.foreign)"
+        if let remaining = progress.remaining { line += "  eta \(format(remaining))" }
+        return line
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let seconds = Int(duration.components.seconds)
+        return seconds >= 3600
+            ? "\(seconds / 3600)h\(String(format: "%02d", seconds % 3600 / 60))m"
+            : "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s"
+    }
+
+    static func summary(_ progress: ReplayProgress, dryRun: Bool, topic: String) -> String {
+        let seconds =
+            Double(progress.elapsed.components.seconds) + Double(progress.elapsed.components.attoseconds) / 1e18
+        var lines = [
+            "\(dryRun ? "dry run" : "replay") of \(topic): \(progress.read) records read in \(String(format: "%.1f", seconds)) s"
+        ]
+        lines.append(
+            "  replayed      \(progress.fed): settled \(progress.completed), \(dryRun ? "would fail" : "failed") again \(progress.failedAgain)"
+                + (progress.parkedNow > 0 ? " (\(progress.parkedNow) now parked)" : "")
+                + (progress.abandoned > 0 ? ", interrupted \(progress.abandoned) (replayed next time)" : "")
+        )
+        lines.append(
+            "  left alone    filtered out \(progress.skipped), parked \(progress.parked), not dead letters \(progress.foreign)"
+        )
+        lines.append("  decisions     \(progress.decisionSummary.isEmpty ? "none" : progress.decisionSummary)")
+        if dryRun {
+            lines.append("  nothing was sent, written or committed")
+        } else if progress.failedAgain > 0 {
+            lines.append("  letters that failed again are back in \(topic): ingestor dlq list --since 10m")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
