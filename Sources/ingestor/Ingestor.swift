@@ -17,6 +17,12 @@ struct Ingestor: AsyncParsableCommand {
               ingestor normalize alert.json        see the events a payload becomes
               ingestor run --config ingestor.yaml  the worker
 
+            When things fail:
+              ingestor dlq stats --config ingestor.yaml              what is in the dead-letter topic, and why
+              ingestor dlq show --config ingestor.yaml 0:42          one letter in full
+              ingestor replay --config ingestor.yaml --dry-run       what a replay would do
+              ingestor replay --config ingestor.yaml                 deliver them again, never twice
+
             For trying things by hand:
               ingestor dev-kafka --topic alerts.raw:6 --topic alerts.dlq:3
               ingestor mock-api --flavor devrev

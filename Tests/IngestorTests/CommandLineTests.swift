@@ -65,8 +65,13 @@ final class IngestorProcess: @unchecked Sendable {
 @Suite("Command line", .serialized)
 struct CommandLineTests {
     @Test func everySubcommandHasHelp() throws {
-        for command in ["run", "demo", "normalize", "check-config", "dev-kafka", "mock-api", "version"] {
-            let (status, out, _) = try IngestorProcess([command, "--help"]).finish()
+        for command in [
+            "run", "demo", "normalize", "check-config", "dev-kafka", "mock-api", "version", "replay", "dlq",
+            "dlq stats",
+            "dlq list", "dlq show", "dlq export",
+        ] {
+            let (status, out, _) = try IngestorProcess(command.split(separator: " ").map(String.init) + ["--help"])
+                .finish()
             #expect(status == 0, "\(command)")
             #expect(out.contains("USAGE: ingestor \(command)"), "\(command)")
         }

@@ -4,10 +4,12 @@ import Pipeline
 import Synchronization
 
 /// The target of `replay --dry-run`: accepts every command without calling anything, so the pipeline's decisions
-/// can be shown as they would happen.
+/// can be shown as they would happen. A create interrupted by a crash is assumed not to be at the target (a real
+/// replay looks it up first, where the target can).
 final class DryRunTarget: IncidentTarget {
     let name: String
     let supportsReopen: Bool
+    var supportsLookup: Bool { true }
     private let counter = Atomic<Int>(0)
 
     init(name: String, supportsReopen: Bool) {
@@ -19,6 +21,8 @@ final class DryRunTarget: IncidentTarget {
         let number = counter.add(1, ordering: .relaxed).newValue
         return .success(externalID: command.externalID ?? "dry-run-\(number)", httpStatus: 200)
     }
+
+    func lookup(dedupKey: String) async -> LookupOutcome { .notFound }
 }
 
 /// The state store of a dry run: reads the real records, keeps its own changes in memory, writes nothing.

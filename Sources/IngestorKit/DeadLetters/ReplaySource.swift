@@ -145,6 +145,8 @@ final class ReplaySource: MessageSource {
     private let limit: Int?
     private let commits: Bool
     private let waitsForOutcomes: Bool
+    /// Partitions read to their end.
+    private let fullyRead = Mutex<Set<KafkaTopicPartition>>([])
     let tracker: ReplayTracker
 
     init(
@@ -184,7 +186,10 @@ final class ReplaySource: MessageSource {
             case .partitionsAssigned, .partitionsRevoked: continue
             case .message(let message):
                 guard let end = remaining[message.topicPartition], message.offset < end else { continue }
-                if message.offset + 1 >= end { remaining[message.topicPartition] = nil }
+                if message.offset + 1 >= end {
+                    remaining[message.topicPartition] = nil
+                    fullyRead.withLock { _ = $0.insert(message.topicPartition) }
+                }
                 tracker.read()
                 let record = DeadLetterRecord(message)
                 if !record.isDeadLetter {
@@ -201,8 +206,23 @@ final class ReplaySource: MessageSource {
             }
         }
         // Everything handed out must have its outcome before the source ends (the runner then commits and closes).
-        while waitsForOutcomes, tracker.unsettled > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        if waitsForOutcomes {
+            while tracker.unsettled > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            try storeFullyRead()
+        }
         return nil
+    }
+
+    /// Moves the progress of every partition read to its end past the letters left alone at its tail (filtered out,
+    /// parked), so the next run does not read them again. Only once every letter handed out has its outcome.
+    func storeFullyRead() throws {
+        guard tracker.progress.abandoned == 0, tracker.unsettled == 0 else { return }
+        let done = fullyRead.withLock { $0 }
+        try store(
+            done.compactMap { partition in
+                ends[partition].map { MessagePosition(partition: PartitionID(partition), offset: $0) }
+            }
+        )
     }
 
     func store(_ positions: [MessagePosition]) throws {

@@ -1,3 +1,4 @@
+import Foundation
 import IncidentAPI
 public import KafkaIO
 public import Logging
@@ -146,15 +147,13 @@ public struct Replayer: Sendable {
         let target: any IncidentTarget =
             options.dryRun
             ? DryRunTarget(name: realTarget.name, supportsReopen: realTarget.supportsReopen) : realTarget
-        let stateFile = try IngestorApp.openStateStore(
-            configuration.state,
-            clock: clock,
-            logger: logger,
-            exclusive: !options.dryRun
-        )
-        // A dry run reads the real records and keeps what it would change to itself.
-        let store: any IncidentStateStore =
-            options.dryRun ? OverlayIncidentStateStore(base: stateFile) : stateFile
+        let store: any IncidentStateStore
+        if options.dryRun {
+            // A dry run reads the real records (never writing the file) and keeps what it would change to itself.
+            store = OverlayIncidentStateStore(base: try readOnlyState(clock: clock))
+        } else {
+            store = try IngestorApp.openStateStore(configuration.state, clock: clock, logger: logger)
+        }
         var limits = configuration.targetLimits
         if let rate = options.rate {
             limits = TargetGate.Limits(rate: min(rate, limits.rate ?? rate), burst: 1)
@@ -216,6 +215,20 @@ public struct Replayer: Sendable {
         return ServiceGroup(configuration: groupConfiguration)
     }
 
+    /// The state file as it is, read-only; an empty store when there is none yet.
+    private func readOnlyState(clock: any PipelineClock) throws -> any IncidentStateStore {
+        let state = configuration.state
+        guard !state.isInMemory, FileManager.default.fileExists(atPath: state.path) else {
+            logger.notice("no state file at \(state.path): the dry run assumes no incident is known")
+            return InMemoryIncidentStateStore()
+        }
+        do {
+            return try SQLiteIncidentStateStore(path: state.path, auditRetention: nil, now: clock.now(), readOnly: true)
+        } catch {
+            throw StateStoreError(path: state.path, underlying: "\(error)")
+        }
+    }
+
     /// Writes each letter's original message onto `topic` (failure headers removed, the replay count kept) and
     /// moves the replay's progress once the broker acknowledged it.
     private func toTopicReplay(source: ReplaySource, topic: String) async throws {
@@ -271,5 +284,6 @@ public struct Replayer: Sendable {
             if batch.count >= 256 { try await flush() }
         }
         if !batch.isEmpty { try await flush() }
+        try source.storeFullyRead()
     }
 }

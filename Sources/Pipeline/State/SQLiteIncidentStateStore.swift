@@ -48,12 +48,14 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
     ///   - now: the current time, for the retention.
     ///   - exclusive: hold an advisory lock on `<path>.lock` while open and refuse (``InUse``) when another process
     ///     holds it: the cache assumes one writer per file. The worker and replay open the file exclusively.
+    ///   - readOnly: open an existing, migrated file without writing to it (a replay's dry run); writes then fail.
     public init(
         path: String,
         cacheCapacity: Int = 100_000,
         auditRetention: Duration? = .seconds(7 * 86_400),
         now: Timestamp,
-        exclusive: Bool = false
+        exclusive: Bool = false,
+        readOnly: Bool = false
     ) throws {
         lockDescriptor = exclusive ? try Self.lock(path) : nil
         self.path = path
@@ -61,6 +63,11 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         var configuration = Configuration()
         configuration.label = "ingestor.state"
         configuration.busyMode = .timeout(5)
+        if readOnly {
+            configuration.readonly = true
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            return
+        }
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }

@@ -1,0 +1,351 @@
+import Foundation
+import IncidentAPIFakes
+import KafkaIO
+import Normalizer
+import Pipeline
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Dead letters and replay with real processes (`ingestor run`, `ingestor dlq`, `ingestor replay`), the embedded
+/// cluster and a fake DevRev API on loopback.
+@Suite("Dead letters and replay", .serialized)
+struct ReplayTests {
+    static let keys = 20
+    static let resolvedKeys = 10
+
+    /// A scratch directory with a configuration for the worker and replay.
+    struct Setup {
+        var directory: URL
+        var configPath: String
+        var statePath: String
+
+        init(bootstrap: String, baseURL: String, extraDeadLetter: String = "") throws {
+            directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("replay-\(UInt32.random(in: 0...UInt32.max))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            statePath = directory.appendingPathComponent("state.sqlite").path
+            configPath = directory.appendingPathComponent("ingestor.yaml").path
+            try """
+            kafka: {bootstrap_servers: "\(bootstrap)", group_id: replay-worker, session_timeout: 6s, commit_interval: 100ms}
+            sources: [{topic: alerts.raw, format: alertmanager}]
+            dead_letter: {topic: alerts.dlq\(extraDeadLetter)}
+            pipeline: {drain_timeout: 5s, max_in_flight_events: 4, retry: {max_attempts: 3, initial_backoff: 20ms, max_backoff: 100ms, max_elapsed: 1s}}
+            target:
+              kind: devrev
+              devrev: {base_url: "\(baseURL)", token: {env: REPLAY_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
+              rate_limit: {per_second: 0}
+            state: {path: "\(statePath)"}
+            ops: {host: 127.0.0.1, port: 0}
+            logging: {level: info}
+            """
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
+
+        func run(_ arguments: [String]) throws -> (Int32, String, String) {
+            try IngestorProcess(arguments, environment: ["REPLAY_TOKEN": "replay-token"]).finish()
+        }
+    }
+
+    static func alert(_ index: Int, status: String) -> String {
+        let ends = status == "resolved" ? "2026-11-24T09:00:00Z" : "0001-01-01T00:00:00Z"
+        return """
+            {"version":"4","status":"\(status)","groupKey":"g\(index)","alerts":[{"status":"\(status)",\
+            "labels":{"alertname":"DiskFull","instance":"node-\(index)","severity":"critical"},\
+            "annotations":{"summary":"disk full on node-\(index)","runbook_api_key":"sk-live-\(index)-abcdefgh"},\
+            "startsAt":"2026-11-24T08:00:00Z","endsAt":"\(ends)","fingerprint":"replay\(index)"}]}
+            """
+    }
+
+    static func letterCount(_ cluster: EmbeddedKafkaCluster, topic: String = "alerts.dlq") async throws -> Int64 {
+        try await KafkaTopicReader.endOffsets(
+            topic: topic,
+            bootstrapServers: cluster.bootstrapServerList,
+            logger: e2eLogger
+        )
+        .values.reduce(0, +)
+    }
+
+    static func waitFor(
+        _ what: String,
+        timeout: Duration = .seconds(60),
+        _ condition: () async throws -> Bool
+    )
+        async throws
+    {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(what)")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(4)))
+    func apiDownThenReplayedExactlyOnceResumablyAndIdempotently() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        try cluster.createTopic("alerts.raw", partitions: 3)
+        try cluster.createTopic("alerts.dlq", partitions: 1)
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
+            logger: e2eLogger
+        )
+        for index in 0..<Self.keys {
+            try await producer.send(
+                topic: "alerts.raw",
+                key: Array("replay\(index)".utf8),
+                value: Array(Self.alert(index, status: "firing").utf8)
+            )
+        }
+        for index in 0..<Self.resolvedKeys {
+            try await producer.send(
+                topic: "alerts.raw",
+                key: Array("replay\(index)".utf8),
+                value: Array(Self.alert(index, status: "resolved").utf8)
+            )
+        }
+        await producer.close(timeout: .seconds(5))
+        let messages = Self.keys + Self.resolvedKeys
+
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "replay-token"), logger: e2eLogger)
+        try await api.withRunning { baseURL in
+            let setup = try Setup(bootstrap: cluster.bootstrapServers, baseURL: baseURL)
+
+            // 1. The API is down for the whole run: every message becomes a dead letter.
+            api.setDown(true)
+            setenv("REPLAY_TOKEN", "replay-token", 1)
+            let worker = try WorkerProcess(
+                configPath: setup.configPath,
+                logPath: setup.directory.appendingPathComponent("worker.log").path
+            )
+            try await Self.waitFor("every message dead-lettered") {
+                try await Self.letterCount(cluster) >= Int64(messages)
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(worker.terminate() == 0, "graceful stop: \(worker.log.suffix(2000))")
+            #expect(api.ledger.incidents.isEmpty)
+
+            let letters = try await KafkaTopicReader.readAll(
+                topic: "alerts.dlq",
+                bootstrapServers: cluster.bootstrapServerList,
+                logger: e2eLogger
+            )
+            #expect(letters.count == messages, "one letter per message, none twice")
+            var lettered: Set<String> = []
+            for letter in letters {
+                #expect(["deliver", "correlate"].contains(letter.header("ingestor-dlq-stage")))
+                #expect(
+                    ["target_unavailable", "pending_intent_unresolved"].contains(letter.header("ingestor-dlq-reason")),
+                    "\(letter.header("ingestor-dlq-reason") ?? "-")"
+                )
+                #expect(letter.header("ingestor-dlq-target") == "devrev")
+                #expect(letter.header("ingestor-dlq-dedup-key")?.hasPrefix("am:replay") == true)
+                #expect(letter.header("ingestor-dlq-replay-count") == "0")
+                #expect(letter.header("ingestor-dlq-original-topic") == "alerts.raw")
+                if letter.header("ingestor-dlq-stage") == "deliver" {
+                    #expect(letter.header("ingestor-dlq-http-status")?.hasPrefix("5") == true, "the fake's 5xx")
+                    #expect(letter.header("ingestor-dlq-command")?.contains("\"action\":\"create\"") == true)
+                }
+                lettered.insert(
+                    "\(letter.header("ingestor-dlq-original-partition") ?? "?")@\(letter.header("ingestor-dlq-original-offset") ?? "?")"
+                )
+            }
+            // Offsets moved only past messages whose letter the broker acknowledged.
+            let checker = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(
+                    bootstrapServers: cluster.bootstrapServerList,
+                    groupID: "replay-worker"
+                ),
+                logger: e2eLogger
+            )
+            let committed = try await checker.committed(
+                (0..<3).map { KafkaTopicPartition(topic: "alerts.raw", partition: $0) }
+            )
+            try await checker.close()
+            var committedMessages = 0
+            for entry in committed where entry.offset > 0 {
+                committedMessages += Int(entry.offset)
+                for offset in 0..<entry.offset {
+                    #expect(
+                        lettered.contains("\(entry.topicPartition.partition)@\(offset)"),
+                        "committed without a letter"
+                    )
+                }
+            }
+            #expect(committedMessages == messages, "every message has its outcome: its letter")
+
+            // 2. What users look at first.
+            let (statsStatus, stats, statsErr) = try setup.run(["dlq", "stats", "--config", setup.configPath, "--json"])
+            #expect(statsStatus == 0, "\(statsErr)")
+            let statsJSON = try JSONParser().parse(Array(stats.utf8))
+            #expect(statsJSON["total"]?.int64 == Int64(messages))
+            #expect(statsJSON["byTarget"]?["devrev"]?.int64 == Int64(messages))
+            let (_, table, _) = try setup.run(["dlq", "stats", "--config", setup.configPath])
+            #expect(table.contains("dead letters in alerts.dlq: \(messages)"))
+            #expect(table.contains("target_unavailable"))
+            let (_, list, _) = try setup.run(["dlq", "list", "--config", setup.configPath, "--stage", "deliver"])
+            let listed = list.split(separator: "\n").dropFirst()
+            #expect(!listed.isEmpty && listed.allSatisfy { $0.contains(" deliver ") })
+            let (showStatus, show, showErr) = try setup.run(["dlq", "show", "--config", setup.configPath, "0:0"])
+            #expect(showStatus == 0, "\(showErr)")
+            #expect(show.contains("original payload (JSON"))
+            #expect(show.contains("\"runbook_api_key\": \"[REDACTED]\""), "secrets in the payload are masked")
+            #expect(!show.contains("sk-live-"), "no secret is printed")
+            let (byKeyStatus, byKey, _) = try setup.run([
+                "dlq", "show", "--config", setup.configPath, "--key", "am:replay3",
+            ])
+            #expect(byKeyStatus == 0)
+            #expect(byKey.components(separatedBy: "letter 0:").count - 1 == 2, "firing and resolved of one key")
+            let (exportStatus, export, _) = try setup.run(["dlq", "export", "--config", setup.configPath])
+            #expect(exportStatus == 0)
+            #expect(export.split(separator: "\n").count == messages)
+            let (valid, report) = try SchemaTests.validate(
+                export,
+                schema: repositoryRoot.appendingPathComponent("schemas/dead-letter.schema.json").path
+            )
+            #expect(valid == 0, "export matches schemas/dead-letter.schema.json: \(report)")
+
+            // 3. The API is back. A dry run shows what would happen and calls nothing.
+            api.setDown(false)
+            // The file and its write-ahead log (SQLite may create an empty log for a reader: nothing written).
+            func stateFiles() -> [Data?] {
+                ["", "-wal"].map { try? Data(contentsOf: URL(fileURLWithPath: setup.statePath + $0)) }
+                    .map { $0?.isEmpty == true ? nil : $0 }
+            }
+            let stateBefore = stateFiles()
+            let callsWhileDown = api.ledger.requests.count
+            let (dryStatus, dry, dryErr) = try setup.run(["replay", "--config", setup.configPath, "--dry-run"])
+            #expect(dryStatus == 0, "\(dryErr)")
+            #expect(api.ledger.requests.count == callsWhileDown, "a dry run makes no calls")
+            #expect(stateFiles() == stateBefore, "and writes no state")
+            #expect(dry.components(separatedBy: "→ create").count - 1 == Self.keys, "\(dry)")
+            #expect(dry.components(separatedBy: "→ resolve").count - 1 == Self.resolvedKeys, "\(dry)")
+
+            // 4. A replay slowed to 4 calls a second, interrupted with Ctrl-C, then run again: it resumes.
+            let slow = try IngestorProcess(
+                ["replay", "--config", setup.configPath, "--rate", "4"],
+                environment: ["REPLAY_TOKEN": "replay-token"]
+            )
+            try await Self.waitFor("the interrupted replay to create some") { api.ledger.incidents.count >= 3 }
+            kill(slow.process.processIdentifier, SIGINT)
+            let (slowStatus, slowOut, slowErr) = slow.finish()
+            #expect(slowStatus == 0, "\(slowOut)\(slowErr)")
+            let createdBeforeResume = api.ledger.incidents.count
+            #expect(createdBeforeResume < Self.keys, "interrupted mid-way: \(slowOut)")
+
+            let (resumeStatus, resumed, resumeErr) = try setup.run(["replay", "--config", setup.configPath])
+            #expect(resumeStatus == 0, "\(resumed)\(resumeErr)")
+            let readOnResume = Self.recordsRead(resumed)
+            #expect(readOnResume != nil && readOnResume! < messages, "resumed, not started over: \(resumed)")
+
+            let incidents = api.ledger.incidents
+            let byReference = Dictionary(grouping: incidents) { $0.externalReference ?? "" }
+            #expect(byReference.count == Self.keys, "every incident once")
+            #expect(byReference.values.allSatisfy { $0.count == 1 })
+            #expect(incidents.allSatisfy { $0.calls.filter { $0 == "create" }.count == 1 })
+            #expect(incidents.filter(\.isResolved).count == Self.resolvedKeys)
+
+            // 5. The same replay again: nothing left to read; from the beginning: every letter, no call.
+            let calls = api.ledger.requests.count
+            #expect(api.ledger.requests.dropFirst(callsWhileDown).filter { $0.status >= 400 }.isEmpty)
+            let (againStatus, again, _) = try setup.run(["replay", "--config", setup.configPath])
+            #expect(againStatus == 0)
+            #expect(Self.recordsRead(again) == 0, "\(again)")
+            let (fullStatus, full, fullErr) = try setup.run([
+                "replay", "--config", setup.configPath, "--from-beginning",
+            ])
+            #expect(fullStatus == 0, "\(full)\(fullErr)")
+            #expect(Self.recordsRead(full) == messages)
+            let newCalls = api.ledger.requests.dropFirst(calls).filter { !$0.path.contains("list") }
+            #expect(newCalls.isEmpty, "no new create, update or resolve: \(newCalls.map(\.path))")
+            #expect(api.ledger.incidents.count == Self.keys)
+        }
+    }
+
+    /// "N records read" from a replay summary.
+    static func recordsRead(_ summary: String) -> Int? {
+        guard let range = summary.range(of: #"(\d+) records read"#, options: .regularExpression) else { return nil }
+        return Int(summary[range].split(separator: " ")[0])
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aPoisonLetterIsParkedAfterItsReplayLimit() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        try cluster.createTopic("alerts.raw", partitions: 1)
+        try cluster.createTopic("alerts.dlq", partitions: 1)
+        try cluster.createTopic("alerts.again", partitions: 1)
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
+            logger: e2eLogger
+        )
+        // A letter as the worker writes it for a message that is not JSON: replaying cannot fix it.
+        try await producer.send(
+            topic: "alerts.dlq",
+            key: Array("poison".utf8),
+            value: Array("not json at all".utf8),
+            headers: [
+                KafkaHeader(key: "trace-id", value: Array("t-1".utf8)),
+                KafkaHeader(key: "ingestor-dlq-stage", value: Array("normalize".utf8)),
+                KafkaHeader(key: "ingestor-dlq-reason", value: Array("invalid_json".utf8)),
+                KafkaHeader(key: "ingestor-dlq-original-topic", value: Array("alerts.raw".utf8)),
+                KafkaHeader(key: "ingestor-dlq-original-partition", value: Array("0".utf8)),
+                KafkaHeader(key: "ingestor-dlq-original-offset", value: Array("5".utf8)),
+                KafkaHeader(key: "ingestor-dlq-replay-count", value: Array("0".utf8)),
+            ]
+        )
+        await producer.close(timeout: .seconds(5))
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "replay-token"), logger: e2eLogger)
+        try await api.withRunning { baseURL in
+            let setup = try Setup(
+                bootstrap: cluster.bootstrapServers,
+                baseURL: baseURL,
+                extraDeadLetter: ", max_replays: 2"
+            )
+            let replay = ["replay", "--config", setup.configPath]
+            let (first, firstOut, firstErr) = try setup.run(replay)
+            #expect(first == 1, "failed again: \(firstOut)\(firstErr)")
+            let (second, secondOut, _) = try setup.run(replay)
+            #expect(second == 1, "failed again, now parked: \(secondOut)")
+            #expect(secondOut.contains("(1 now parked)"))
+            let (third, thirdOut, _) = try setup.run(replay)
+            #expect(third == 0)
+            #expect(thirdOut.contains("parked 1"), "left alone: \(thirdOut)")
+            let (fourth, fourthOut, _) = try setup.run(replay)
+            #expect(fourth == 0)
+            #expect(Self.recordsRead(fourthOut) == 0, "no loop: \(fourthOut)")
+
+            let letters = try await KafkaTopicReader.readAll(
+                topic: "alerts.dlq",
+                bootstrapServers: cluster.bootstrapServerList,
+                logger: e2eLogger
+            )
+            #expect(letters.map { $0.header("ingestor-dlq-replay-count") } == ["0", "1", "2"])
+            #expect(letters.map { $0.header("ingestor-dlq-parked") } == [nil, nil, "true"])
+            #expect(letters.allSatisfy { $0.header("ingestor-dlq-original-offset") == "5" }, "its first home stays")
+            #expect(letters.allSatisfy { $0.header("trace-id") == "t-1" }, "its own headers stay")
+            #expect(api.ledger.requests.count == 0, "nothing to call for a message that is not an alert")
+            let (_, stats, _) = try setup.run(["dlq", "stats", "--config", setup.configPath, "--json"])
+            #expect(try JSONParser().parse(Array(stats.utf8))["parked"]?.int64 == 1)
+
+            // Onto another topic instead: the original message, failure headers gone, replay count kept.
+            let (copyStatus, copyOut, copyErr) = try setup.run(
+                replay + ["--to-topic", "alerts.again", "--include-parked", "--from-beginning"]
+            )
+            #expect(copyStatus == 0, "\(copyOut)\(copyErr)")
+            let copies = try await KafkaTopicReader.readAll(
+                topic: "alerts.again",
+                bootstrapServers: cluster.bootstrapServerList,
+                logger: e2eLogger
+            )
+            #expect(copies.count == 3)
+            #expect(copies.allSatisfy { String(decoding: $0.value, as: UTF8.self) == "not json at all" })
+            #expect(copies.map { $0.header("ingestor-dlq-replay-count") } == ["1", "2", "3"])
+            #expect(copies.allSatisfy { $0.headers.filter { $0.key.hasPrefix("ingestor-dlq-") }.count == 1 })
+            #expect(copies.allSatisfy { $0.header("trace-id") == "t-1" })
+        }
+    }
+}
