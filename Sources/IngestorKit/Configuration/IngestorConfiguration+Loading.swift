@@ -204,6 +204,13 @@ extension IngestorConfiguration {
         ops.port = opsSection.int("port", default: ops.port, in: 0...65535)
         opsSection.finish()
 
+        let intake = readIntake(
+            root,
+            environment: environment,
+            defaultBodyLimit: limits.maxPayloadBytes,
+            deadLetterTopic: deadLetterTopic
+        )
+
         let loggingSection = root.section("logging")
         let level = loggingSection.choice(
             "level",
@@ -225,6 +232,7 @@ extension IngestorConfiguration {
             targetLimits: targetLimits,
             state: state,
             ops: ops,
+            intake: intake,
             logLevel: Logger.Level(rawValue: level) ?? .info
         )
     }

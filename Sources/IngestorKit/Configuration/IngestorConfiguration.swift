@@ -114,6 +114,8 @@ public struct IngestorConfiguration: Sendable {
     public var state: State
     /// `ops.*`
     public var ops: Ops
+    /// `intake.*`: the webhook intake; `nil` when not configured.
+    public var intake: IntakeConfiguration?
     /// `logging.level`: `trace`…`critical`; default `info`.
     public var logLevel: Logger.Level
 

@@ -18,9 +18,11 @@ enum OpsServer {
         status: WorkerStatus,
         instruments: PipelineInstruments,
         unsettledIntents: @escaping @Sendable () -> [String],
+        intake: WebhookIntake? = nil,
         logger: Logger
     ) -> some Service {
         let router = Router()
+        if let intake { IntakeRoutes.register(intake, on: router) }
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok,
@@ -63,7 +65,9 @@ enum OpsServer {
             onServerRunning: { channel in
                 if let bound = channel.localAddress?.port {
                     status.setOpsPort(bound)
-                    logger.info("ops server listening on \(host):\(bound) (/metrics /healthz /readyz)")
+                    logger.info(
+                        "ops server listening on \(host):\(bound) (/metrics /healthz /readyz\(intake == nil ? "" : " POST /v1/ingest/{source}"))"
+                    )
                 }
             },
             logger: quiet

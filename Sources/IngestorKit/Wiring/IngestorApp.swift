@@ -71,6 +71,16 @@ public struct IngestorApp: Sendable {
             logger: logger
         )
 
+        let intake = configuration.intake.map { intake in
+            WebhookIntake(
+                configuration: intake,
+                producer: producer,
+                client: httpClient,
+                factory: factory,
+                logger: logger
+            )
+        }
+        let ownIntakePort = configuration.intake?.port
         let ops = OpsServer.make(
             host: configuration.ops.host,
             port: configuration.ops.port,
@@ -78,9 +88,10 @@ public struct IngestorApp: Sendable {
             status: status,
             instruments: instruments,
             unsettledIntents: { runner.unsettledIntents },
+            intake: ownIntakePort == nil ? intake : nil,
             logger: logger
         )
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: HTTPClientService(client: httpClient), successTerminationBehavior: .gracefullyShutdownGroup),
             .init(
                 service: ProducerService(producer: producer, flushTimeout: .seconds(10), logger: logger),
@@ -92,6 +103,16 @@ public struct IngestorApp: Sendable {
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
         ]
+        if let intake, let port = ownIntakePort {
+            let host = configuration.intake?.host ?? configuration.ops.host
+            services.insert(
+                .init(
+                    service: IntakeRoutes.server(intake, host: host, port: port, logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                ),
+                at: 2
+            )
+        }
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = gracefulShutdownSignals
         groupConfiguration.maximumGracefulShutdownDuration = configuration.pipeline.drainTimeout + .seconds(15)

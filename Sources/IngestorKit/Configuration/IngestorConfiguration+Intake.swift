@@ -1,0 +1,119 @@
+import IncidentAPI
+import Normalizer
+
+extension IngestorConfiguration {
+    /// `intake.*`, when present.
+    static func readIntake(
+        _ root: ConfigSection,
+        environment: [String: String],
+        defaultBodyLimit: Int,
+        deadLetterTopic: String?
+    ) -> IntakeConfiguration? {
+        guard root.raw("intake") != nil else { return nil }
+        let section = root.section("intake")
+        defer { section.finish() }
+        var intake = IntakeConfiguration(maxBodyBytes: defaultBodyLimit)
+        intake.host = section.string("host")
+        if section.raw("port") != nil { intake.port = section.int("port", default: 0, in: 0...65535) }
+        intake.maxBodyBytes = section.int("max_body_bytes", default: defaultBodyLimit, in: 1...(64 << 20))
+        intake.ackTimeout = section.duration(
+            "ack_timeout",
+            default: .seconds(10),
+            in: .milliseconds(100) ... .seconds(600)
+        )
+        intake.retryAfter = section.duration("retry_after", default: .seconds(5), in: .seconds(1) ... .seconds(3600))
+        let known = Normalizer().knownFormats.map(\.name)
+        for entry in section.sections("sources") ?? [] {
+            let name = entry.requiredString("name", hint: "the {source} in POST /v1/ingest/{source}")
+            let topic = entry.requiredString("topic", hint: "the Kafka topic the bodies are written to")
+            if let name, name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {
+                entry.problem("name", name, "must be letters, digits, '-', '_' or '.' (it is a URL path segment)")
+            }
+            if let topic, topic == deadLetterTopic {
+                entry.problem("topic", topic, "must not be the dead-letter topic")
+            }
+            var format: String?
+            if entry.raw("format") != nil { format = entry.choice("format", default: "auto", from: known) }
+            let authentication = readIntakeAuthentication(entry, environment: environment)
+            var sns: IntakeConfiguration.SNS?
+            if entry.raw("sns") != nil {
+                let snsSection = entry.section("sns")
+                var options = IntakeConfiguration.SNS()
+                options.confirmSubscriptions = snsSection.bool("confirm_subscriptions", default: false)
+                options.verifySignatures = snsSection.bool("verify_signatures", default: true)
+                if let pattern = snsSection.string("trusted_url_pattern") {
+                    if (try? Regex(pattern)) == nil {
+                        snsSection.problem("trusted_url_pattern", pattern, "is not a regular expression")
+                    }
+                    options.trustedURLPattern = pattern
+                }
+                options.topicARNs = snsSection.stringList("topic_arns") ?? []
+                snsSection.finish()
+                sns = options
+            }
+            entry.finish()
+            if let name, let topic, let authentication {
+                if intake.source(name) != nil { entry.problem("name", name, "is used by another intake source") }
+                intake.sources.append(
+                    IntakeConfiguration.Source(
+                        name: name,
+                        topic: topic,
+                        format: format,
+                        authentication: authentication,
+                        sns: sns
+                    )
+                )
+            }
+        }
+        if intake.sources.isEmpty {
+            section.problem(
+                "sources",
+                nil,
+                "must list at least one source: [{name: alertmanager, topic: alerts.raw, auth: …}]"
+            )
+        }
+        return intake
+    }
+
+    /// `auth`: exactly one of `bearer`, `hmac` or `none: true`.
+    private static func readIntakeAuthentication(
+        _ entry: ConfigSection,
+        environment: [String: String]
+    ) -> IntakeConfiguration.Authentication? {
+        guard entry.raw("auth") != nil else {
+            entry.problem(
+                "auth",
+                nil,
+                "is required: {bearer: {env: VARIABLE}}, {hmac: {secret: {env: VARIABLE}, header: X-Signature}}, or {none: true} to accept unauthenticated requests"
+            )
+            return nil
+        }
+        let section = entry.section("auth")
+        defer { section.finish() }
+        let kinds = ["bearer", "hmac", "none"].filter { section.raw($0) != nil }
+        guard kinds.count == 1, let kind = kinds.first else {
+            section.problem("(kind)", kinds.joined(separator: ", "), "give exactly one of bearer, hmac or none")
+            return nil
+        }
+        switch kind {
+        case "bearer":
+            return readSecret(section, "bearer", environment: environment).map { .bearer($0) }
+        case "hmac":
+            let hmacSection = section.section("hmac")
+            defer { hmacSection.finish() }
+            guard let secret = readSecret(hmacSection, "secret", environment: environment) else { return nil }
+            var check = IntakeConfiguration.HMACCheck(secret: secret)
+            check.header = hmacSection.string("header") ?? check.header
+            check.algorithm = hmacSection.choice("algorithm", default: "sha256", from: ["sha256", "sha1", "sha512"])
+            check.prefix = hmacSection.string("prefix") ?? ""
+            check.encoding = hmacSection.choice("encoding", default: "hex", from: ["hex", "base64"])
+            return .hmac(check)
+        default:
+            guard section.bool("none", default: false) else {
+                section.problem("none", "false", "must be true (or give bearer or hmac)")
+                return nil
+            }
+            return IntakeConfiguration.Authentication.none
+        }
+    }
+}

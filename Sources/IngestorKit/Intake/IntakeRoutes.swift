@@ -1,0 +1,71 @@
+import HTTPTypes
+import Hummingbird
+import IncidentAPI
+public import Logging
+import NIOCore
+import Normalizer
+public import ServiceLifecycle
+
+/// The intake's HTTP side: `POST /v1/ingest/{source}` on a Hummingbird router (the ops server's, or its own).
+public enum IntakeRoutes {
+    static func register(_ intake: WebhookIntake, on router: Router<BasicRequestContext>) {
+        router.post("/v1/ingest/:source") { request, context -> Response in
+            let name = context.parameters.get("source") ?? ""
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > intake.maxBodyBytes {
+                return response(intake.tooLarge(source: name))
+            }
+            var request = request
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: intake.maxBodyBytes)
+            } catch is NIOTooManyBytesError {
+                return response(intake.tooLarge(source: name))
+            }
+            let headers = request.headers
+            let answer = await intake.handle(
+                source: name,
+                header: { field in HTTPField.Name(field).flatMap { headers[$0] } },
+                body: Array(buffer: body)
+            )
+            return response(answer)
+        }
+    }
+
+    static func response(_ answer: WebhookIntake.Response) -> Response {
+        var fields: HTTPFields = [.contentType: "application/json"]
+        for header in answer.headers {
+            if let name = HTTPField.Name(header.name) { fields[name] = header.value }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(answer.body)))
+        )
+    }
+
+    /// The intake on its own port.
+    /// - Parameter bound: told the port once the server listens (tests bind port 0).
+    public static func server(
+        _ intake: WebhookIntake,
+        host: String,
+        port: Int,
+        logger: Logger,
+        bound: (@Sendable (Int) -> Void)? = nil
+    ) -> some Service {
+        let router = Router()
+        register(intake, on: router)
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "ingestor-intake"),
+            onServerRunning: { channel in
+                if let port = channel.localAddress?.port {
+                    logger.info("webhook intake listening on \(host):\(port) (POST /v1/ingest/{source})")
+                    bound?(port)
+                }
+            },
+            logger: quiet
+        )
+    }
+}
