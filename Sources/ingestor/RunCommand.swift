@@ -22,7 +22,10 @@ struct RunCommand: AsyncParsableCommand {
             messages that were delivered, deliberately suppressed, or dead-lettered with the broker's \
             acknowledgement, so a crash means redelivery, never loss.
 
-            Operations: GET /metrics, /healthz and /readyz on ops.host:ops.port (default 0.0.0.0:9464).
+            Operations: GET /metrics, /healthz and /readyz on ops.host:ops.port (default 0.0.0.0:9464). With \
+            an intake section, POST /v1/ingest/{source} takes webhooks (Alertmanager, Grafana, SNS, …) and \
+            writes them to the source's topic, answering 202 once Kafka acknowledged them; it is served on \
+            intake.port, or on the ops port when that is not set.
             """
     )
 

@@ -29,7 +29,7 @@ struct IntakeTests {
                   ack_timeout: 1s
                   retry_after: 7s
                   sources:
-                    - {name: am, topic: alerts.raw, format: alertmanager, auth: {bearer: {env: INTAKE_TOKEN}}}
+                    - {name: am, topic: alerts.raw, format: alertmanager, key_pointer: /groupKey, auth: {bearer: {env: INTAKE_TOKEN}}}
                     - {name: hooks, topic: alerts.raw, auth: {hmac: {secret: {env: INTAKE_HMAC}, header: X-Hub-Signature-256, prefix: "sha256="}}}
                 \(extra)
                 """,
@@ -110,7 +110,7 @@ struct IntakeTests {
         try cluster.createTopic("alerts.raw", partitions: 1)
         let registry = PrometheusCollectorRegistry()
         let configuration = try Self.configuration(bootstrap: cluster.bootstrapServers)
-        let alert = #"{"version":"4","status":"firing","alerts":[]}"#
+        let alert = #"{"version":"4","groupKey":"g1","status":"firing","alerts":[]}"#
         try await Self.withIntake(configuration, registry: registry) { baseURL, client in
             // 202 once Kafka acknowledged, with where the record landed.
             let accepted = try await Self.post(
@@ -177,6 +177,8 @@ struct IntakeTests {
         #expect(records.allSatisfy { String(decoding: $0.value, as: UTF8.self) == alert })
         #expect(records.map { $0.header("ingestor-source") } == ["am", "hooks"])
         #expect(records[0].header("ingestor-format") == "alertmanager")
+        #expect(records[0].key == Array("g1".utf8), "key_pointer: one group's notifications share a partition")
+        #expect(records[1].key == nil)
         #expect(records[1].header("ingestor-format") == nil)
         #expect(records.allSatisfy { $0.header("content-type") == "application/json" })
         #expect(records.allSatisfy { $0.header("ingestor-received-at").flatMap(Timestamp.init(rfc3339:)) != nil })

@@ -34,6 +34,11 @@ extension IngestorConfiguration {
             }
             var format: String?
             if entry.raw("format") != nil { format = entry.choice("format", default: "auto", from: known) }
+            var keyPointer: JSONPointer?
+            if let text = entry.string("key_pointer") {
+                keyPointer = JSONPointer(text)
+                if keyPointer == nil { entry.problem("key_pointer", text, "is not a JSON pointer (e.g. /groupKey)") }
+            }
             let authentication = readIntakeAuthentication(entry, environment: environment)
             var sns: IntakeConfiguration.SNS?
             if entry.raw("sns") != nil {
@@ -59,6 +64,7 @@ extension IngestorConfiguration {
                         name: name,
                         topic: topic,
                         format: format,
+                        keyPointer: keyPointer,
                         authentication: authentication,
                         sns: sns
                     )

@@ -46,6 +46,10 @@ public struct IntakeConfiguration: Sendable {
         public var topic: String
         /// `format`: written as the `ingestor-format` header, so the worker uses that decoder; default none.
         public var format: String?
+        /// `key_pointer`: a JSON pointer into the body whose value becomes the record key, so one sender's
+        /// notifications for the same thing stay in order on one partition (e.g. `/groupKey` for Alertmanager);
+        /// default none (no key).
+        public var keyPointer: JSONPointer?
         /// `auth`.
         public var authentication: Authentication
         /// `sns`, for SNS subscriptions.

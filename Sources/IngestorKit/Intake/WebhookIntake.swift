@@ -283,8 +283,11 @@ public final class WebhookIntake: Sendable {
 
     private func write(_ source: IntakeConfiguration.Source, body: [UInt8], headers: [KafkaHeader]) async -> Response {
         let started = ContinuousClock.now
+        let key = source.keyPointer.flatMap { pointer in
+            (try? JSONParser().parse(body)).flatMap { pointer.resolve(in: $0)?.scalarText }.map { Array($0.utf8) }
+        }
         let outcome = await Self.race(timeout: configuration.ackTimeout) { [producer] in
-            try await producer.send(topic: source.topic, key: nil, value: body, headers: headers)
+            try await producer.send(topic: source.topic, key: key, value: body, headers: headers)
         }
         switch outcome {
         case .success(let report):
