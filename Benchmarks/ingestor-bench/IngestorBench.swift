@@ -34,9 +34,12 @@ struct IngestorBench: AsyncParsableCommand {
     @Option(help: "Seconds the latency scenario produces for.") var latencySeconds = 30
     @Option(help: "The target rate limit (calls/s) in the rate-limit scenario.") var rateLimitPerSecond = 50.0
     @Option(help: "Seconds the incident API stays down in the outage scenario.") var outageSeconds = 120
+    @Option(help: "Webhook requests in the intake scenario.") var intakeRequests = 20_000
+    @Option(help: "Requests in flight at once in the intake scenario.") var intakeConcurrency = 32
+    @Option(help: "Dead letters in the replay scenario.") var replayLetters = 20_000
     @Option(
         help:
-            "Run only these scenarios: raw, normalize (= am, sns, email), storm, latency, ratelimit, outage (repeatable)."
+            "Run only these scenarios: raw, normalize (= am, sns, email), storm, latency, ratelimit, outage, intake, replay (repeatable)."
     ) var only: [String] = []
     @Option(help: "A librdkafka consumer property for the raw scenario, KEY=VALUE (repeatable).") var consumerProperty:
         [String] = []
@@ -96,6 +99,16 @@ struct IngestorBench: AsyncParsableCommand {
         }
         if wants("outage") {
             try await outage(seconds: quick ? 4 : outageSeconds, backlog: quick ? 2_000 : 50_000, logger: logger)
+        }
+        if wants("intake") {
+            try await intake(
+                requests: quick ? 300 : intakeRequests,
+                concurrency: quick ? 8 : intakeConcurrency,
+                logger: logger
+            )
+        }
+        if wants("replay") {
+            try await replay(letters: quick ? 300 : replayLetters, logger: logger)
         }
         if wants("ratelimit") {
             try await rateLimit(
