@@ -3,6 +3,7 @@ import Foundation
 import IngestorKit
 import KafkaIO
 import Logging
+import Pipeline
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 public import Normalizer
+public import Pipeline
 
 /// Counts of the letters in a dead-letter topic, by reason, stage, target and hour: what `ingestor dlq stats` shows.
 public struct DeadLetterStats: Sendable {

@@ -4,7 +4,7 @@ public import KafkaIO
 public import Logging
 import Metrics
 import Normalizer
-import Pipeline
+public import Pipeline
 import Prometheus
 import ServiceLifecycle
 public import UnixSignals

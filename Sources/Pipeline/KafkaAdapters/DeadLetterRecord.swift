@@ -2,7 +2,6 @@ import Foundation
 public import IncidentAPI
 public import KafkaIO
 public import Normalizer
-public import Pipeline
 
 /// A record read back from the dead-letter topic: where it is, and its failure headers parsed.
 ///

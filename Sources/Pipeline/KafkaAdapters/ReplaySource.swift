@@ -1,10 +1,9 @@
-import KafkaIO
-import Normalizer
-import Pipeline
+public import KafkaIO
+public import Normalizer
 import Synchronization
 
 /// Counts what a replay did, as it happens; it is also the runner's observer.
-final class ReplayTracker: PipelineObserver {
+public final class ReplayTracker: PipelineObserver {
     private struct State {
         var progress = ReplayProgress()
         /// Decisions per letter still in flight, for dry-run lines.
@@ -18,14 +17,16 @@ final class ReplayTracker: PipelineObserver {
     /// Called with one line per finished letter (dry runs print them).
     private let line: (@Sendable (String) -> Void)?
 
-    init(total: Int, line: (@Sendable (String) -> Void)?) {
+    /// Starts counting a replay of `total` records; `line` gets one line per finished letter (dry runs).
+    public init(total: Int, line: (@Sendable (String) -> Void)?) {
         var initial = State()
         initial.progress.total = total
         state = Mutex(initial)
         self.line = line
     }
 
-    var progress: ReplayProgress {
+    /// The counts so far.
+    public var progress: ReplayProgress {
         var progress = state.withLock { $0.progress }
         progress.elapsed = ContinuousClock.now - started
         return progress
@@ -50,16 +51,16 @@ final class ReplayTracker: PipelineObserver {
     }
 
     /// Letters fed and not finished yet.
-    var unsettled: Int { state.withLock { $0.progress.fed - $0.progress.finished } }
+    public var unsettled: Int { state.withLock { $0.progress.fed - $0.progress.finished } }
 
-    func decided(_ decision: Correlator.Decision, for event: NormalizedEvent, of position: MessagePosition) {
+    public func decided(_ decision: Correlator.Decision, for event: NormalizedEvent, of position: MessagePosition) {
         state.withLock { state in
             state.progress.decisions[decision.name, default: 0] += 1
             if line != nil { state.decisions[position, default: []].append(decision.name) }
         }
     }
 
-    func finished(_ message: SourceMessage, outcome: MessageOutcome) {
+    public func finished(_ message: SourceMessage, outcome: MessageOutcome) {
         let text: String? = state.withLock { state in
             switch outcome {
             case .completed: state.progress.completed += 1
@@ -136,7 +137,7 @@ public struct ReplayProgress: Sendable, Hashable {
 /// up to the end offsets at the start (letters that fail again land past them and wait for the next replay),
 /// filtered, with parked letters left alone. Into the pipeline, it ends once every letter it handed out has an
 /// outcome (so the runner's drain never cuts a retry short).
-final class ReplaySource: MessageSource {
+public final class ReplaySource: MessageSource {
     let consumer: KafkaConsumer
     private let ends: [KafkaTopicPartition: Int64]
     private let filter: DeadLetterFilter
@@ -147,9 +148,15 @@ final class ReplaySource: MessageSource {
     private let waitsForOutcomes: Bool
     /// Partitions read to their end.
     private let fullyRead = Mutex<Set<KafkaTopicPartition>>([])
-    let tracker: ReplayTracker
+    /// What the replay did so far.
+    public let tracker: ReplayTracker
 
-    init(
+    /// A source over `consumer`, already assigned at the replay's start offsets.
+    /// - Parameters:
+    ///   - ends: the end offset of each partition still to read (partitions already at their end left out).
+    ///   - commits: `false` for a dry run: progress is never stored.
+    ///   - waitsForOutcomes: end only once every letter handed out has its outcome (replay into the pipeline).
+    public init(
         consumer: KafkaConsumer,
         ends: [KafkaTopicPartition: Int64],
         filter: DeadLetterFilter,
@@ -171,7 +178,7 @@ final class ReplaySource: MessageSource {
         self.tracker = tracker
     }
 
-    var events: Events { Events(source: self) }
+    public var events: Events { Events(source: self) }
 
     /// The next letter to replay, `nil` at the end; skipped records are counted on the way.
     fileprivate func next(
@@ -215,7 +222,7 @@ final class ReplaySource: MessageSource {
 
     /// Moves the progress of every partition read to its end past the letters left alone at its tail (filtered out,
     /// parked), so the next run does not read them again. Only once every letter handed out has its outcome.
-    func storeFullyRead() throws {
+    public func storeFullyRead() throws {
         guard tracker.progress.abandoned == 0, tracker.unsettled == 0 else { return }
         let done = fullyRead.withLock { $0 }
         try store(
@@ -225,32 +232,33 @@ final class ReplaySource: MessageSource {
         )
     }
 
-    func store(_ positions: [MessagePosition]) throws {
+    public func store(_ positions: [MessagePosition]) throws {
         guard commits else { return }
         try consumer.store(
             positions.map { KafkaTopicPartitionOffset(KafkaTopicPartition($0.partition), offset: $0.offset) }
         )
     }
 
-    func commit() async throws {
+    public func commit() async throws {
         guard commits else { return }
         try await consumer.commit()
     }
 
-    func pause(_ partitions: [PartitionID]) throws {
+    public func pause(_ partitions: [PartitionID]) throws {
         try consumer.pause(partitions.map(KafkaTopicPartition.init))
     }
 
-    func resume(_ partitions: [PartitionID]) throws {
+    public func resume(_ partitions: [PartitionID]) throws {
         try consumer.resume(partitions.map(KafkaTopicPartition.init))
     }
 
-    func close() async throws { try await consumer.close() }
+    public func close() async throws { try await consumer.close() }
 
-    struct Events: AsyncSequence, Sendable {
+    /// The letters as ``SourceEvent``s.
+    public struct Events: AsyncSequence, Sendable {
         let source: ReplaySource
 
-        func makeAsyncIterator() -> Iterator {
+        public func makeAsyncIterator() -> Iterator {
             Iterator(
                 source: source,
                 base: source.consumer.events(idleTicks: true).makeAsyncIterator(),
@@ -258,13 +266,14 @@ final class ReplaySource: MessageSource {
             )
         }
 
-        struct Iterator: AsyncIteratorProtocol {
+        /// Iterates ``Events``.
+        public struct Iterator: AsyncIteratorProtocol {
             let source: ReplaySource
             var base: KafkaConsumer.Events.Iterator
             var remaining: [KafkaTopicPartition: Int64]
             var fed = 0
 
-            mutating func next() async throws -> SourceEvent? {
+            public mutating func next() async throws -> SourceEvent? {
                 try await source.next(&base, remaining: &remaining, fed: &fed)
             }
         }
