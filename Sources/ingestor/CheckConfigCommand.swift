@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestorKit
+import Pipeline
 
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,9 +28,28 @@ struct CheckConfigCommand: ParsableCommand {
                 "  kafka: \(configuration.kafka.bootstrapServers.joined(separator: ",")) group \(configuration.kafka.groupID)"
             )
             for source in configuration.sources { Console.out("  source: \(source.topic) (format \(source.format))") }
-            Console.out("  dead letters: \(configuration.deadLetterTopic)")
+            Console.out(
+                "  dead letters: \(configuration.deadLetterTopic) (parked after \(configuration.pipeline.maxReplays) failed replays)"
+            )
             Console.out("  target: \(configuration.target.name)")
             Console.out("  ops: \(configuration.ops.host):\(configuration.ops.port)")
+            if let intake = configuration.intake {
+                let address =
+                    intake.port.map { "\(intake.host ?? configuration.ops.host):\($0)" } ?? "the ops port"
+                for source in intake.sources {
+                    let auth =
+                        switch source.authentication {
+                        case .bearer: "bearer token"
+                        case .hmac(let check): "HMAC-\(check.algorithm.uppercased()) in \(check.header)"
+                        case .none: "no authentication"
+                        }
+                    let sns =
+                        source.sns.map { $0.verifySignatures ? ", SNS signatures checked" : ", SNS unverified" } ?? ""
+                    Console.out(
+                        "  intake: POST /v1/ingest/\(source.name) on \(address) → \(source.topic) (\(auth)\(sns))"
+                    )
+                }
+            }
         } catch let error as ConfigurationError {
             Console.err(error.description)
             throw ExitCode(ExitStatus.badConfiguration)
