@@ -31,12 +31,12 @@ public struct ReplayOptions: Sendable {
     /// Creates the defaults: every letter, through the pipeline, resuming.
     public init() {}
 
-    /// The group that keeps the progress of a replay of `topic` with these filters: the same command resumes, a
-    /// different selection has its own progress.
+    /// The group that keeps the progress of a replay of `topic` with these filters: the same filters resume (with
+    /// or without `--limit`), a different selection has its own progress.
     public func progressGroup(topic: String) -> String {
         if let group { return group }
         var name = "ingestor-replay.\(topic)"
-        if !filter.isEmpty || limit != nil {
+        if !filter.isEmpty {
             name += "." + String(FNV1a.hash(filter.description), radix: 16)
         }
         if let toTopic { name += ".to.\(toTopic)" }
