@@ -134,3 +134,22 @@ struct DeadLetterInspectionTests {
         #expect(message.timestamp?.rfc3339 == "2026-11-29T07:00:00.000Z", "the original record time")
     }
 }
+
+@Suite("Replay progress groups")
+struct ReplayGroupTests {
+    @Test func theSameFiltersShareProgressWithOrWithoutALimit() {
+        var options = ReplayOptions()
+        #expect(options.progressGroup(topic: "alerts.dlq") == "ingestor-replay.alerts.dlq")
+        options.limit = 10
+        #expect(options.progressGroup(topic: "alerts.dlq") == "ingestor-replay.alerts.dlq", "--limit continues")
+        options.filter.reasons = ["target_unavailable"]
+        let filtered = options.progressGroup(topic: "alerts.dlq")
+        #expect(filtered.hasPrefix("ingestor-replay.alerts.dlq.") && filtered != "ingestor-replay.alerts.dlq.")
+        options.filter.reasons = ["target_rejected"]
+        #expect(options.progressGroup(topic: "alerts.dlq") != filtered, "another selection, its own progress")
+        options.toTopic = "alerts.raw"
+        #expect(options.progressGroup(topic: "alerts.dlq").hasSuffix(".to.alerts.raw"))
+        options.group = "mine"
+        #expect(options.progressGroup(topic: "alerts.dlq") == "mine")
+    }
+}
