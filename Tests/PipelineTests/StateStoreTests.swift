@@ -59,6 +59,36 @@ struct StateStoreTests {
         )
     }
 
+    @Test func reopeningLoadsWhatFitsAndReadsTheFileForTheRest() async throws {
+        let path = temporaryFile()
+        do {
+            let store = try SQLiteIncidentStateStore(path: path, now: t0)
+            for index in 0..<5 {
+                try await store.save(
+                    IncidentRecord(
+                        target: "t",
+                        dedupKey: "k\(index)",
+                        externalID: "i\(index)",
+                        status: .open,
+                        contentHash: 0,
+                        lastEventAt: nil
+                    )
+                )
+            }
+        }
+        // All five fit: loaded at open, so every key is answered from memory, a missing one too.
+        let roomy = try SQLiteIncidentStateStore(path: path, cacheCapacity: 100, now: t0)
+        #expect(roomy.cachedRecord(target: "t", dedupKey: "k4")?.externalID == "i4", "loaded at open")
+        #expect(try await roomy.record(target: "t", dedupKey: "k9") == nil)
+        // They do not fit in two: nothing is loaded, and every key is still found in the file.
+        let small = try SQLiteIncidentStateStore(path: path, cacheCapacity: 2, now: t0)
+        #expect(small.cachedRecord(target: "t", dedupKey: "k4") == nil, "not loaded")
+        for index in 0..<5 {
+            #expect(try await small.record(target: "t", dedupKey: "k\(index)")?.externalID == "i\(index)")
+        }
+        #expect(try await small.record(target: "t", dedupKey: "k9") == nil)
+    }
+
     @Test func theCacheNeverServesAnOutdatedRecord() async throws {
         let store = try SQLiteIncidentStateStore(path: temporaryFile(), cacheCapacity: 2, now: t0)
         for index in 0..<5 {

@@ -25,7 +25,12 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
     /// Most records kept in memory; past it the cache starts over (reads fall back to the file).
     public let cacheCapacity: Int
     private let database: DatabaseQueue
-    private let cache = Mutex<[Key: IncidentRecord]>([:])
+    /// The cached records, and whether they are every record in the file (then a key not cached has none).
+    private struct Cache {
+        var records: [Key: IncidentRecord] = [:]
+        var complete = false
+    }
+    private let cache = Mutex(Cache())
     /// The open lock file `<path>.lock`, for an exclusive store.
     private let lockDescriptor: Int32?
 
@@ -81,6 +86,22 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
             try database.write { db in
                 try db.execute(sql: "DELETE FROM decisions WHERE at < ?", arguments: [cutoff])
             }
+        }
+        try loadAll()
+    }
+
+    /// Reads every record into the cache when they fit: a key that is not cached then has no record, and the file
+    /// is not asked (a new problem's first event costs no read). The lock makes this process the only writer.
+    private func loadAll() throws {
+        let capacity = cacheCapacity
+        let records: [IncidentRecord]? = try database.read { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM incidents") ?? 0 <= capacity else { return nil }
+            return try Row.fetchAll(db, sql: "SELECT * FROM incidents").map(Self.record(from:))
+        }
+        guard let records else { return }
+        cache.withLock { cache in
+            for record in records { cache.records[Key(target: record.target, dedupKey: record.dedupKey)] = record }
+            cache.complete = true
         }
     }
 
@@ -167,7 +188,9 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
 
     public func record(target: String, dedupKey: String) async throws -> IncidentRecord? {
         let key = Key(target: target, dedupKey: dedupKey)
-        if let cached = cache.withLock({ $0[key] }) { return cached }
+        let (cached, complete) = cache.withLock { ($0.records[key], $0.complete) }
+        if let cached { return cached }
+        if complete { return nil }
         let record = try await database.read { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM incidents WHERE target = ? AND dedup_key = ?"),
@@ -179,11 +202,11 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
     }
 
     public func cachedRecord(target: String, dedupKey: String) -> IncidentRecord? {
-        cache.withLock { $0[Key(target: target, dedupKey: dedupKey)] }
+        cache.withLock { $0.records[Key(target: target, dedupKey: dedupKey)] }
     }
 
     public func save(_ record: IncidentRecord, decisions: [DecisionRecord]) async throws {
-        try await database.write { db in
+        try await transaction { db in
             // Cached statements: compiled once per connection, not per save.
             try db.cachedStatement(
                 sql: """
@@ -206,7 +229,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
     }
 
     public func saveMember(_ member: GroupMember) async throws -> [GroupMember] {
-        try await database.write { db in
+        try await transaction { db in
             try db.cachedStatement(
                 sql: """
                     INSERT INTO group_members (target, group_key, member_key, status, severity, title, occurred_at,
@@ -257,7 +280,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
                 arguments: [target, dedupKey]
             )
         }
-        _ = cache.withLock { $0.removeValue(forKey: Key(target: target, dedupKey: dedupKey)) }
+        _ = cache.withLock { $0.records.removeValue(forKey: Key(target: target, dedupKey: dedupKey)) }
     }
 
     public func pendingIntents(target: String) async throws -> [IncidentRecord] {
@@ -272,7 +295,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
 
     public func audit(_ entries: [DecisionRecord]) async throws {
         guard !entries.isEmpty else { return }
-        try await database.write { db in try Self.insert(entries, into: db) }
+        try await transaction { db in try Self.insert(entries, into: db) }
     }
 
     /// The audit trail for one key (or all keys), oldest first; for `ingestor state` and tests.
@@ -340,12 +363,33 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         }
     }
 
+    /// Runs `body` in one write transaction begun and ended by cached statements. GRDB's own transactions compile
+    /// BEGIN and COMMIT each time, and every compile resets SQLite's authorizer, which expires every prepared
+    /// statement: each cached INSERT would be compiled again at its next step (measured: most of a create's
+    /// state-store time).
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await database.writeWithoutTransaction { db in
+            try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+            do {
+                let result = try body(db)
+                try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                return result
+            } catch {
+                if !db.isInsideTransaction { throw error }
+                try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute()
+                throw error
+            }
+        }
+    }
+
     private func remember(_ record: IncidentRecord) {
         cache.withLock { cache in
-            if cache.count >= cacheCapacity, cache[Key(target: record.target, dedupKey: record.dedupKey)] == nil {
-                cache.removeAll(keepingCapacity: true)
+            let key = Key(target: record.target, dedupKey: record.dedupKey)
+            if cache.records.count >= cacheCapacity, cache.records[key] == nil {
+                cache.records.removeAll(keepingCapacity: true)
+                cache.complete = false
             }
-            cache[Key(target: record.target, dedupKey: record.dedupKey)] = record
+            cache.records[key] = record
         }
     }
 
