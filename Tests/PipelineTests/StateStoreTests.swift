@@ -89,6 +89,23 @@ struct StateStoreTests {
         #expect(try await small.record(target: "t", dedupKey: "k9") == nil)
     }
 
+    @Test func oneProcessHoldsTheFileAtATime() throws {
+        let path = temporaryFile()
+        var holder: SQLiteIncidentStateStore? = try SQLiteIncidentStateStore(path: path, now: t0, exclusive: true)
+        #expect(holder != nil)
+        do {
+            _ = try SQLiteIncidentStateStore(path: path, now: t0, exclusive: true)
+            Issue.record("a second exclusive open succeeded")
+        } catch let error as SQLiteIncidentStateStore.InUse {
+            #expect(error.description.contains("pid \(getpid())"), "names the holder: \(error)")
+            #expect(error.description.contains("--to-topic"), "and the way around it")
+        }
+        // A reader that does not lock (a dry run) may still open it.
+        _ = try SQLiteIncidentStateStore(path: path, now: t0)
+        holder = nil
+        _ = try SQLiteIncidentStateStore(path: path, now: t0, exclusive: true)
+    }
+
     @Test func theCacheNeverServesAnOutdatedRecord() async throws {
         let store = try SQLiteIncidentStateStore(path: temporaryFile(), cacheCapacity: 2, now: t0)
         for index in 0..<5 {
