@@ -249,17 +249,24 @@ public struct Replayer: Sendable {
         var iterator = source.events.makeAsyncIterator()
         var batch: [SourceMessage] = []
         func flush() async throws {
+            // One sender per key lane, each in order: a key's firing and resolved letters arrive in the order
+            // they left (concurrent sends could swap them); different keys go in parallel.
+            let lanes = Dictionary(grouping: batch) { message in
+                message.key.map { FNV1a.hash(String(decoding: $0, as: UTF8.self)) % 16 } ?? 0
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for message in batch {
+                for lane in lanes.values {
                     group.addTask {
-                        var headers = message.headers.filter { !$0.name.hasPrefix("ingestor-dlq-") }
-                        headers += message.headers.filter { $0.name == DeadLetter.Field.replayCount.rawValue }
-                        try await producer.send(
-                            topic: topic,
-                            key: message.key,
-                            value: message.value,
-                            headers: headers.map { KafkaHeader(key: $0.name, value: $0.value) }
-                        )
+                        for message in lane {
+                            var headers = message.headers.filter { !$0.name.hasPrefix("ingestor-dlq-") }
+                            headers += message.headers.filter { $0.name == DeadLetter.Field.replayCount.rawValue }
+                            try await producer.send(
+                                topic: topic,
+                                key: message.key,
+                                value: message.value,
+                                headers: headers.map { KafkaHeader(key: $0.name, value: $0.value) }
+                            )
+                        }
                     }
                 }
                 try await group.waitForAll()
