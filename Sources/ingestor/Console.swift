@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import IngestorKit
 import Logging
 import UnixSignals
 
@@ -23,6 +25,17 @@ enum Console {
     /// Writes a line to standard error.
     static func err(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// The configuration at `path` with the process's `INGESTOR_*` overrides; on a refusal, every problem on
+    /// standard error and exit status 2.
+    static func loadConfiguration(_ path: String) throws -> IngestorConfiguration {
+        do {
+            return try IngestorConfiguration.load(path: path, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigurationError {
+            err(error.description)
+            throw ExitCode(ExitStatus.badConfiguration)
+        }
     }
 
     /// Whether standard output is a terminal.

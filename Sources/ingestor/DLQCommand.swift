@@ -45,16 +45,7 @@ struct DLQLocation: ParsableArguments {
     /// The brokers and topic.
     func resolve() throws -> (servers: [String], topic: String) {
         if let config {
-            let configuration: IngestorConfiguration
-            do {
-                configuration = try IngestorConfiguration.load(
-                    path: config,
-                    environment: ProcessInfo.processInfo.environment
-                )
-            } catch let error as ConfigurationError {
-                Console.err(error.description)
-                throw ExitCode(ExitStatus.badConfiguration)
-            }
+            let configuration = try Console.loadConfiguration(config)
             return (
                 bootstrapServers.map(Self.split) ?? configuration.kafka.bootstrapServers,
                 topic ?? configuration.deadLetterTopic

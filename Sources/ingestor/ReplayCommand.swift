@@ -63,16 +63,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration: IngestorConfiguration
-        do {
-            configuration = try IngestorConfiguration.load(
-                path: config,
-                environment: ProcessInfo.processInfo.environment
-            )
-        } catch let error as ConfigurationError {
-            Console.err(error.description)
-            throw ExitCode(ExitStatus.badConfiguration)
-        }
+        let configuration = try Console.loadConfiguration(config)
         if let toTopic, toTopic == configuration.deadLetterTopic {
             Console.err("--to-topic \(toTopic) is the dead-letter topic itself")
             throw ExitCode(ExitStatus.badConfiguration)

@@ -36,16 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        let configuration: IngestorConfiguration
-        do {
-            configuration = try IngestorConfiguration.load(
-                path: config,
-                environment: ProcessInfo.processInfo.environment
-            )
-        } catch let error as ConfigurationError {
-            Console.err(error.description)
-            throw ExitCode(ExitStatus.badConfiguration)
-        }
+        let configuration = try Console.loadConfiguration(config)
         let level = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? configuration.logLevel
         Console.bootstrapLogging(level: level)
         let registry = PrometheusCollectorRegistry()

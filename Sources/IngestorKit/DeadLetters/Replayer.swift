@@ -163,34 +163,16 @@ public struct Replayer: Sendable {
             options.dryRun
             ? DiscardingDeadLetterSink()
             : KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic)
-        let runner = PipelineRunner(
+        let runner = IngestorApp.makeRunner(
             source: source,
-            normalizer: Normalizer(
-                limits: configuration.limits,
-                options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)
-            ),
-            correlator: Correlator(
-                store: store,
-                target: target.name,
-                reopenWindow: IngestorApp.effectiveReopenWindow(
-                    configuration.pipeline.reopenWindow,
-                    target: target,
-                    logger: logger
-                )
-            ),
-            deliverer: Deliverer(
-                target: target,
-                policy: configuration.retry,
-                clock: clock,
-                random: SystemRandomSource(),
-                instruments: instruments,
-                limits: limits
-            ),
+            configuration: configuration,
+            target: target,
+            store: store,
             deadLetters: deadLetters,
-            configuration: configuration.pipeline,
             instruments: instruments,
             clock: clock,
             logger: logger,
+            limits: limits,
             observer: source.tracker
         )
         var groupConfiguration = ServiceGroupConfiguration(

@@ -54,18 +54,9 @@ public enum IntakeRoutes {
     ) -> some Service {
         let router = Router()
         register(intake, on: router)
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "ingestor-intake"),
-            onServerRunning: { channel in
-                if let port = channel.localAddress?.port {
-                    logger.info("webhook intake listening on \(host):\(port) (POST /v1/ingest/{source})")
-                    bound?(port)
-                }
-            },
-            logger: quiet
-        )
+        return OpsServer.server(router, host: host, port: port, name: "ingestor-intake", logger: logger) { port in
+            logger.info("webhook intake listening on \(host):\(port) (POST /v1/ingest/{source})")
+            bound?(port)
+        }
     }
 }

@@ -57,18 +57,29 @@ enum OpsServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(detail)))
             )
         }
+        let routes = intake == nil ? "" : " POST /v1/ingest/{source}"
+        return server(router, host: host, port: port, name: "ingestor-ops", logger: logger) { bound in
+            status.setOpsPort(bound)
+            logger.info("ops server listening on \(host):\(bound) (/metrics /healthz /readyz\(routes))")
+        }
+    }
+
+    /// A Hummingbird server for `router` that logs only warnings of its own and reports the port it bound.
+    static func server(
+        _ router: Router<BasicRequestContext>,
+        host: String,
+        port: Int,
+        name: String,
+        logger: Logger,
+        bound: @escaping @Sendable (Int) -> Void
+    ) -> some Service {
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         return Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "ingestor-ops"),
+            configuration: .init(address: .hostname(host, port: port), serverName: name),
             onServerRunning: { channel in
-                if let bound = channel.localAddress?.port {
-                    status.setOpsPort(bound)
-                    logger.info(
-                        "ops server listening on \(host):\(bound) (/metrics /healthz /readyz\(intake == nil ? "" : " POST /v1/ingest/{source}"))"
-                    )
-                }
+                if let port = channel.localAddress?.port { bound(port) }
             },
             logger: quiet
         )

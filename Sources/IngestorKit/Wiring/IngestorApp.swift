@@ -41,31 +41,18 @@ public struct IngestorApp: Sendable {
         let httpClient = CurlHTTPClient(logger: logger)
         let target = makeTarget(configuration.target, client: httpClient, logger: logger)
 
-        let reopenWindow = effectiveReopenWindow(configuration.pipeline.reopenWindow, target: target, logger: logger)
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
         let consumer = try KafkaConsumer(configuration: configuration.consumerConfiguration, logger: logger)
         try consumer.subscribe(topics: configuration.sources.map(\.topic))
 
         let clock = SystemPipelineClock()
         let store = try stateStore ?? openStateStore(configuration.state, clock: clock, logger: logger)
-        let normalizer = Normalizer(
-            limits: configuration.limits,
-            options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)
-        )
-        let runner = PipelineRunner(
+        let runner = makeRunner(
             source: KafkaMessageSource(consumer: consumer),
-            normalizer: normalizer,
-            correlator: Correlator(store: store, target: target.name, reopenWindow: reopenWindow),
-            deliverer: Deliverer(
-                target: target,
-                policy: configuration.retry,
-                clock: clock,
-                random: SystemRandomSource(),
-                instruments: instruments,
-                limits: configuration.targetLimits
-            ),
+            configuration: configuration,
+            target: target,
+            store: store,
             deadLetters: KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic),
-            configuration: configuration.pipeline,
             instruments: instruments,
             clock: clock,
             logger: logger
@@ -140,6 +127,49 @@ extension IngestorApp {
         case .symantec(let symantec): SymantecTarget(configuration: symantec, client: client, logger: logger)
         case .infraon(let infraon): InfraonTarget(configuration: infraon, client: client, logger: logger)
         }
+    }
+
+    /// The runner of `configuration` over `source`: the normalizer, correlator and deliverer the worker and replay
+    /// share, so replay never takes a second code path.
+    /// - Parameter limits: the target's token bucket; default `target.rate_limit`.
+    static func makeRunner<Source: MessageSource>(
+        source: Source,
+        configuration: IngestorConfiguration,
+        target: any IncidentTarget,
+        store: any IncidentStateStore,
+        deadLetters: any DeadLetterSink,
+        instruments: PipelineInstruments,
+        clock: any PipelineClock,
+        logger: Logger,
+        limits: TargetGate.Limits? = nil,
+        observer: (any PipelineObserver)? = nil
+    ) -> PipelineRunner<Source> {
+        PipelineRunner(
+            source: source,
+            normalizer: Normalizer(
+                limits: configuration.limits,
+                options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)
+            ),
+            correlator: Correlator(
+                store: store,
+                target: target.name,
+                reopenWindow: effectiveReopenWindow(configuration.pipeline.reopenWindow, target: target, logger: logger)
+            ),
+            deliverer: Deliverer(
+                target: target,
+                policy: configuration.retry,
+                clock: clock,
+                random: SystemRandomSource(),
+                instruments: instruments,
+                limits: limits ?? configuration.targetLimits
+            ),
+            deadLetters: deadLetters,
+            configuration: configuration.pipeline,
+            instruments: instruments,
+            clock: clock,
+            logger: logger,
+            observer: observer
+        )
     }
 
     /// `pipeline.reopen_window`, or zero (with a warning) when the target cannot reopen.

@@ -13,21 +13,13 @@ public struct KafkaMessageSource: MessageSource {
 
     public var events: Events { Events(base: consumer.events(idleTicks: true)) }
 
-    public func store(_ positions: [MessagePosition]) throws {
-        try consumer.store(
-            positions.map { KafkaTopicPartitionOffset(KafkaTopicPartition($0.partition), offset: $0.offset) }
-        )
-    }
+    public func store(_ positions: [MessagePosition]) throws { try consumer.store(positions) }
 
     public func commit() async throws { try await consumer.commit() }
 
-    public func pause(_ partitions: [PartitionID]) throws {
-        try consumer.pause(partitions.map(KafkaTopicPartition.init))
-    }
+    public func pause(_ partitions: [PartitionID]) throws { try consumer.pause(partitions) }
 
-    public func resume(_ partitions: [PartitionID]) throws {
-        try consumer.resume(partitions.map(KafkaTopicPartition.init))
-    }
+    public func resume(_ partitions: [PartitionID]) throws { try consumer.resume(partitions) }
 
     public func close() async throws { try await consumer.close() }
 
@@ -65,6 +57,19 @@ extension SourceMessage {
             timestamp: message.timestampMilliseconds.map(Timestamp.init(millisecondsSinceEpoch:))
         )
     }
+}
+
+extension KafkaConsumer {
+    /// Stores the pipeline's positions (each the next offset to read) for the next commit.
+    func store(_ positions: [MessagePosition]) throws {
+        try store(positions.map { KafkaTopicPartitionOffset(KafkaTopicPartition($0.partition), offset: $0.offset) })
+    }
+
+    /// Pauses the pipeline's partitions.
+    func pause(_ partitions: [PartitionID]) throws { try pause(partitions.map(KafkaTopicPartition.init)) }
+
+    /// Resumes the pipeline's partitions.
+    func resume(_ partitions: [PartitionID]) throws { try resume(partitions.map(KafkaTopicPartition.init)) }
 }
 
 extension PartitionID {

@@ -234,9 +234,7 @@ public final class ReplaySource: MessageSource {
 
     public func store(_ positions: [MessagePosition]) throws {
         guard commits else { return }
-        try consumer.store(
-            positions.map { KafkaTopicPartitionOffset(KafkaTopicPartition($0.partition), offset: $0.offset) }
-        )
+        try consumer.store(positions)
     }
 
     public func commit() async throws {
@@ -244,13 +242,9 @@ public final class ReplaySource: MessageSource {
         try await consumer.commit()
     }
 
-    public func pause(_ partitions: [PartitionID]) throws {
-        try consumer.pause(partitions.map(KafkaTopicPartition.init))
-    }
+    public func pause(_ partitions: [PartitionID]) throws { try consumer.pause(partitions) }
 
-    public func resume(_ partitions: [PartitionID]) throws {
-        try consumer.resume(partitions.map(KafkaTopicPartition.init))
-    }
+    public func resume(_ partitions: [PartitionID]) throws { try consumer.resume(partitions) }
 
     public func close() async throws { try await consumer.close() }
 
