@@ -16,13 +16,14 @@ extension IngestorBench {
         topic: String,
         baseURL: String,
         rateLimit: String,
-        librdkafka: String = "{}"
+        librdkafka: String = "{}",
+        pipeline: String = ""
     ) -> String {
         """
         kafka: {bootstrap_servers: "\(bootstrap)", group_id: bench-\(UInt32.random(in: 0...UInt32.max)), session_timeout: 10s, commit_interval: 500ms, librdkafka: \(librdkafka)}
         sources: [{topic: \(topic), format: alertmanager}]
         dead_letter: {topic: \(topic).dlq}
-        pipeline: {lanes: 16, max_in_flight_events: 4000, drain_timeout: 5s}
+        pipeline: {lanes: 16, max_in_flight_events: 4000, drain_timeout: 5s\(pipeline)}
         target:
           kind: devrev
           devrev: {base_url: "\(baseURL)", token: {env: BENCH_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
@@ -56,8 +57,10 @@ extension IngestorBench {
         )
     }
 
-    /// A storm: `alerts` alerts over `keys` dedup keys, ten alerts per message, nearly all repeats.
-    func storm(alerts: Int, keys: Int, logger: Logger) async throws {
+    /// A storm: `alerts` alerts over `keys` dedup keys, ten alerts per message, nearly all repeats. Each group's
+    /// repeats are byte-identical, as Alertmanager re-sends an unchanged group; with `decodeEveryRepeat` the worker's
+    /// repeat memory is off, so every message is parsed and decoded, as if every repeat differed in its bytes.
+    func storm(alerts: Int, keys: Int, decodeEveryRepeat: Bool = false, logger: Logger) async throws {
         let perMessage = 10
         let messages = alerts / perMessage
         let groups = max(1, keys / perMessage)
@@ -100,7 +103,8 @@ extension IngestorBench {
                     bootstrap: cluster.bootstrapServers,
                     topic: "storm.raw",
                     baseURL: baseURL,
-                    rateLimit: "{per_second: 0}"
+                    rateLimit: "{per_second: 0}",
+                    pipeline: decodeEveryRepeat ? ", repeat_memory_bytes: 0" : ""
                 ),
                 logger: logger
             )
@@ -113,17 +117,18 @@ extension IngestorBench {
             let incidents = api.ledger.incidents
             let distinct = Set(incidents.compactMap(\.externalReference)).count
             print(
-                String(
-                    format:
-                        "worker storm     %8d alerts over %d keys  %6.2f s wall (%.2f s from first record consumed)  worker %6.2f s cpu  %9.0f alerts/worker-cpu-s  worker peak RSS %.0f MiB",
-                    messages * perMessage,
-                    groups * perMessage,
-                    (end - start).seconds,
-                    (end - (firstConsumed ?? start)).seconds,
-                    cpu,
-                    Double(messages * perMessage) / cpu,
-                    rss
-                )
+                (decodeEveryRepeat ? "worker storm, every repeat decoded\n" : "")
+                    + String(
+                        format:
+                            "worker storm     %8d alerts over %d keys  %6.2f s wall (%.2f s from first record consumed)  worker %6.2f s cpu  %9.0f alerts/worker-cpu-s  worker peak RSS %.0f MiB",
+                        messages * perMessage,
+                        groups * perMessage,
+                        (end - start).seconds,
+                        (end - (firstConsumed ?? start)).seconds,
+                        cpu,
+                        Double(messages * perMessage) / cpu,
+                        rss
+                    )
             )
             print(
                 "  tickets opened \(incidents.count) (distinct keys \(distinct), duplicates \(incidents.count - distinct)), "

@@ -39,7 +39,7 @@ struct IngestorBench: AsyncParsableCommand {
     @Option(help: "Dead letters in the replay scenario.") var replayLetters = 20_000
     @Option(
         help:
-            "Run only these scenarios: raw, normalize (= am, sns, email), storm, latency, ratelimit, outage, intake, replay (repeatable)."
+            "Run only these scenarios: raw, normalize (= am, sns, email), storm, storm-decoded (the storm with the repeat memory off), latency, ratelimit, outage, intake, replay (repeatable)."
     ) var only: [String] = []
     @Option(help: "A librdkafka consumer property for the raw scenario, KEY=VALUE (repeatable).") var consumerProperty:
         [String] = []
@@ -93,6 +93,14 @@ struct IngestorBench: AsyncParsableCommand {
 
         if wants("storm") {
             try await storm(alerts: quick ? 20_000 : stormAlerts, keys: quick ? 1_000 : stormKeys, logger: logger)
+        }
+        if wants("storm-decoded") {
+            try await storm(
+                alerts: quick ? 20_000 : stormAlerts,
+                keys: quick ? 1_000 : stormKeys,
+                decodeEveryRepeat: true,
+                logger: logger
+            )
         }
         if wants("latency") {
             try await latency(rate: quick ? 200 : latencyRate, seconds: quick ? 2 : latencySeconds, logger: logger)

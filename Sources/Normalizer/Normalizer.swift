@@ -88,6 +88,22 @@ public struct Normalizer: Sendable {
     ///   state that is deliberately ignored).
     /// - Throws: ``Rejection`` with a stable reason code.
     public func normalize(_ input: NormalizerInput, route: SourceRoute) throws(Rejection) -> [NormalizedEvent] {
+        try normalization(of: input, route: route).events
+    }
+
+    /// What one message normalized to, and whether that depended on more than its bytes.
+    public struct Normalization: Sendable {
+        /// The events, as ``normalize(_:route:)`` returns them.
+        public var events: [NormalizedEvent]
+        /// Whether a decoder read the record's metadata (its timestamp, record id or a header other than
+        /// `ingestor-format`): then another record with the same bytes may normalize differently. When `false`, the
+        /// events are a function of the bytes, the `ingestor-format` header and the route alone.
+        public var readsTransport: Bool
+    }
+
+    /// Normalizes one message for a route, reporting whether the events depend on the record's metadata.
+    /// - Throws: ``Rejection`` with a stable reason code.
+    public func normalization(of input: NormalizerInput, route: SourceRoute) throws(Rejection) -> Normalization {
         if input.payload.isEmpty { throw Rejection(.emptyPayload, "the message has no bytes") }
         if input.payload.count > limits.maxPayloadBytes {
             throw Rejection(
@@ -102,7 +118,14 @@ public struct Normalizer: Sendable {
                 "no decoder named \"\(requested)\"; known: \(knownFormats.map(\.name).joined(separator: ", "))"
             )
         }
-        let context = DecodeContext(input: input, options: route.options, decodeNested: detectAndDecode, nesting: 0)
+        let reads = TransportReads()
+        let context = DecodeContext(
+            input: input,
+            options: route.options,
+            reads: reads,
+            decodeNested: detectAndDecode,
+            nesting: 0
+        )
         let events: [NormalizedEvent]
         if requested == .email && !Self.looksLikeJSON(input.payload)
             || requested == .auto && Self.looksLikeEmail(input.payload)
@@ -126,7 +149,7 @@ public struct Normalizer: Sendable {
                 "\(events.count) events in one message, the limit is \(limits.maxEventsPerMessage)"
             )
         }
-        return events
+        return Normalization(events: events, readsTransport: reads.transport)
     }
 
     private func parseObject(_ payload: [UInt8]) throws(Rejection) -> JSONObject {
@@ -146,8 +169,9 @@ public struct Normalizer: Sendable {
     /// the same rank does too; never a guess (INPUT-FORMATS.md §0.1).
     private func detectAndDecode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {
         let nested = DecodeContext(
-            input: context.input,
+            input: context.transport,
             options: context.options,
+            reads: context.reads,
             decodeNested: context.decodeNested,
             nesting: context.nesting + 1
         )

@@ -43,7 +43,8 @@ struct RunnerHarness {
         clock: (any PipelineClock)? = nil,
         minUpdateInterval: Duration = .zero,
         stormGuard: StormGuard.Settings = StormGuard.Settings(),
-        groupings: [String: Grouping] = [:]
+        groupings: [String: Grouping] = [:],
+        repeatMemoBytes: Int? = nil
     ) {
         source = InMemoryMessageSource(events)
         self.target = target
@@ -59,6 +60,7 @@ struct RunnerHarness {
         configuration.stormGuard = stormGuard
         configuration.groupings = groupings
         configuration.pauseAfter = .milliseconds(50)
+        if let repeatMemoBytes { configuration.repeatMemoBytes = repeatMemoBytes }
         var defaultPolicy = RetryPolicy()
         defaultPolicy.initialBackoff = .milliseconds(1)
         let policy = policy ?? defaultPolicy

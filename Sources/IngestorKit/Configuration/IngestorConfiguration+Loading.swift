@@ -86,6 +86,11 @@ extension IngestorConfiguration {
             in: .zero ... .seconds(30 * 86_400)
         )
         pipeline.pauseAfter = pipelineSection.duration("pause_after", default: .seconds(1), in: .zero ... .seconds(60))
+        pipeline.repeatMemoBytes = pipelineSection.int(
+            "repeat_memory_bytes",
+            default: pipeline.repeatMemoBytes,
+            in: 0...(1 << 30)
+        )
         pipeline.minUpdateInterval = pipelineSection.duration(
             "min_update_interval",
             default: .zero,

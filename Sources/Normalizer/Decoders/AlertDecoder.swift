@@ -20,12 +20,34 @@ public protocol AlertDecoder: Sendable {
 /// What a decoder may read besides the payload: the transport metadata, the route's options, and a way to decode
 /// a payload nested inside this one (an SNS envelope's `Message`).
 public struct DecodeContext: Sendable {
-    /// The message and its transport metadata.
-    public let input: NormalizerInput
+    /// The message and its transport metadata. Reading it (or ``receivedAt``) marks the decode as depending on
+    /// more than the payload, so its events are never reused for another record with the same bytes.
+    public var input: NormalizerInput {
+        reads.transport = true
+        return transport
+    }
+    /// The message bytes; the same for every record with these bytes, so reading them marks nothing.
+    public var payload: [UInt8] { transport.payload }
     /// The route's options.
     public let options: DecodeOptions
+    let transport: NormalizerInput
+    let reads: TransportReads
     let decodeNested: @Sendable (JSONObject, DecodeContext) throws(Rejection) -> [NormalizedEvent]
     let nesting: Int
+
+    init(
+        input: NormalizerInput,
+        options: DecodeOptions,
+        reads: TransportReads,
+        decodeNested: @escaping @Sendable (JSONObject, DecodeContext) throws(Rejection) -> [NormalizedEvent],
+        nesting: Int
+    ) {
+        self.transport = input
+        self.options = options
+        self.reads = reads
+        self.decodeNested = decodeNested
+        self.nesting = nesting
+    }
 
     /// Decodes a JSON object found inside this payload through auto-detection, at most one level deep.
     /// - Throws: ``Rejection`` with ``Rejection/Code/unrecognizedFormat`` for an unknown inner shape.
@@ -46,6 +68,12 @@ public struct DecodeContext: Sendable {
 
     /// The time a payload without one is given: the transport's record timestamp.
     public var receivedAt: Timestamp? { input.receivedAt }
+}
+
+/// Whether one normalization read the transport's metadata (record timestamp, record id, headers) through its
+/// ``DecodeContext``. One per call, never shared between threads.
+final class TransportReads: @unchecked Sendable {
+    var transport = false
 }
 
 /// Settings a route gives its decoders.

@@ -39,7 +39,7 @@ public struct PagerDutyDecoder: AlertDecoder {
         } else if status == .firing {
             // A trigger without dedup_key is always a new alert (PagerDuty Events v2): give it the record's identity.
             key =
-                "pd:\(scope):record:\(context.input.recordID ?? String(FNV1a.hash(String(decoding: context.input.payload, as: UTF8.self)), radix: 16))"
+                "pd:\(scope):record:\(context.input.recordID ?? String(FNV1a.hash(String(decoding: context.payload, as: UTF8.self)), radix: 16))"
         } else {
             throw Rejection(.invalidPayload, "pagerduty: \(action ?? "") without dedup_key cannot name an alert")
         }

@@ -28,6 +28,10 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var drainTimeout: Duration = .seconds(20)
     /// Replays after which a letter that keeps failing is parked (replay leaves it alone); default 3.
     public var maxReplays: Int = 3
+    /// Memory for remembering what recent payloads normalized to, in bytes (approximate), so a byte-identical
+    /// repeat skips decoding; default 16 MiB, zero turns it off. Only normalizations that depended on the bytes
+    /// alone are kept (``RepeatMemo``).
+    public var repeatMemoBytes: Int = 16 << 20
     /// The version written into dead letters.
     public var workerVersion: String
 

@@ -8,6 +8,8 @@ import Synchronization
 public struct PipelineStats: Sendable, Hashable {
     /// Messages taken from the source.
     public var messagesConsumed = 0
+    /// Of those, byte-identical repeats whose events were remembered (not decoded again).
+    public var repeatedPayloads = 0
     /// Messages whose processing finished (delivered, suppressed, ignored or dead-lettered).
     public var messagesFinished = 0
     /// Events the normalizer produced.
@@ -69,6 +71,7 @@ public final class PipelineInstruments: Sendable {
     private let pendingGauge: Gauge
     /// `ingestor_decisions_total` per decision, made once: a decision is counted for every event.
     private let decisionCounters: [String: Counter]
+    private let repeatCounter: Counter
 
     /// Creates instruments writing to `factory`.
     public init(factory: any MetricsFactory, logger: Logger) {
@@ -77,6 +80,7 @@ public final class PipelineInstruments: Sendable {
         inFlightGauge = Gauge(label: "ingestor_in_flight_events", dimensions: [], factory: factory)
         pausedGauge = Gauge(label: "ingestor_intake_paused", dimensions: [], factory: factory)
         pendingGauge = Gauge(label: "ingestor_pending_intents", dimensions: [], factory: factory)
+        repeatCounter = Counter(label: "ingestor_repeated_payloads_total", dimensions: [], factory: factory)
         decisionCounters = Dictionary(
             uniqueKeysWithValues: [
                 "create", "update", "resolve", "comment", "reopen", "suppress", "ignore", "stale", "fold",
@@ -104,6 +108,11 @@ public final class PipelineInstruments: Sendable {
     func consumed(_ message: SourceMessage) {
         stats.withLock { $0.messagesConsumed += 1 }
         count("ingestor_messages_consumed_total", [("topic", message.position.partition.topic)])
+    }
+
+    func repeatedPayload() {
+        stats.withLock { $0.repeatedPayloads += 1 }
+        repeatCounter.increment()
     }
 
     func normalized(_ events: [NormalizedEvent], from message: SourceMessage) {

@@ -65,6 +65,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     /// Events per dedup key queued in or being handled by a lane.
     private let busyKeys = Mutex<[String: Int]>([:])
     private let laneInputs = Mutex<[AsyncStream<LaneItem>.Continuation]>([])
+    /// Recent payloads' events, for byte-identical repeats.
+    private let repeats: RepeatMemo
 
     /// Why a key's interrupted create could not be settled: the lookup failed.
     struct PendingIntentUnresolved: Error, CustomStringConvertible {
@@ -99,6 +101,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         self.clock = clock
         self.logger = logger
         permits = AsyncSemaphore(permits: max(1, configuration.maxInFlightEvents))
+        repeats = RepeatMemo(budgetBytes: configuration.repeatMemoBytes)
         stormGuard = configuration.stormGuard.isEnabled ? StormGuard(settings: configuration.stormGuard) : nil
     }
 
@@ -351,10 +354,25 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         }
         let events: [NormalizedEvent]
         do {
-            events = try normalizer.normalize(
-                message.normalizerInput,
-                route: configuration.route(for: message.originTopic)
-            )
+            let input = message.normalizerInput
+            let key =
+                repeats.isEnabled
+                ? RepeatMemo.Key(
+                    topic: message.originTopic,
+                    format: input.header(Normalizer.formatHeader),
+                    payload: input.payload
+                ) : nil
+            if let key, let remembered = repeats.events(for: key) {
+                events = remembered
+                instruments.repeatedPayload()
+            } else {
+                let normalization = try normalizer.normalization(
+                    of: input,
+                    route: configuration.route(for: message.originTopic)
+                )
+                if let key { repeats.remember(key, normalization) }
+                events = normalization.events
+            }
         } catch {
             let now = clock.now()
             let failure = InFlightMessage.Failure(
