@@ -1,5 +1,10 @@
 extension JSONObject {
-    /// The first of `keys` whose value is a non-empty scalar, as text.
+    /// The member `key` when it is a non-empty scalar, as text (the one-key form saves building an array).
+    func text(_ key: String) -> String? {
+        self[key]?.scalarText?.nonEmpty
+    }
+
+    /// The first of `keys` with a non-empty scalar value, as text.
     func text(_ keys: String...) -> String? {
         for key in keys {
             if let text = self[key]?.scalarText?.nonEmpty { return text }
@@ -46,8 +51,10 @@ struct LabelBuilder {
     /// Sets a label, cutting long values; ignores labels past the limit.
     mutating func set(_ key: String, _ value: String?) {
         guard let value, !key.isEmpty else { return }
-        guard labels[key] != nil || labels.count < Self.maxLabels else { return }
-        labels[key] = value.count > Self.maxValueLength ? String(value.prefix(Self.maxValueLength)) + "…" : value
+        guard labels.count < Self.maxLabels || labels[key] != nil else { return }
+        // No more UTF-8 bytes than the limit means no more characters either; counting characters walks the string.
+        let long = value.utf8.count > Self.maxValueLength && value.count > Self.maxValueLength
+        labels[key] = long ? String(value.prefix(Self.maxValueLength)) + "…" : value
     }
 
     /// Adds every scalar member of `object`, nested objects flattened with `.`, arrays of scalars joined with `,`.

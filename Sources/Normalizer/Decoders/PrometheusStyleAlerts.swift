@@ -67,8 +67,9 @@ struct PrometheusStyleAlerts {
             severity = .low
         }
 
-        var title = annotations?.text("summary") ?? all["alertname"] ?? "\(source) alert \(fingerprint)"
-        if annotations?.text("summary") == nil {
+        let summary = annotations?.text("summary")
+        var title = summary ?? all["alertname"] ?? "\(source) alert \(fingerprint)"
+        if summary == nil {
             let scope = [all["instance"], all["job"]].compactMap { $0 }.joined(separator: " / ")
             if !scope.isEmpty { title += " on \(scope)" }
         }

@@ -121,10 +121,8 @@ private struct Reader {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if let existing = object[key] {
-                if existing != value { throw fail("duplicate member \"\(key)\" with different values") }
-            } else {
-                object[key] = value
+            if let existing = object.appendParsed(key, value), existing != value {
+                throw fail("duplicate member \"\(key)\" with different values")
             }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input") }

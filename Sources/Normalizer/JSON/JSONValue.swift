@@ -85,7 +85,32 @@ public struct JSONObject: Sendable, Hashable {
 
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
-        return keys.firstIndex(of: key)
+        // Comparing lengths first is inline and cheap; most members differ in length from the wanted key, and a
+        // String comparison that fails costs a call into the runtime.
+        let length = key.utf8.count
+        for position in keys.indices where keys[position].utf8.count == length && keys[position] == key {
+            return position
+        }
+        return nil
+    }
+
+    /// Adds a member the parser read, unless one with the same name is already there; returns that one's value
+    /// then. One scan where a lookup and an assignment would make two.
+    mutating func appendParsed(_ key: String, _ value: JSONValue) -> JSONValue? {
+        if let existing = position(of: key) { return values[existing] }
+        if keys.isEmpty {
+            // Most objects in alerts have a handful of members: one allocation instead of growing 1, 2, 4, 8.
+            keys.reserveCapacity(8)
+            values.reserveCapacity(8)
+        }
+        keys.append(key)
+        values.append(value)
+        if index != nil {
+            index?[key] = keys.count - 1
+        } else if keys.count > Self.indexThreshold {
+            index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+        }
+        return nil
     }
 
     /// The member named `key`; assigning `nil` removes it.
@@ -97,13 +122,7 @@ public struct JSONObject: Sendable, Hashable {
                     values[existing] = newValue
                     return
                 }
-                keys.append(key)
-                values.append(newValue)
-                if index != nil {
-                    index?[key] = keys.count - 1
-                } else if keys.count > Self.indexThreshold {
-                    index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
-                }
+                _ = appendParsed(key, newValue)
             } else if let existing = position(of: key) {
                 keys.remove(at: existing)
                 values.remove(at: existing)

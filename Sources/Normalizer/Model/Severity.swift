@@ -26,16 +26,24 @@ public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Maps the common vocabulary of severity words (Prometheus labels, PagerDuty, syslog-style levels)
     /// onto the scale, case-insensitively after trimming; `nil` when the word is not known.
     public init?(vocabulary word: String) {
-        switch word.trimmingWhitespace().lowercased() {
-        case "critical", "crit", "page", "emergency", "emerg", "fatal", "p1", "disaster", "sev0", "sev-0":
-            self = .critical
-        case "high", "major", "error", "err", "p2", "sev1", "sev-1": self = .high
-        case "warning", "warn", "medium", "average", "p3", "sev2", "sev-2": self = .medium
-        case "low", "minor", "p4", "sev3", "sev-3": self = .low
-        case "info", "informational", "information", "notice", "none", "p5", "debug", "ok": self = .info
-        default: return nil
-        }
+        guard let known = Self.vocabulary[word.trimmingWhitespace().lowercased()] else { return nil }
+        self = known
     }
+
+    /// Every known word, lowercased: one hash lookup per alert instead of comparing against each word.
+    private static let vocabulary: [String: Severity] = {
+        let words: [(Severity, [String])] = [
+            (
+                .critical,
+                ["critical", "crit", "page", "emergency", "emerg", "fatal", "p1", "disaster", "sev0", "sev-0"]
+            ),
+            (.high, ["high", "major", "error", "err", "p2", "sev1", "sev-1"]),
+            (.medium, ["warning", "warn", "medium", "average", "p3", "sev2", "sev-2"]),
+            (.low, ["low", "minor", "p4", "sev3", "sev-3"]),
+            (.info, ["info", "informational", "information", "notice", "none", "p5", "debug", "ok"]),
+        ]
+        return Dictionary(uniqueKeysWithValues: words.flatMap { severity, list in list.map { ($0, severity) } })
+    }()
 }
 
 /// Where an alert stands at its source.
