@@ -66,14 +66,13 @@ public struct Normalizer: Sendable {
             GenericDecoder(),
         ]
         decoders = all.sorted { ($0.detectionRank ?? Int.max) < ($1.detectionRank ?? Int.max) }
+        var formats: [SourceFormat] = [.auto]
+        for decoder in decoders where !formats.contains(decoder.format) { formats.append(decoder.format) }
+        knownFormats = formats
     }
 
     /// The formats a route may name, `auto` included.
-    public var knownFormats: [SourceFormat] {
-        var formats: [SourceFormat] = [.auto]
-        for decoder in decoders where !formats.contains(decoder.format) { formats.append(decoder.format) }
-        return formats
-    }
+    public let knownFormats: [SourceFormat]
 
     /// Normalizes one message with this normalizer's options.
     /// - Parameter format: the route's format; the `ingestor-format` header, when present, takes precedence.

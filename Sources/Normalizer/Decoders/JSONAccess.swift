@@ -48,6 +48,11 @@ struct LabelBuilder {
         for (key, value) in initial { set(key, value) }
     }
 
+    /// Makes room for `more` labels beyond the present ones.
+    mutating func reserve(_ more: Int) {
+        labels.reserveCapacity(min(labels.count + more, Self.maxLabels))
+    }
+
     /// Sets a label, cutting long values; ignores labels past the limit.
     mutating func set(_ key: String, _ value: String?) {
         guard let value, !key.isEmpty else { return }

@@ -55,6 +55,8 @@ struct PrometheusStyleAlerts {
         }
         let ownLabels = alertLabels.stringMembers
         var labels = group
+        // Room for every label up front: one copy of the group's labels instead of a copy and then regrowing.
+        labels.reserve(ownLabels.count + 2)
         for (key, value) in ownLabels { labels.set(key, value) }
         let annotations = alert.object("annotations")
         if let reason = annotations?.text("grafana_state_reason") { labels.set("grafana_state_reason", reason) }
@@ -84,7 +86,8 @@ struct PrometheusStyleAlerts {
         if let runbook = annotations?.text("runbook_url") { links.append(.init(href: runbook, text: "runbook")) }
 
         let startsAt = alert["startsAt"]?.string.flatMap(Timestamp.init(rfc3339:))
-        let endsAt = alert["endsAt"]?.string.flatMap(Timestamp.init(rfc3339:))
+        // A firing alert's endsAt is a placeholder or a guess (Alertmanager's resolve timeout): only read when resolved.
+        let endsAt = status == .resolved ? alert["endsAt"]?.string.flatMap(Timestamp.init(rfc3339:)) : nil
         return NormalizedEvent(
             source: source,
             dedupKey: keyPrefix + fingerprint,

@@ -26,7 +26,10 @@ public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Maps the common vocabulary of severity words (Prometheus labels, PagerDuty, syslog-style levels)
     /// onto the scale, case-insensitively after trimming; `nil` when the word is not known.
     public init?(vocabulary word: String) {
-        guard let known = Self.vocabulary[word.trimmingWhitespace().lowercased()] else { return nil }
+        // Most sources already send the lowercase word: look that up before trimming and lowercasing a copy.
+        guard let known = Self.vocabulary[word] ?? Self.vocabulary[word.trimmingWhitespace().lowercased()] else {
+            return nil
+        }
         self = known
     }
 
