@@ -71,7 +71,9 @@ final class BenchWorker: @unchecked Sendable {
                 if firstConsumed == nil, progress.consumed > 0 { firstConsumed = .now }
                 if progress.finished >= finished { return firstConsumed }
             }
-            try await Task.sleep(for: .milliseconds(20))
+            // Every poll costs the worker an HTTP request (about 0.4 ms of its CPU, measured with perf): every 100 ms keeps that under
+            // half a percent of a storm's CPU and the end time within 0.1 s.
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 

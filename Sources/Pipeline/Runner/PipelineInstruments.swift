@@ -95,7 +95,13 @@ public final class PipelineInstruments: Sendable {
     public var snapshot: PipelineStats { stats.withLock { $0 } }
 
     private func count(_ label: String, _ dimensions: [(String, String)], by amount: Int = 1) {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        var key = label
+        for (name, value) in dimensions {
+            key += "|"
+            key += name
+            key += "="
+            key += value
+        }
         let counter = counters.withLock { counters in
             if let existing = counters[key] { return existing }
             let created = Counter(label: label, dimensions: dimensions, factory: factory)
