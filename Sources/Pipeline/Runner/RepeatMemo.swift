@@ -14,7 +14,8 @@ import Darwin
 /// nothing but the bytes (``Normalizer/Normalization/readsTransport`` is `false`) normalizes to the same events, so
 /// they are taken from here. Normalizations that read the record's timestamp, id or headers are never kept.
 ///
-/// Bounded by an approximate byte budget (payload plus events, estimated at twice the payload plus a fixed amount
+/// A payload's events are kept from its second sighting on (the first only leaves its digest), so unique payloads
+/// cost an integer each. Bounded by an approximate byte budget (payload plus events, estimated at twice the payload plus a fixed amount
 /// per event); two generations give least-recently-used behaviour without per-hit bookkeeping: entries live in the
 /// current generation, a hit in the previous one moves the entry forward, and when the current generation fills
 /// half the budget it becomes the previous one and the older one is dropped.
@@ -24,7 +25,7 @@ final class RepeatMemo: Sendable {
         let topic: String
         let format: String?
         let payload: [UInt8]
-        private let digest: Int
+        let digest: Int
 
         init(topic: String, format: String?, payload: [UInt8]) {
             self.topic = topic
@@ -55,7 +56,14 @@ final class RepeatMemo: Sendable {
         var current: [Key: [NormalizedEvent]] = [:]
         var currentBytes = 0
         var previous: [Key: [NormalizedEvent]] = [:]
+        /// Digests of payloads seen once: events are kept from a payload's second sighting on, so a stream of
+        /// unique payloads costs a set of integers, not a copy of every payload and its events.
+        var seen: Set<Int> = []
+        var seenBefore: Set<Int> = []
     }
+
+    /// Digests remembered per generation of ``Generations/seen`` (two generations: up to twice this many).
+    static let seenPerGeneration = 32_768
 
     /// Payloads larger than this are not kept: big payloads are rarely repeated storms, and would crowd out many
     /// small ones.
@@ -82,10 +90,20 @@ final class RepeatMemo: Sendable {
         }
     }
 
-    /// Remembers a normalization when it depended on the bytes alone and fits.
+    /// Remembers a normalization when it depended on the bytes alone, fits, and its bytes were seen before.
     func remember(_ key: Key, _ normalization: Normalizer.Normalization) {
         guard isEnabled, !normalization.readsTransport, key.payload.count <= Self.largestPayload else { return }
-        state.withLock { Self.insert(key, normalization.events, into: &$0, budget: budget) }
+        state.withLock { state in
+            guard state.seen.contains(key.digest) || state.seenBefore.contains(key.digest) else {
+                if state.seen.count >= Self.seenPerGeneration {
+                    state.seenBefore = state.seen
+                    state.seen = []
+                }
+                state.seen.insert(key.digest)
+                return
+            }
+            Self.insert(key, normalization.events, into: &state, budget: budget)
+        }
     }
 
     private static func insert(_ key: Key, _ events: [NormalizedEvent], into state: inout Generations, budget: Int) {
