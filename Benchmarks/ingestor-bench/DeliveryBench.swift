@@ -270,8 +270,14 @@ extension IngestorBench {
                     maxInWindow
                 )
             )
-            guard maxInWindow <= Int(perSecond.rounded(.up)) + burst else {
-                throw BenchError("rate limit exceeded: \(maxInWindow) requests in one second")
+            // The gate's own bound is rate × 1 s + burst (checked exactly with a manual clock in TargetGateTests).
+            // These are arrival times at the fake: a request delayed on its way (a busy CI machine, a debug build)
+            // lands closer to the next one, so a window can hold one or two more than the gate let through in it.
+            let bound = Int(perSecond.rounded(.up)) + burst
+            guard maxInWindow <= bound + 2 else {
+                throw BenchError(
+                    "rate limit exceeded: \(maxInWindow) requests in one second, more than \(bound) + 2 for arrival jitter"
+                )
             }
         }
     }
