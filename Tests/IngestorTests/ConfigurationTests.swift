@@ -88,6 +88,7 @@ struct ConfigurationTests {
     @Test func deliveryEngineSettings() throws {
         let pipelineSettings = [
             "  lanes: 4", "  reopen_window: 15m", "  min_update_interval: 30s", "  pause_after: 2s",
+            "  repeat_memory_bytes: 0",
             "  storm_guard: {max_new_per_minute: 20, update_interval: 1m, quiet_period: 15m, samples: 5, pass_through: [critical, high]}",
         ]
         let yaml =
@@ -98,6 +99,9 @@ struct ConfigurationTests {
         #expect(configuration.pipeline.reopenWindow == .seconds(900))
         #expect(configuration.pipeline.minUpdateInterval == .seconds(30))
         #expect(configuration.pipeline.pauseAfter == .seconds(2))
+        #expect(configuration.pipeline.repeatMemoBytes == 0, "zero turns the repeat memory off")
+        let defaults = try IngestorConfiguration.parse(yaml: validYAML, environment: ["DEVREV_TOKEN": "tok"])
+        #expect(defaults.pipeline.repeatMemoBytes == 16 << 20)
         #expect(configuration.pipeline.stormGuard.maxNewPerMinute == 20)
         #expect(configuration.pipeline.stormGuard.updateInterval == .seconds(60))
         #expect(configuration.pipeline.stormGuard.passThrough == [.critical, .high])
@@ -108,7 +112,9 @@ struct ConfigurationTests {
 
         let bad = yaml.replacingOccurrences(of: "pass_through: [critical, high]", with: "pass_through: [urgent]")
             .replacingOccurrences(of: "pause_after: 2s", with: "pause_after: 4m")
+            .replacingOccurrences(of: "repeat_memory_bytes: 0", with: "repeat_memory_bytes: -1")
         let found = problems(bad).map(\.path)
+        #expect(found.contains("pipeline.repeat_memory_bytes"))
         #expect(found.contains("pipeline.storm_guard.pass_through"))
         #expect(found.contains("pipeline.pause_after"), "more than half of max_poll_interval (5m)")
     }
