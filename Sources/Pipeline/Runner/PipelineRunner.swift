@@ -355,8 +355,9 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         let events: [NormalizedEvent]
         do {
             let input = message.normalizerInput
+            // Payloads the memory would never keep are not hashed either.
             let key =
-                repeats.isEnabled
+                repeats.isEnabled && input.payload.count <= RepeatMemo.largestPayload
                 ? RepeatMemo.Key(
                     topic: message.originTopic,
                     format: input.header(Normalizer.formatHeader),
