@@ -18,6 +18,8 @@ public final class FakeLedger: Sendable {
         public var isResolved: Bool
         /// The operations that changed it, in order (`create`, `update`, `resolve`, `comment`, `reopen`).
         public var calls: [String]
+        /// Its fields after the create and after every change, in order: what a person watching it saw.
+        public var history: [JSONObject] = []
     }
 
     /// One request as received.
@@ -76,7 +78,8 @@ public final class FakeLedger: Sendable {
                 externalReference: externalReference,
                 fields: fields,
                 isResolved: false,
-                calls: ["create"]
+                calls: ["create"],
+                history: [fields]
             )
             state.index[id] = state.incidents.count
             state.incidents.append(incident)
@@ -89,6 +92,7 @@ public final class FakeLedger: Sendable {
         state.withLock { state in
             guard let position = state.index[id] else { return nil }
             change(&state.incidents[position])
+            state.incidents[position].history.append(state.incidents[position].fields)
             return state.incidents[position]
         }
     }

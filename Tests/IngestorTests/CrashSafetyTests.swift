@@ -47,34 +47,58 @@ final class WorkerProcess: @unchecked Sendable {
 struct CrashSafetyTests {
     static let keys = 200
 
-    /// Per key, in this order across the stream: firing, the same again, worse, resolved.
-    static func produceWorkload(to cluster: EmbeddedKafkaCluster) async throws {
+    /// Per key, in this order across the stream, all with the same start time: firing, the same again, worse (a new
+    /// severity and title), resolved. A redelivered older message must never take an incident back.
+    /// - Parameter keyByKey: one key's firing messages in a row, the resolves at the end (so a redelivery after a kill
+    ///   holds a key's older messages next to newer ones already applied) instead of one phase of every key after
+    ///   the other.
+    static func produceWorkload(to cluster: EmbeddedKafkaCluster, keyByKey: Bool = false) async throws {
         let producer = try KafkaProducer(
             configuration: .init(bootstrapServers: cluster.bootstrapServerList),
             logger: e2eLogger
         )
-        for (phase, status, severity) in [
+        let phases = [
             (0, "firing", "warning"), (1, "firing", "warning"), (2, "firing", "critical"), (3, "resolved", "critical"),
-        ] {
-            for index in 0..<keys {
-                let fingerprint = String(format: "crash%04d", index)
-                let payload = """
-                    {"version":"4","status":"\(status)","groupKey":"g\(index)","alerts":[{"status":"\(status)",\
-                    "labels":{"alertname":"DiskFull","instance":"node-\(index)","severity":"\(severity)"},\
-                    "annotations":{"summary":"disk full on node-\(index)"},"startsAt":"2026-11-24T08:00:00Z",\
-                    "endsAt":"\(status == "resolved" ? "2026-11-24T09:00:00Z" : "0001-01-01T00:00:00Z")",\
-                    "fingerprint":"\(fingerprint)"}]}
-                    """
-                _ = phase
-                try await producer.send(topic: "alerts.raw", key: Array(fingerprint.utf8), value: Array(payload.utf8))
-            }
+        ]
+        let order =
+            keyByKey
+            ? (0..<keys).flatMap { index in phases.prefix(3).map { ($0, index) } } + (0..<keys).map { (phases[3], $0) }
+            : phases.flatMap { phase in (0..<keys).map { (phase, $0) } }
+        for ((phase, status, severity), index) in order {
+            let fingerprint = String(format: "crash%04d", index)
+            let payload = """
+                {"version":"4","status":"\(status)","groupKey":"g\(index)","alerts":[{"status":"\(status)",\
+                "labels":{"alertname":"DiskFull","instance":"node-\(index)","severity":"\(severity)"},\
+                "annotations":{"summary":"\(title(index, worse: phase >= 2))"},"startsAt":"2026-11-24T08:00:00Z",\
+                "endsAt":"\(status == "resolved" ? "2026-11-24T09:00:00Z" : "0001-01-01T00:00:00Z")",\
+                "fingerprint":"\(fingerprint)"}]}
+                """
+            try await producer.send(topic: "alerts.raw", key: Array(fingerprint.utf8), value: Array(payload.utf8))
         }
         await producer.close(timeout: .seconds(5))
     }
 
-    static func configuration(bootstrap: String, targetYAML: String, statePath: String) -> String {
+    static func title(_ index: Int, worse: Bool) -> String {
+        "disk full on node-\(index)\(worse ? ", and growing" : "")"
+    }
+
+    /// Keys whose incident went back to an older title after showing a newer one.
+    static func rolledBack(_ incidents: [FakeLedger.Incident]) -> [String] {
+        incidents.compactMap { incident in
+            let titles = incident.history.compactMap { $0["title"]?.string ?? $0["subject"]?.string }
+            guard let worse = titles.firstIndex(where: { $0.hasSuffix(", and growing") }) else { return nil }
+            return titles[worse...].allSatisfy { $0.hasSuffix(", and growing") } ? nil : incident.externalReference
+        }
+    }
+
+    static func configuration(
+        bootstrap: String,
+        targetYAML: String,
+        statePath: String,
+        commitInterval: String = "100ms"
+    ) -> String {
         """
-        kafka: {bootstrap_servers: "\(bootstrap)", group_id: crash, session_timeout: 6s, commit_interval: 100ms}
+        kafka: {bootstrap_servers: "\(bootstrap)", group_id: crash, session_timeout: 6s, commit_interval: \(commitInterval)}
         sources: [{topic: alerts.raw, format: alertmanager}]
         dead_letter: {topic: alerts.dlq}
         pipeline: {lanes: \(lanes), drain_timeout: 3s, retry: {max_attempts: 20, initial_backoff: 20ms, max_backoff: 500ms}}
@@ -100,12 +124,14 @@ struct CrashSafetyTests {
     static func runScenario(
         api: FakeIncidentAPIServer,
         targetYAML: @Sendable (String) -> String,
-        killPoints: [(String, @Sendable (FakeLedger) -> Bool)]
+        killPoints: [(String, @Sendable (FakeLedger) -> Bool)],
+        keyByKey: Bool = false,
+        commitInterval: String = "100ms"
     ) async throws -> Outcome {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
         try cluster.createTopic("alerts.raw", partitions: 4)
         try cluster.createTopic("alerts.dlq", partitions: 1)
-        try await produceWorkload(to: cluster)
+        try await produceWorkload(to: cluster, keyByKey: keyByKey)
         return try await api.withRunning { baseURL in
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("crash-\(UInt32.random(in: 0...UInt32.max))")
@@ -115,7 +141,8 @@ struct CrashSafetyTests {
             try configuration(
                 bootstrap: cluster.bootstrapServers,
                 targetYAML: targetYAML(baseURL),
-                statePath: statePath
+                statePath: statePath,
+                commitInterval: commitInterval
             )
             .write(toFile: configPath, atomically: true, encoding: .utf8)
             let logPath = directory.appendingPathComponent("worker.log").path
@@ -196,6 +223,11 @@ struct CrashSafetyTests {
         )
         #expect(incidents.allSatisfy { $0.isResolved })
         #expect(incidents.allSatisfy { $0.calls.filter { $0 == "create" }.count == 1 })
+        // Redelivered older messages (same start time, earlier offsets) were dropped as stale, never sent.
+        #expect(Self.rolledBack(incidents).isEmpty, "rolled back: \(Self.rolledBack(incidents).prefix(10))")
+        #expect(
+            incidents.allSatisfy { $0.history.contains { $0["title"]?.string?.hasSuffix(", and growing") == true } }
+        )
 
         // The first kill left creates whose answer was lost; the restart found them by lookup.
         let store = try SQLiteIncidentStateStore(path: outcome.statePath, now: Timestamp(millisecondsSinceEpoch: 0))
@@ -204,6 +236,51 @@ struct CrashSafetyTests {
         #expect(try await store.pendingIntents(target: "devrev").isEmpty)
         #expect(try store.counts(target: "devrev").resolved == keys)
         #expect(outcome.letters.isEmpty, "nothing dead-lettered: every alert reached the API")
+    }
+
+    /// A kill -9 with a long commit interval: every message since the last commit is redelivered, older ones of a
+    /// key next to newer ones already applied, all with the same start time. None may take an incident back.
+    @Test(.timeLimit(.minutes(3)))
+    func redeliveryAfterAKillNeverTakesAnIncidentBack() async throws {
+        var faults = FakeFaults()
+        faults.answerDelay = .milliseconds(10)
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "crash-token"), faults: faults, logger: e2eLogger)
+        setenv("CRASH_TOKEN", "crash-token", 1)
+        let keys = Self.keys
+        let outcome = try await Self.runScenario(
+            api: api,
+            targetYAML: { baseURL in
+                """
+                target:
+                  kind: devrev
+                  devrev: {base_url: "\(baseURL)", token: {env: CRASH_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
+                  rate_limit: {per_second: 0}
+                """
+            },
+            killPoints: [
+                (
+                    "half of the keys worse",
+                    { ledger in
+                        ledger.incidents.filter { $0.fields["title"]?.string?.hasSuffix(", and growing") == true }.count
+                            >= keys / 2
+                    }
+                )
+            ],
+            keyByKey: true,
+            commitInterval: "30s"
+        )
+        let incidents = api.ledger.incidents
+        #expect(Set(incidents.compactMap(\.externalReference)).count == keys)
+        #expect(incidents.count == keys, "no second ticket")
+        #expect(incidents.allSatisfy { $0.isResolved })
+        #expect(Self.rolledBack(incidents).isEmpty, "rolled back: \(Self.rolledBack(incidents).prefix(10))")
+        let store = try SQLiteIncidentStateStore(path: outcome.statePath, now: Timestamp(millisecondsSinceEpoch: 0))
+        let stale = try store.decisions(limit: 100_000).filter { $0.decision == "stale" }
+        #expect(
+            stale.contains { $0.reason.contains("a redelivery") },
+            "redelivered older messages were dropped as stale"
+        )
+        #expect(outcome.letters.isEmpty)
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -238,6 +315,7 @@ struct CrashSafetyTests {
         let extra = incidents.count - keys
         #expect(extra >= 0 && extra <= Self.lanes, "\(extra) duplicates for one kill with \(Self.lanes) lanes")
         #expect(outcome.log.contains("cannot look incidents up"), "the unverifiable creates are reported")
+        #expect(Self.rolledBack(incidents).isEmpty, "rolled back: \(Self.rolledBack(incidents).prefix(10))")
         let store = try SQLiteIncidentStateStore(path: outcome.statePath, now: Timestamp(millisecondsSinceEpoch: 0))
         #expect(try await store.pendingIntents(target: "motadata").isEmpty)
         #expect(try store.counts(target: "motadata").resolved == keys, "each key's recorded incident is resolved")

@@ -101,6 +101,38 @@ struct CorrelatorTests {
         #expect(action(try await correlator.decide(undated)) == "update", "no time, no staleness")
     }
 
+    @Test func aRedeliveredEventWithTheSameTimeFromAnEarlierOffsetIsStale() async throws {
+        let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t")
+        func at(_ offset: Int64, partition: Int32 = 0) -> MessagePosition {
+            MessagePosition(partition: PartitionID(topic: "alerts.raw", partition: partition), offset: offset)
+        }
+        func apply(_ event: NormalizedEvent, _ position: MessagePosition) async throws -> String {
+            let decision = try await correlator.decide(
+                event,
+                record: correlator.record(for: event.dedupKey),
+                position: position
+            )
+            if case .send(let command) = decision {
+                try await correlator.applied(command, externalID: "inc-1", position: position)
+            }
+            return decision.name
+        }
+        // Same start time throughout: the offset is what orders them.
+        #expect(try await apply(sampleEvent(severity: .medium), at(10)) == "create")
+        #expect(try await apply(sampleEvent(severity: .critical), at(12)) == "update")
+        // After a crash, offset 11 (older content, same time) comes again.
+        #expect(try await apply(sampleEvent(severity: .medium), at(11)) == "stale")
+        #expect(try await apply(sampleEvent(severity: .critical), at(12)) == "suppress", "the applied one itself")
+        #expect(try await apply(sampleEvent(severity: .low), at(13)) == "update", "a later offset is newer")
+        // Another partition's offsets say nothing about this one's order.
+        #expect(try await apply(sampleEvent(severity: .medium), at(2, partition: 1)) == "update")
+        // A newer event time wins over an earlier offset; an older one is stale wherever it was read.
+        var later = sampleEvent(severity: .critical)
+        later.occurredAt = Timestamp(rfc3339: "2026-11-24T08:05:00Z")
+        #expect(try await apply(later, at(1, partition: 1)) == "update")
+        #expect(try await apply(sampleEvent(severity: .low), at(99, partition: 1)) == "stale")
+    }
+
     @Test func firingSoonAfterAResolveReopensWithinTheWindow() async throws {
         let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t", reopenWindow: .seconds(600))
         let start = Timestamp(rfc3339: "2026-11-24T08:00:00Z")!

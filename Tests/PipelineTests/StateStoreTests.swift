@@ -26,7 +26,8 @@ struct StateStoreTests {
             createdAt: t0,
             updatedAt: t0.advanced(by: .seconds(5)),
             resolvedAt: t0.advanced(by: .seconds(9)),
-            pending: .init(action: .create, since: t0.advanced(by: .seconds(10)))
+            pending: .init(action: .create, since: t0.advanced(by: .seconds(10))),
+            lastPosition: MessagePosition(partition: PartitionID(topic: "alerts.raw", partition: 3), offset: 41)
         )
         do {
             let store = try SQLiteIncidentStateStore(path: path, now: t0)

@@ -64,8 +64,14 @@ public struct Correlator: Sendable {
     }
 
     /// The decision rules with this correlator's reopen window.
-    public func decide(_ event: NormalizedEvent, record: IncidentRecord?, now: Timestamp? = nil) -> Decision {
-        Self.decide(event, record: record, reopenWindow: reopenWindow, now: now)
+    /// - Parameter position: where the event's message was read, to tell a redelivery from a newer event.
+    public func decide(
+        _ event: NormalizedEvent,
+        record: IncidentRecord?,
+        position: MessagePosition? = nil,
+        now: Timestamp? = nil
+    ) -> Decision {
+        Self.decide(event, record: record, position: position, reopenWindow: reopenWindow, now: now)
     }
 
     /// The time an event speaks for: when it resolved for resolves, when it happened otherwise.
@@ -80,16 +86,17 @@ public struct Correlator: Sendable {
     /// - firing, open → update when severity, title, description or status changed, otherwise suppress;
     ///   a reply in the incident's thread → comment;
     /// - resolved, open → resolve; resolved, nothing open → ignore;
-    /// - an event older than the last applied one for the key → stale, dropped.
+    /// - an event older than the last applied one for the key → stale, dropped: older by event time, or, for equal
+    ///   (or missing) times, read from an earlier offset of the partition the last applied event came from (a
+    ///   redelivery after a crash carries older content with the same time).
     public static func decide(
         _ event: NormalizedEvent,
         record: IncidentRecord?,
+        position: MessagePosition? = nil,
         reopenWindow: Duration = .zero,
         now: Timestamp? = nil
     ) -> Decision {
-        if let record, let last = record.lastEventAt, let time = eventTime(event), time < last {
-            return .stale(reason: "event time \(time) is older than the last applied event (\(last))")
-        }
+        if let record, let stale = staleness(of: event, at: position, against: record) { return .stale(reason: stale) }
         switch event.status {
         case .firing, .acknowledged:
             guard let record, record.isOpen, let externalID = record.externalID else {
@@ -159,6 +166,24 @@ public struct Correlator: Sendable {
                 )
             )
         }
+    }
+
+    /// Why `event` (read at `position`) is older than what `record` already applied, or `nil` when it is not.
+    static func staleness(
+        of event: NormalizedEvent,
+        at position: MessagePosition?,
+        against record: IncidentRecord
+    )
+        -> String?
+    {
+        let time = eventTime(event)
+        if let time, let last = record.lastEventAt, time != last {
+            return time < last ? "event time \(time) is older than the last applied event (\(last))" : nil
+        }
+        guard let position, let applied = record.lastPosition, position.partition == applied.partition,
+            position.offset < applied.offset
+        else { return nil }
+        return "read at \(position), before the last applied event (\(applied)) with the same event time: a redelivery"
     }
 
     /// Records the intent to create before the call, so a crash during it is found on the next start.
@@ -310,12 +335,15 @@ public struct Correlator: Sendable {
     }
 
     /// Records that the target applied `command`, with the decision in the audit trail.
-    /// - Parameter externalID: the id the target returned, required for creates.
+    /// - Parameters:
+    ///   - externalID: the id the target returned, required for creates.
+    ///   - position: where the command's event was read; kept as the key's last applied position.
     public func applied(
         _ command: IncidentCommand,
         externalID: String?,
         at now: Timestamp? = nil,
-        origin: String? = nil
+        origin: String? = nil,
+        position: MessagePosition? = nil
     ) async throws {
         let event = command.event
         let existing = try await store.record(target: target, dedupKey: command.dedupKey)
@@ -331,7 +359,8 @@ public struct Correlator: Sendable {
                 contentHash: Self.contentHash(event),
                 lastEventAt: Self.eventTime(event),
                 createdAt: now ?? existing?.createdAt,
-                updatedAt: now
+                updatedAt: now,
+                lastPosition: position
             )
         case .update, .resolve, .comment, .reopen:
             guard let existing else { return }
@@ -349,6 +378,7 @@ public struct Correlator: Sendable {
                 record.resolvedAt = event.resolvedAt ?? now
             }
             record.lastEventAt = [record.lastEventAt, Self.eventTime(event)].compactMap { $0 }.max()
+            if let position { record.lastPosition = position }
             record.updatedAt = now
         }
         let entry = DecisionRecord(

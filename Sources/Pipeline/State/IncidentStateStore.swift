@@ -40,6 +40,9 @@ public struct IncidentRecord: Sendable, Hashable {
     public var contentHash: UInt64
     /// The event time of the last applied event.
     public var lastEventAt: Timestamp?
+    /// Where the last applied event was read (its message's partition and offset), when known: an event with the
+    /// same time from an earlier offset of that partition is a redelivery of older content, and is stale.
+    public var lastPosition: MessagePosition?
     /// Updates sent since the create.
     public var updateCount: Int
     /// When the worker first recorded the key.
@@ -63,7 +66,8 @@ public struct IncidentRecord: Sendable, Hashable {
         createdAt: Timestamp? = nil,
         updatedAt: Timestamp? = nil,
         resolvedAt: Timestamp? = nil,
-        pending: PendingIntent? = nil
+        pending: PendingIntent? = nil,
+        lastPosition: MessagePosition? = nil
     ) {
         self.target = target
         self.dedupKey = dedupKey
@@ -76,6 +80,7 @@ public struct IncidentRecord: Sendable, Hashable {
         self.updatedAt = updatedAt
         self.resolvedAt = resolvedAt
         self.pending = pending
+        self.lastPosition = lastPosition
     }
 
     /// Whether an incident is open at the target with a known id.

@@ -183,6 +183,15 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
                     """
             )
         }
+        migrator.registerMigration("v3: position of the last applied event") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE incidents ADD COLUMN last_topic TEXT;
+                    ALTER TABLE incidents ADD COLUMN last_partition INTEGER;
+                    ALTER TABLE incidents ADD COLUMN last_offset INTEGER;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -211,8 +220,9 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
             try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO incidents (target, dedup_key, external_id, status, content_hash,
-                        last_event_at, update_count, created_at, updated_at, resolved_at, pending_action, pending_since)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        last_event_at, update_count, created_at, updated_at, resolved_at, pending_action, pending_since,
+                        last_topic, last_partition, last_offset)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(
                 arguments: [
@@ -221,6 +231,8 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
                     record.updateCount, record.createdAt?.millisecondsSinceEpoch,
                     record.updatedAt?.millisecondsSinceEpoch, record.resolvedAt?.millisecondsSinceEpoch,
                     record.pending?.action.rawValue, record.pending?.since.millisecondsSinceEpoch,
+                    record.lastPosition?.partition.topic, record.lastPosition.map { Int64($0.partition.partition) },
+                    record.lastPosition?.offset,
                 ]
             )
             try Self.insert(decisions, into: db)
@@ -419,6 +431,12 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         {
             pending = IncidentRecord.PendingIntent(action: action, since: since)
         }
+        var position: MessagePosition?
+        if let topic = row["last_topic"] as String?, let partition = row["last_partition"] as Int32?,
+            let offset = row["last_offset"] as Int64?
+        {
+            position = MessagePosition(partition: PartitionID(topic: topic, partition: partition), offset: offset)
+        }
         return IncidentRecord(
             target: row["target"],
             dedupKey: row["dedup_key"],
@@ -430,7 +448,8 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
             createdAt: timestamp("created_at"),
             updatedAt: timestamp("updated_at"),
             resolvedAt: timestamp("resolved_at"),
-            pending: pending
+            pending: pending,
+            lastPosition: position
         )
     }
 }
