@@ -47,7 +47,11 @@ public struct HTTPStatusClassifier: Sendable {
 
     /// Classifies a transport failure: retryable unless it cannot get better by waiting.
     public func classify(_ error: HTTPTransportError) -> TargetOutcome {
-        let failure = TargetFailure(.transport, "\(error.code): \(redactor.redact(error.message))")
+        let failure = TargetFailure(
+            .transport,
+            "\(error.code): \(redactor.redact(error.message))",
+            notSent: error.code == .connect
+        )
         return error.isRetriable ? .retryable(failure, retryAfter: nil) : .permanent(failure)
     }
 }

@@ -58,13 +58,23 @@ public struct TargetFailure: Sendable, Hashable, CustomStringConvertible {
     public var httpStatus: Int?
     /// The start of the response body with credentials removed.
     public var responseExcerpt: String?
+    /// Whether the request certainly never reached the API (no connection could be made), so it cannot have been
+    /// applied: a create that failed this way leaves nothing to look up.
+    public var notSent: Bool
 
     /// Creates a failure.
-    public init(_ code: Code, _ message: String, httpStatus: Int? = nil, responseExcerpt: String? = nil) {
+    public init(
+        _ code: Code,
+        _ message: String,
+        httpStatus: Int? = nil,
+        responseExcerpt: String? = nil,
+        notSent: Bool = false
+    ) {
         self.code = code
         self.message = message
         self.httpStatus = httpStatus
         self.responseExcerpt = responseExcerpt
+        self.notSent = notSent
     }
 
     public var description: String {

@@ -3,6 +3,7 @@ import Logging
 import Normalizer
 import Pipeline
 import PipelineTestSupport
+import Synchronization
 import Testing
 
 @Suite("Retry policy")
@@ -99,13 +100,14 @@ struct DelivererTests {
         #expect(clock.sleeps == [.seconds(2), .seconds(2)])
     }
 
-    @Test func givesUpWithTheLastFailureAndItsTimes() async {
+    @Test func anOutageIsBoundedByMaxElapsedNotByAttempts() async {
         let clock = ManualClock()
         let target = ScriptedTarget { _, _ in
             .retryable(TargetFailure(.unavailable, "503", httpStatus: 503), retryAfter: nil)
         }
         var policy = RetryPolicy()
         policy.maxAttempts = 4
+        policy.maxElapsed = .seconds(120)
         let deliverer = Deliverer(
             target: target,
             policy: policy,
@@ -120,9 +122,76 @@ struct DelivererTests {
             Issue.record("expected failure, got \(result)")
             return
         }
-        #expect(attempts == 4)
+        // No call was answered: the target is down for everyone, so attempts do not count and only time ends it.
+        #expect(attempts > 4)
+        #expect(target.calls.count == attempts)
         #expect(failure.httpStatus == 503)
         #expect(last.duration(since: first) == clock.sleeps.reduce(.zero, +))
+        #expect(last.duration(since: first) <= .seconds(120))
+        #expect(last.duration(since: first) > .seconds(90))
+        #expect(deliverer.health.failingSince == first)
+    }
+
+    @Test func aCommandFailingWhileTheTargetAnswersOthersGivesUpAfterMaxAttempts() async {
+        let clock = ManualClock()
+        let health = Mutex<TargetHealth?>(nil)
+        let target = ScriptedTarget { command, _ in
+            // Another lane's call is answered while this one fails: the target is up, this command is the problem.
+            health.withLock { $0 }?.record(.success(externalID: nil, httpStatus: 200), at: clock.now())
+            return .retryable(TargetFailure(.unavailable, "500", httpStatus: 500), retryAfter: nil)
+        }
+        var policy = RetryPolicy()
+        policy.maxAttempts = 4
+        let deliverer = Deliverer(
+            target: target,
+            policy: policy,
+            clock: clock,
+            random: FixedRandom(0.5),
+            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test"))
+        )
+        health.withLock { $0 = deliverer.health }
+        let result = await deliverer.deliver(
+            IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new")
+        )
+        guard case .failed(let failure, let attempts, let first, let last) = result else {
+            Issue.record("expected failure, got \(result)")
+            return
+        }
+        #expect(attempts == 4)
+        #expect(failure.httpStatus == 500)
+        #expect(last.duration(since: first) == clock.sleeps.reduce(.zero, +))
         #expect(target.calls.count == 4)
+    }
+
+    @Test func theFirstAnswerAfterAnOutageWakesWaitingRetries() async throws {
+        let clock = SteppedClock()
+        let down = Mutex(true)
+        let target = ScriptedTarget { _, _ in
+            down.withLock { $0 } ? .retryable(TargetFailure(.transport, "connect: refused"), retryAfter: nil) : nil
+        }
+        var policy = RetryPolicy()
+        policy.initialBackoff = .seconds(60)
+        policy.maxBackoff = .seconds(60)
+        let deliverer = Deliverer(
+            target: target,
+            policy: policy,
+            clock: clock,
+            random: FixedRandom(0.99),
+            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test"))
+        )
+        let waiting = Task {
+            await deliverer.deliver(
+                IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new")
+            )
+        }
+        while target.calls.count < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        // The retry sleeps about a minute; the clock stands still. Another call's answer ends the wait.
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(target.calls.count == 1)
+        down.withLock { $0 = false }
+        deliverer.health.record(.success(externalID: "x", httpStatus: 200), at: clock.now())
+        let result = await waiting.value
+        #expect(result == .delivered(externalID: "inc-1", attempts: 2))
+        #expect(deliverer.health.failingSince == nil)
     }
 }

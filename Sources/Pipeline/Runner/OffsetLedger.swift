@@ -1,4 +1,5 @@
 import DequeModule
+import Normalizer
 
 /// Decides which offsets may be committed: a message's offset becomes committable only when it has a final
 /// outcome, and with parallel work only up to the highest *contiguous* finished offset per partition.
@@ -7,8 +8,17 @@ import DequeModule
 struct OffsetLedger: Sendable {
     private struct Partition: Sendable {
         var generation: Int
-        var pending: Deque<Int64> = []
+        /// Begun offsets in order, with when each was begun.
+        var pending: Deque<(offset: Int64, since: Timestamp?)> = []
         var finished: Set<Int64> = []
+    }
+
+    /// The oldest unfinished message of a partition: what holds its committed offset back.
+    struct Oldest: Sendable, Hashable {
+        /// Where it is.
+        var position: MessagePosition
+        /// When it was begun, if told.
+        var since: Timestamp?
     }
 
     private var partitions: [PartitionID: Partition] = [:]
@@ -34,13 +44,14 @@ struct OffsetLedger: Sendable {
     }
 
     /// Records that a message was taken for processing. Offsets must arrive in increasing order per partition.
-    mutating func begin(_ position: MessagePosition, generation: Int) {
+    /// - Parameter since: when, for ``oldestUnfinished``.
+    mutating func begin(_ position: MessagePosition, generation: Int, since: Timestamp? = nil) {
         guard partitions[position.partition]?.generation == generation else { return }
         precondition(
-            partitions[position.partition]!.pending.last.map { $0 < position.offset } ?? true,
+            partitions[position.partition]!.pending.last.map { $0.offset < position.offset } ?? true,
             "offsets must increase within a partition"
         )
-        partitions[position.partition]!.pending.append(position.offset)
+        partitions[position.partition]!.pending.append((position.offset, since))
     }
 
     /// Records a final outcome.
@@ -49,12 +60,21 @@ struct OffsetLedger: Sendable {
         guard var state = partitions[position.partition], state.generation == generation else { return nil }
         state.finished.insert(position.offset)
         var advanced: Int64?
-        while let first = state.pending.first, state.finished.remove(first) != nil {
+        while let first = state.pending.first, state.finished.remove(first.offset) != nil {
             state.pending.removeFirst()
-            advanced = first + 1
+            advanced = first.offset + 1
         }
         partitions[position.partition] = state
         return advanced.map { MessagePosition(partition: position.partition, offset: $0) }
+    }
+
+    /// The oldest unfinished message of each partition that has one.
+    var oldestUnfinished: [Oldest] {
+        partitions.compactMap { partition, state in
+            state.pending.first.map {
+                Oldest(position: MessagePosition(partition: partition, offset: $0.offset), since: $0.since)
+            }
+        }
     }
 
     /// Messages begun and not finished, across partitions.

@@ -72,6 +72,8 @@ public final class PipelineInstruments: Sendable {
     /// `ingestor_decisions_total` per decision, made once: a decision is counted for every event.
     private let decisionCounters: [String: Counter]
     private let repeatCounter: Counter
+    /// How many dead-letter lines are written one by one.
+    private let letterLogBudget = Mutex(LogBudget(perInterval: 10, interval: .seconds(10)))
 
     /// Creates instruments writing to `factory`.
     public init(factory: any MetricsFactory, logger: Logger) {
@@ -151,18 +153,19 @@ public final class PipelineInstruments: Sendable {
         }
     }
 
-    func delivery(_ command: IncidentCommand, target: String, outcome: TargetOutcome, duration: Duration) {
+    /// One call to the target ended; `action` is the command's action or `lookup`.
+    func delivery(action: String, target: String, outcome: TargetOutcome, duration: Duration) {
         let result = outcome.failure == nil ? "success" : "failure"
         count(
             "ingestor_target_requests_total",
-            [("target", target), ("action", command.action.rawValue), ("outcome", result)]
+            [("target", target), ("action", action), ("outcome", result)]
         )
-        let key = "\(target)|\(command.action.rawValue)"
+        let key = "\(target)|\(action)"
         let timer = timers.withLock { timers in
             if let existing = timers[key] { return existing }
             let created = Metrics.Timer(
                 label: "ingestor_target_request_duration_seconds",
-                dimensions: [("target", target), ("action", command.action.rawValue)],
+                dimensions: [("target", target), ("action", action)],
                 factory: factory
             )
             timers[key] = created
@@ -171,6 +174,29 @@ public final class PipelineInstruments: Sendable {
         timer.recordNanoseconds(
             Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
         )
+    }
+
+    /// The target stopped answering, or answers again: one log line per change, and `ingestor_target_down`.
+    func targetHealth(target: String, _ transition: TargetHealth.Transition, failure: TargetFailure?, at now: Timestamp)
+    {
+        let gauge = Gauge(label: "ingestor_target_down", dimensions: [("target", target)], factory: factory)
+        switch transition {
+        case .stoppedAnswering:
+            gauge.record(1)
+            logger.warning(
+                """
+                \(target) stopped answering (\(failure?.description ?? "no answer")): messages wait in Kafka and are \
+                retried until it answers, for up to pipeline.retry.max_elapsed each
+                """,
+                metadata: ["incident.adapter": "\(target)"]
+            )
+        case .answersAgain(let since):
+            gauge.record(0)
+            logger.warning(
+                "\(target) answers again after \(now.duration(since: since)) without an answer",
+                metadata: ["incident.adapter": "\(target)"]
+            )
+        }
     }
 
     func applied(_ command: IncidentCommand) {
@@ -185,24 +211,52 @@ public final class PipelineInstruments: Sendable {
         }
     }
 
-    func retry(_ command: IncidentCommand, target: String, failure: TargetFailure, delay: Duration) {
+    /// A failed call will be tried again after `delay`; `outage` when no call to the target is answered.
+    func retry(action: String, key: String, target: String, failure: TargetFailure, delay: Duration, outage: Bool) {
         stats.withLock { $0.retries += 1 }
         count("ingestor_retries_total", [("target", target), ("reason", failure.code.rawValue)])
-        logger.info(
-            "retrying \(command.action.rawValue) for \(command.dedupKey) in \(delay): \(failure)",
+        // During an outage every lane's head retries; one line per retry would say the same thing many times.
+        let level: Logger.Level = outage ? .debug : .info
+        logger.log(
+            level: level,
+            "retrying \(action) for \(key) in \(delay): \(failure)",
             metadata: ["incident.adapter": "\(target)"]
         )
     }
 
-    func deadLettered(_ letter: DeadLetter) {
+    /// A dead letter was acknowledged. The first ten per 10 s are logged at warning, the rest at debug, with a
+    /// summary by reason once the interval is over (``flushLogSummaries(at:)``).
+    func deadLettered(_ letter: DeadLetter, at now: Timestamp) {
         stats.withLock { stats in
             stats.deadLetters += 1
             stats.deadLettersByStage[letter.stage.rawValue, default: 0] += 1
         }
         count("ingestor_dead_letters_total", [("stage", letter.stage.rawValue), ("reason", letter.reason)])
-        logger.warning(
+        let admission = letterLogBudget.withLock { $0.admit(letter.reason, at: now) }
+        logHeldBack(admission.heldBack)
+        logger.log(
+            level: admission.write ? .warning : .debug,
             "dead-lettered \(letter.original.position): \(letter.reason): \(letter.message)",
             metadata: ["pipeline.outcome": "dead_letter", "kafka.offset": "\(letter.original.position)"]
+        )
+    }
+
+    /// Writes the summary of dead letters not logged one by one, once their interval is over.
+    func flushLogSummaries(at now: Timestamp) {
+        logHeldBack(letterLogBudget.withLock { $0.flush(at: now) })
+    }
+
+    private func logHeldBack(_ held: [String: Int]) {
+        guard !held.isEmpty else { return }
+        let total = held.values.reduce(0, +)
+        let reasons = held.sorted { $0.value > $1.value }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let interval = letterLogBudget.withLock { $0.interval }
+        logger.warning(
+            """
+            \(total) more dead letters in the last \(interval) were logged at debug only: \(reasons) \
+            (ingestor_dead_letters_total and `ingestor dlq stats` count them all)
+            """,
+            metadata: ["pipeline.outcome": "dead_letter"]
         )
     }
 

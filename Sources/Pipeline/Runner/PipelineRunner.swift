@@ -67,12 +67,28 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     private let laneInputs = Mutex<[AsyncStream<LaneItem>.Continuation]>([])
     /// Recent payloads' events, for byte-identical repeats.
     private let repeats: RepeatMemo
+    /// What the intake holds, for ``progress``.
+    private let holdings: Mutex<(assigned: Set<PartitionID>, emptySince: Timestamp?, restoring: Bool)>
 
-    /// Why a key's interrupted create could not be settled: the lookup failed.
+    /// When this runner was made: intents older than it were left by an earlier process.
+    private let startedAt: Timestamp
+
+    /// Why a key's pending create could not be settled: looking it up kept failing.
     struct PendingIntentUnresolved: Error, CustomStringConvertible {
-        var outcome: TargetOutcome
+        var failure: TargetFailure
+        var attempts: Int
+        var firstFailureAt: Timestamp
+        var lastFailureAt: Timestamp
+        /// Whether the create was interrupted by a restart (else it failed in this run without a clear answer).
+        var fromEarlierRun: Bool
+        var target: String
+
         var description: String {
-            "a create interrupted by a restart could not be looked up: \(outcome.failure?.description ?? "unknown")"
+            let create =
+                fromEarlierRun
+                ? "a create interrupted by a restart"
+                : "an earlier create for this key that ended without a clear answer"
+            return "\(create) may have reached \(target), and looking it up failed: \(failure)"
         }
     }
 
@@ -100,6 +116,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         self.instruments = instruments
         self.clock = clock
         self.logger = logger
+        startedAt = clock.now()
+        holdings = Mutex(([], startedAt, false))
         permits = AsyncSemaphore(permits: max(1, configuration.maxInFlightEvents))
         repeats = RepeatMemo(budgetBytes: configuration.repeatMemoBytes)
         stormGuard = configuration.stormGuard.isEnabled ? StormGuard(settings: configuration.stormGuard) : nil
@@ -107,6 +125,23 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
 
     /// Events currently in flight.
     public var inFlightEvents: Int { permits.inUse }
+
+    /// What the runner holds and what holds it back, for `/readyz`.
+    public var progress: RunnerProgress {
+        let held = holdings.withLock { $0 }
+        let oldest = ledger.withLock { $0.oldestUnfinished }
+        return RunnerProgress(
+            assigned: held.assigned.sorted(),
+            unassignedSince: held.emptySince,
+            oldest: oldest.compactMap { entry in
+                entry.since.map { RunnerProgress.Oldest(position: entry.position, since: $0) }
+            },
+            restoring: held.restoring
+        )
+    }
+
+    /// When the target stopped answering, if it has (for `/readyz`).
+    public var targetFailingSince: Timestamp? { deliverer.health.failingSince }
 
     /// Dedup keys whose create was interrupted by a crash and is not settled yet (for `/readyz`).
     public var unsettledIntents: [String] { unresolvedIntents.withLock { $0.sorted() } }
@@ -122,6 +157,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             return
         }
         guard !pending.isEmpty else { return }
+        holdings.withLock { $0.restoring = true }
+        defer { holdings.withLock { $0.restoring = false } }
         unresolvedIntents.withLock { $0.formUnion(pending.map(\.dedupKey)) }
         instruments.pendingIntents(found: pending.count, unresolved: pending.count)
         let target = deliverer.target
@@ -138,19 +175,22 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         logger.info("settling \(pending.count) creates interrupted by a restart through \(target.name) lookups")
         for record in pending {
             do {
-                _ = try await settle(record)
+                _ = try await settle(record, retry: false)
             } catch {
                 logger.warning("interrupted create for \(record.dedupKey) not settled yet: \(error)")
             }
         }
     }
 
-    /// Settles one key's interrupted create; returns the record as it now stands.
-    private func settle(_ record: IncidentRecord) async throws -> IncidentRecord? {
-        let now = clock.now()
+    /// Settles one key's pending create (interrupted by a restart, or failed without a clear answer); returns the
+    /// record as it now stands.
+    /// - Parameter retry: retry a failing lookup like any call (a lane: the key's later messages wait behind it);
+    ///   `false` at startup, which must not hold intake back while the target is away.
+    /// - Throws: ``PendingIntentUnresolved`` when the lookup kept failing; `CancellationError` on shutdown.
+    private func settle(_ record: IncidentRecord, retry: Bool = true) async throws -> IncidentRecord? {
         let outcome: Correlator.Reconciliation
         var externalID: String?
-        switch await deliverer.target.lookup(dedupKey: record.dedupKey) {
+        switch await deliverer.lookup(dedupKey: record.dedupKey, retry: retry) {
         case .found(let id) where record.status == .resolved && id == record.externalID:
             // The earlier, resolved incident of this key: the new create never happened.
             outcome = .notFound
@@ -162,12 +202,21 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         case .unsupported:
             outcome = .unverifiable
             logger.warning(
-                "\(record.dedupKey): a create interrupted by a restart cannot be looked up; creating again may duplicate it"
+                "\(record.dedupKey): a create whose answer was lost cannot be looked up; creating again may duplicate it"
             )
-        case .failed(let failure):
-            throw PendingIntentUnresolved(outcome: failure)
+        case .failed(let failure, let attempts, let first, let last):
+            throw PendingIntentUnresolved(
+                failure: failure,
+                attempts: attempts,
+                firstFailureAt: first,
+                lastFailureAt: last,
+                fromEarlierRun: (record.pending?.since ?? startedAt) < startedAt,
+                target: deliverer.target.name
+            )
+        case .abandoned:
+            throw CancellationError()
         }
-        let settled = try await correlator.reconcile(record, as: outcome, externalID: externalID, at: now)
+        let settled = try await correlator.reconcile(record, as: outcome, externalID: externalID, at: clock.now())
         let left = unresolvedIntents.withLock { set in
             set.remove(record.dedupKey)
             return set.count
@@ -198,7 +247,12 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             group.addTask { await self.handleCompletions(completions.stream) }
 
-            let ticker = Task { await self.stormTicker() }
+            let ticker = Task {
+                await withTaskGroup(of: Void.self) { tickers in
+                    tickers.addTask { await self.stormTicker() }
+                    tickers.addTask { await self.logSummaryTicker() }
+                }
+            }
             let intake = Task {
                 await self.reconcilePendingIntents()
                 try await self.intake(lanes: laneInputs, completions: completionInput)
@@ -264,11 +318,13 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                     for partition in partitions { ledger.track(partition) }
                 }
                 assigned.formUnion(partitions)
+                hold(assigned)
                 if paused { pause(partitions) }
                 logger.info("assigned \(partitions.map(\.description).joined(separator: ", "))")
             case .revoked(let partitions):
                 ledger.withLock { $0.forget(partitions) }
                 assigned.subtract(partitions)
+                hold(assigned)
                 let gone = Set(partitions)
                 parked.removeAll { gone.contains($0.position.partition) }
                 instruments.revoked(partitions)
@@ -300,6 +356,15 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 }
                 instruments.intakeResumed(Array(assigned))
             }
+        }
+    }
+
+    /// Records what the intake holds now.
+    private func hold(_ assigned: Set<PartitionID>) {
+        let now = clock.now()
+        holdings.withLock { held in
+            held.emptySince = assigned.isEmpty ? (held.emptySince ?? now) : nil
+            held.assigned = assigned
         }
     }
 
@@ -347,9 +412,10 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         completions: AsyncStream<InFlightMessage>.Continuation
     ) {
         instruments.consumed(message)
+        let now = clock.now()
         let generation = ledger.withLock { ledger in
             let generation = ledger.generation(of: message.position.partition)
-            ledger.begin(message.position, generation: generation)
+            ledger.begin(message.position, generation: generation, since: now)
             return generation
         }
         let events: [NormalizedEvent]
@@ -426,7 +492,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             deferred.withLock({ $0[event.dedupKey] == nil }),
             let record = correlator.cachedRecord(for: event.dedupKey), record.pending == nil
         else { return false }
-        let decision = correlator.decide(event, record: record, now: clock.now())
+        let decision = correlator.decide(event, record: record, position: position, now: clock.now())
         guard case .suppress = decision else { return false }
         instruments.decided(decision, for: event)
         observer?.decided(decision, for: event, of: position)
@@ -476,7 +542,12 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             if let grouping, let member {
                 event = try await correlator.aggregate(event, memberKey: member, grouping: grouping, at: clock.now())
             }
-            var decision = correlator.decide(event, record: record, now: clock.now())
+            var decision = correlator.decide(
+                event,
+                record: record,
+                position: owner.message.position,
+                now: clock.now()
+            )
             if !decision.isStale, let superseded = deferred.withLock({ $0[event.dedupKey] }) {
                 // A newer event for a key with a held-back update (or a group's held-back create): the newest wins.
                 if case .send(let command) = decision, command.action == superseded.command.action {
@@ -529,19 +600,22 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             if let storm { try await openAggregate(for: storm, owner: owner) }
         } catch let error as PendingIntentUnresolved {
-            let now = clock.now()
             owner.fail(
                 .init(
-                    stage: .correlate,
-                    reason: "pending_intent_unresolved",
+                    stage: .deliver,
+                    reason: error.failure.code.rawValue,
                     message: error.description,
                     target: deliverer.target.name,
-                    httpStatus: error.outcome.failure?.httpStatus,
+                    httpStatus: error.failure.httpStatus,
+                    responseExcerpt: error.failure.responseExcerpt,
+                    attempts: error.attempts,
                     dedupKey: event.dedupKey,
-                    firstFailureAt: now,
-                    lastFailureAt: now
+                    firstFailureAt: error.firstFailureAt,
+                    lastFailureAt: error.lastFailureAt
                 )
             )
+        } catch is CancellationError {
+            owner.abandon()
         } catch {
             failStateStore(owner, key: event.dedupKey, error: error)
         }
@@ -589,6 +663,20 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             for storm in stormGuard.storms { await tick(storm, guard: stormGuard) }
         }
+    }
+
+    /// Every 10 s: the summary of log lines held back in the interval that ended. Real time, not the injected
+    /// clock: it only paces log output, and a test clock that jumps on every sleep would spin here.
+    private func logSummaryTicker() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(10))
+            } catch {
+                break
+            }
+            instruments.flushLogSummaries(at: clock.now())
+        }
+        instruments.flushLogSummaries(at: clock.now())
     }
 
     private func tick(_ storm: StormGuard.Storm, guard stormGuard: StormGuard) async {
@@ -722,7 +810,13 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                     )
                 )
             } else {
-                try await correlator.applied(command, externalID: externalID, at: clock.now(), origin: origin)
+                try await correlator.applied(
+                    command,
+                    externalID: externalID,
+                    at: clock.now(),
+                    origin: origin,
+                    position: owner.message.position
+                )
                 instruments.applied(command)
             }
         case .failed(let failure, let attempts, let first, let last):
@@ -752,9 +846,10 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     }
 
     /// Whether the target may have applied a call that ended with `failure` (no answer, a 5xx, or a 2xx without an
-    /// id): a create's intent is then kept, so the key is looked up before it is created again.
+    /// id): a create's intent is then kept, so the key is looked up before it is created again. A call that never
+    /// connected cannot have been applied.
     static func mayHaveApplied(_ failure: TargetFailure) -> Bool {
-        [TargetFailure.Code.transport, .unavailable, .invalidResponse].contains(failure.code)
+        !failure.notSent && [TargetFailure.Code.transport, .unavailable, .invalidResponse].contains(failure.code)
     }
 
     private func handleCompletions(_ stream: AsyncStream<InFlightMessage>) async {
@@ -811,7 +906,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 backoff = min(backoff * 2, .seconds(10))
             }
         }
-        instruments.deadLettered(letter)
+        instruments.deadLettered(letter, at: clock.now())
         finish(owner, outcome: .deadLettered(letter))
     }
 
