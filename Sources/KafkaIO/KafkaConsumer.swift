@@ -14,6 +14,8 @@ public final class KafkaConsumer: Sendable {
     private let state = Mutex(StateMachine())
     private let pollLane: BlockingCall
     private let operationLane: BlockingCall
+    /// Metadata requests of health checks, apart from commits so a slow answer never holds one up.
+    private let metadataLane: BlockingCall
     private let logger: Logger
     /// A message polled together with a rebalance event; handed out right after that event.
     private let pendingMessage = Mutex<KafkaMessage?>(nil)
@@ -29,6 +31,7 @@ public final class KafkaConsumer: Sendable {
         client = try RDKafkaClient(kind: .consumer, properties: configuration.librdkafkaProperties(), logger: logger)
         pollLane = BlockingCall(label: "ingestor.kafka.consumer.poll")
         operationLane = BlockingCall(label: "ingestor.kafka.consumer.ops")
+        metadataLane = BlockingCall(label: "ingestor.kafka.consumer.metadata")
     }
 
     /// Joins the consumer group and subscribes to `topics`; the group assigns partitions.
@@ -89,6 +92,17 @@ public final class KafkaConsumer: Sendable {
     public func resume(_ partitions: [KafkaTopicPartition]) throws {
         try ensureOpen()
         try client.resume(partitions)
+    }
+
+    /// The number of partitions of each of `topics` that exists, asked of the cluster over this consumer's own
+    /// connections: an answer also says a broker is reachable.
+    /// - Throws: ``KafkaError`` when no broker answered within `timeout`.
+    public func partitionCounts(topics: [String], timeout: Duration = .seconds(5)) async throws -> [String: Int] {
+        try ensureOpen()
+        let client = client
+        return try await metadataLane.run {
+            try client.partitionCounts(topics: topics, timeoutMilliseconds: Int32(timeout.milliseconds))
+        }
     }
 
     /// The partitions currently assigned to this consumer.

@@ -207,6 +207,28 @@ extension IngestorConfiguration {
         var ops = Ops()
         ops.host = opsSection.string("host") ?? ops.host
         ops.port = opsSection.int("port", default: ops.port, in: 0...65535)
+        let readinessSection = opsSection.section("readiness")
+        ops.readiness.brokerUnreachableAfter = readinessSection.duration(
+            "broker_unreachable_after",
+            default: ops.readiness.brokerUnreachableAfter,
+            in: .seconds(1) ... .seconds(86_400)
+        )
+        ops.readiness.unassignedAfter = readinessSection.duration(
+            "unassigned_after",
+            default: ops.readiness.unassignedAfter,
+            in: .seconds(1) ... .seconds(86_400)
+        )
+        ops.readiness.stuckAfter = readinessSection.duration(
+            "stuck_after",
+            default: ops.readiness.stuckAfter,
+            in: .seconds(1) ... .seconds(7 * 86_400)
+        )
+        ops.readiness.probeInterval = readinessSection.duration(
+            "probe_interval",
+            default: ops.readiness.probeInterval,
+            in: .milliseconds(100) ... .seconds(300)
+        )
+        readinessSection.finish()
         opsSection.finish()
 
         let intake = readIntake(

@@ -90,6 +90,25 @@ public struct IngestorConfiguration: Sendable {
         public var host = "0.0.0.0"
         /// `ops.port`: default 9464; 0 picks a free port.
         public var port = 9464
+        /// `ops.readiness.*`: when `/readyz` stops saying ready.
+        public var readiness = Readiness()
+
+        /// `ops.readiness.*`: how long a bad state may last before `/readyz` answers 503.
+        public struct Readiness: Sendable, Hashable {
+            /// `ops.readiness.broker_unreachable_after`: no broker answered the worker's metadata check for this long;
+            /// default 30 s.
+            public var brokerUnreachableAfter: Duration = .seconds(30)
+            /// `ops.readiness.unassigned_after`: the worker has held no partition for this long although its topics
+            /// have some; default 60 s (a first group join or a rebalance takes seconds).
+            public var unassignedAfter: Duration = .seconds(60)
+            /// `ops.readiness.stuck_after`: a partition's oldest unfinished message has been in flight for this long;
+            /// default 10 min (above `pipeline.retry.max_elapsed`'s default, so an outage the worker waits out as
+            /// designed does not count, but a message that can neither be delivered nor dead-lettered does).
+            public var stuckAfter: Duration = .seconds(600)
+            /// `ops.readiness.probe_interval`: how often the worker asks the cluster for metadata (also the request's
+            /// timeout); default 5 s.
+            public var probeInterval: Duration = .seconds(5)
+        }
     }
 
     /// `kafka.*`

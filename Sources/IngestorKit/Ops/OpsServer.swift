@@ -8,16 +8,14 @@ import Prometheus
 import ServiceLifecycle
 
 /// The operations endpoints: `/metrics` (Prometheus text format), `/healthz` (the process answers), `/readyz`
-/// (the pipeline is running; JSON detail either way, with whether intake is paused for backpressure and the dedup
-/// keys whose create a crash interrupted and that are not settled yet).
+/// (the worker is doing its job: 200 or 503 with JSON detail that names every reason, see ``Readiness``).
 enum OpsServer {
     static func make(
         host: String,
         port: Int,
         registry: PrometheusCollectorRegistry,
         status: WorkerStatus,
-        instruments: PipelineInstruments,
-        unsettledIntents: @escaping @Sendable () -> [String],
+        health: WorkerHealth,
         intake: WebhookIntake? = nil,
         logger: Logger
     ) -> some Service {
@@ -38,21 +36,9 @@ enum OpsServer {
             )
         }
         router.get("/readyz") { _, _ -> Response in
-            let phase = status.current
-            let stats = instruments.snapshot
-            let detail = JSONValue.object(
-                JSONObject([
-                    ("status", .string(phase == .running ? "ready" : "not ready")),
-                    ("phase", .string(phase.rawValue)),
-                    ("messages_consumed", .number(String(stats.messagesConsumed))),
-                    ("messages_finished", .number(String(stats.messagesFinished))),
-                    ("dead_letters", .number(String(stats.deadLetters))),
-                    ("intake_paused", .bool(stats.paused)),
-                    ("pending_intents", .array(unsettledIntents().prefix(100).map { .string($0) })),
-                ])
-            )
+            let (ready, detail) = health.report()
             return Response(
-                status: phase == .running ? .ok : .serviceUnavailable,
+                status: ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "application/json"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(detail)))
             )

@@ -68,13 +68,29 @@ public struct IngestorApp: Sendable {
             )
         }
         let ownIntakePort = configuration.intake?.port
+        let probe = BrokerProbe(
+            consumer: consumer,
+            topics: configuration.sources.map(\.topic),
+            interval: configuration.ops.readiness.probeInterval,
+            clock: clock,
+            logger: logger
+        )
+        let health = WorkerHealth(
+            status: status,
+            readiness: Readiness(settings: configuration.ops.readiness),
+            probe: probe,
+            instruments: instruments,
+            clock: clock,
+            progress: { runner.progress },
+            unsettledIntents: { runner.unsettledIntents },
+            targetFailingSince: { runner.targetFailingSince }
+        )
         let ops = OpsServer.make(
             host: configuration.ops.host,
             port: configuration.ops.port,
             registry: registry,
             status: status,
-            instruments: instruments,
-            unsettledIntents: { runner.unsettledIntents },
+            health: health,
             intake: ownIntakePort == nil ? intake : nil,
             logger: logger
         )
@@ -85,6 +101,10 @@ public struct IngestorApp: Sendable {
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
             .init(service: ops, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(
+                service: BrokerProbeService(probe: probe, interval: configuration.ops.readiness.probeInterval),
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ),
             .init(
                 service: PipelineService(runner: runner, status: status),
                 successTerminationBehavior: .gracefullyShutdownGroup

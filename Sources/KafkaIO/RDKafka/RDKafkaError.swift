@@ -27,6 +27,8 @@ extension KafkaError.Code {
     public static let requestTimedOut = Self(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT)
     /// Not enough in-sync replicas (`NOT_ENOUGH_REPLICAS`); retriable.
     public static let notEnoughReplicas = Self(RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS)
+    /// The client may not write to or read from the topic (`TOPIC_AUTHORIZATION_FAILED`); not retriable.
+    public static let topicAuthorizationFailed = Self(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
     /// A group rebalance is in progress (`REBALANCE_IN_PROGRESS`).
     public static let rebalanceInProgress = Self(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
     /// All brokers are down (`_ALL_BROKERS_DOWN`).
