@@ -52,7 +52,11 @@ public struct IngestorApp: Sendable {
             configuration: configuration,
             target: target,
             store: store,
-            deadLetters: KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic),
+            deadLetters: KafkaDeadLetterSink(
+                producer: producer,
+                topic: configuration.deadLetterTopic,
+                instruments: instruments
+            ),
             instruments: instruments,
             clock: clock,
             logger: logger
