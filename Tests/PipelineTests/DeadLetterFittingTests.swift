@@ -73,11 +73,11 @@ struct DeadLetterFittingTests {
         let sent = try #require(fitting.first(letter))
         let cut = try #require(sent.cut)
         let kept = try #require(DeadLetterFitting.valuePrefixes.first)
-        #expect(cut.leftOut == [.command, .value])
+        #expect(cut.leftOut == [.value], "a normalize failure has no command to leave out")
         #expect(cut.isIncomplete)
         #expect(sent.value == Array(value.prefix(kept)))
         #expect(Self.header(sent, .originalSize) == "1000044")
-        #expect(Self.header(sent, .leftOut) == "command,value")
+        #expect(Self.header(sent, .leftOut) == "value")
         #expect(Self.header(sent, .reason) == "invalid_json", "the failure's own reason stays")
         #expect(Self.header(sent, .originalOffset) == "7", "and where the whole message is")
         #expect(Self.header(sent, "trace") == "t-1", "the original headers fit, so they stay")
@@ -107,7 +107,7 @@ struct DeadLetterFittingTests {
     }
 
     @Test func eachBrokerRefusalCutsSmallerUntilOnlyTheFailureHeadersAreLeft() throws {
-        let letter = Self.letter(value: Array(repeating: 0x7B, count: 300_000))
+        let letter = Self.letter(value: Array(repeating: 0x7B, count: 300_000), command: true)
         let fitting = DeadLetterFitting(maxBytes: 1_000_000, size: Self.size)
         var sent = try #require(fitting.first(letter))
         #expect(sent.cut == nil, "300 kB fits the producer: only the broker can refuse it")
@@ -118,7 +118,10 @@ struct DeadLetterFittingTests {
             prefixes.append(smaller.cut?.valuePrefix ?? -1)
             sent = smaller
         }
-        #expect(prefixes == DeadLetterFitting.valuePrefixes + [0], "every prefix, then headers and key left out")
+        #expect(
+            prefixes == [letter.original.value.count] + DeadLetterFitting.valuePrefixes + [0],
+            "the command first, then every prefix, then the headers and key"
+        )
         #expect(sent.cut?.leftOut == [.command, .value, .headers, .key])
         #expect(sent.key == nil)
         #expect(Self.header(sent, "trace") == nil)

@@ -88,13 +88,16 @@ public struct DeadLetterFitting: Sendable {
             )
             return copy
         }
+        // Only a command header the letter would carry is named as left out.
+        let command: Set<DeadLetterCut.Part> =
+            letter.headers.contains { $0.name == DeadLetter.Field.command.rawValue } ? [.command] : []
         var cuts: [DeadLetter] = []
-        if letter.command != nil { cuts.append(cut([.command], keeping: value.count)) }
+        if !command.isEmpty { cuts.append(cut(command, keeping: value.count)) }
         for prefix in Self.valuePrefixes where prefix < value.count {
-            cuts.append(cut([.command, .value], keeping: prefix))
+            cuts.append(cut(command.union([.value]), keeping: prefix))
         }
         if letter.original.key != nil || !letter.original.headers.isEmpty {
-            cuts.append(cut([.command, .value, .headers, .key], keeping: 0))
+            cuts.append(cut(command.union([.value, .headers, .key]), keeping: 0))
         }
         return cuts
     }
