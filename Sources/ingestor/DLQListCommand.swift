@@ -1,5 +1,6 @@
 import ArgumentParser
 import IngestorKit
+import KafkaIO
 import Normalizer
 import Pipeline
 
@@ -9,7 +10,8 @@ struct DLQListCommand: AsyncParsableCommand {
         abstract: "Lists dead letters, one line each: address, time, stage, reason, target, action, replays, key.",
         discussion: """
             The address (PARTITION:OFFSET) is what `dlq show` takes. The message column is cut to fit; show \
-            prints it whole.
+            prints it whole. A letter cut to fit the dead-letter topic starts its message with [truncated: KEPT of \
+            SIZE bytes]: its value is only the start of the message, and `dlq show` says where the whole one is.
             """
     )
 
@@ -30,7 +32,11 @@ struct DLQListCommand: AsyncParsableCommand {
             let written = record.writtenAt.map { String($0.rfc3339.prefix(19)) } ?? "-"
             let replays = String(record.replayCount) + (record.isParked ? " parked" : "")
             let key = record.dedupKey ?? record.keyText ?? "-"
-            let message = (record.field(.message) ?? "").prefix(60)
+            let truncated =
+                record.isIncomplete
+                ? "[truncated: \(record.message.value.count) of \(record.originalSize.map(String.init) ?? "?") bytes] "
+                : ""
+            let message = truncated + (record.field(.message) ?? "").prefix(60)
             Console.out(
                 [
                     record.address.rightPadded(to: 9), written.rightPadded(to: 21), record.stage.rightPadded(to: 10),

@@ -97,8 +97,7 @@ struct DLQShowCommand: AsyncParsableCommand {
         row("action", record.action)
         row(
             "original",
-            "\(record.originalTopic)[\(record.field(.originalPartition) ?? "?")]@\(record.field(.originalOffset) ?? "?")"
-                + (record.field(.originalTimestamp).map { ", written \($0)" } ?? "")
+            record.originalLocation + (record.field(.originalTimestamp).map { ", written \($0)" } ?? "")
         )
         row("failed", "first \(record.field(.firstFailureAt) ?? "-"), last \(record.field(.lastFailureAt) ?? "-")")
         row(
@@ -106,6 +105,17 @@ struct DLQShowCommand: AsyncParsableCommand {
             "\(record.replayCount)" + (record.isParked ? " (parked: replay leaves it alone; --include-parked)" : "")
         )
         row("worker", record.field(.workerVersion))
+        if let truncation = record.truncation {
+            row(
+                "cut to fit",
+                "\(truncation): left out \(record.leftOut.joined(separator: ", "))"
+                    + (record.isIncomplete ? " (replay skips it: the message is not whole)" : "")
+            )
+            row(
+                "whole value",
+                "\(record.originalSize.map(String.init) ?? "?") bytes, sha256 \(record.originalSHA256 ?? "?")"
+            )
+        }
         row("response", record.field(.response).map(redact))
         if let command = record.command {
             lines.append("command:")
@@ -121,7 +131,12 @@ struct DLQShowCommand: AsyncParsableCommand {
         }
         if let key = record.keyText { lines.append("original key: \(key)") }
         let value = record.message.value
-        if let json = try? JSONParser(maxDepth: 64).parse(value) {
+        if record.isIncomplete {
+            lines.append(
+                "original payload (truncated: the first \(value.count) of \(record.originalSize.map(String.init) ?? "?") bytes; the whole message is at \(record.originalLocation)):"
+            )
+            lines.append(Self.indent(redact(String(decoding: value, as: UTF8.self))))
+        } else if let json = try? JSONParser(maxDepth: 64).parse(value) {
             lines.append("original payload (JSON, \(value.count) bytes):")
             lines.append(Self.indent(redact(JSONWriter.pretty(json))))
         } else if let text = String(validating: value, as: UTF8.self) {

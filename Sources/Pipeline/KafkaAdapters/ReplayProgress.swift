@@ -12,6 +12,12 @@ public struct ReplayProgress: Sendable, Hashable {
     public var parked = 0
     /// Records without dead-letter headers, left alone.
     public var foreign = 0
+    /// Letters left alone because they were cut to fit the dead-letter topic and lack part of their message.
+    public var truncated = 0
+    /// The first ``truncatedLettersKept`` of those: address, what the letter keeps, and where the whole message is.
+    public var truncatedLetters: [String] = []
+    /// How many truncated letters ``truncatedLetters`` names.
+    public static let truncatedLettersKept = 20
     /// Fed letters whose events were all delivered, suppressed or ignored.
     public var completed = 0
     /// Fed letters that failed again and went back to the dead-letter topic.
@@ -29,7 +35,7 @@ public struct ReplayProgress: Sendable, Hashable {
     public var finished: Int { completed + failedAgain + abandoned }
 
     /// Records dealt with: finished, or left out.
-    public var done: Int { finished + skipped + parked + foreign }
+    public var done: Int { finished + skipped + parked + foreign + truncated }
 
     /// The estimated time left, once there is something to go by.
     public var remaining: Duration? {

@@ -3,8 +3,9 @@ import Synchronization
 
 /// The dead-letter topic as a ``MessageSource`` for replay: explicit assignment from the replay group's progress,
 /// up to the end offsets at the start (letters that fail again land past them and wait for the next replay),
-/// filtered, with parked letters left alone. Into the pipeline, it ends once every letter it handed out has an
-/// outcome (so the runner's drain never cuts a retry short).
+/// filtered, with parked letters and letters cut to fit the topic (their message is not whole) left alone. Into
+/// the pipeline, it ends once every letter it handed out has an outcome (so the runner's drain never cuts a retry
+/// short).
 public final class ReplaySource: MessageSource {
     let consumer: KafkaConsumer
     private let ends: [KafkaTopicPartition: Int64]
@@ -71,6 +72,10 @@ public final class ReplaySource: MessageSource {
                     tracker.foreign()
                 } else if !filter.matches(record) {
                     tracker.skipped()
+                } else if record.isIncomplete {
+                    // Feeding a cut value would process a message that never arrived: the whole one is in its
+                    // source topic, where the letter points.
+                    tracker.incomplete(record)
                 } else if !includeParked, record.replayCount >= maxReplays {
                     tracker.parked()
                 } else {

@@ -37,6 +37,20 @@ public final class ReplayTracker: PipelineObserver {
     func parked() { state.withLock { $0.progress.parked += 1 } }
     func foreign() { state.withLock { $0.progress.foreign += 1 } }
 
+    /// A letter left alone because it lacks part of its message; dry runs get a line on it.
+    func incomplete(_ record: DeadLetterRecord) {
+        let note = "\(record.address): \(record.incompleteSummary)"
+        state.withLock { state in
+            state.progress.truncated += 1
+            if state.progress.truncatedLetters.count < ReplayProgress.truncatedLettersKept {
+                state.progress.truncatedLetters.append(note)
+            }
+        }
+        line?(
+            "\(record.address)  \(record.reason)  \(record.dedupKey ?? record.keyText ?? "-")  → skipped: \(record.incompleteSummary)"
+        )
+    }
+
     func fed(_ record: DeadLetterRecord) {
         state.withLock { state in
             state.progress.fed += 1
