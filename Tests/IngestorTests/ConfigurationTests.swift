@@ -196,6 +196,27 @@ struct ConfigurationTests {
         )
     }
 
+    @Test func theFirstBackoffMayNotExceedTheLargest() {
+        func retry(_ settings: String) -> [ConfigProblem] {
+            problems(validYAML.replacingOccurrences(of: "    initial_backoff: 100ms", with: settings))
+        }
+        let found = retry("    initial_backoff: 1m\n    max_backoff: 10s")
+        #expect(found.map(\.path) == ["pipeline.retry.initial_backoff"])
+        #expect(found.first?.rule.contains("pipeline.retry.max_backoff (10s)") == true, "names both keys: \(found)")
+        #expect(found.first?.value == "1m")
+        #expect(retry("    initial_backoff: 10s\n    max_backoff: 10s").isEmpty, "equal is fine")
+        #expect(
+            retry("    initial_backoff: 45s").map(\.path) == ["pipeline.retry.initial_backoff"],
+            "the default cap 30s"
+        )
+        #expect(
+            retry("    initial_backoff: later\n    max_backoff: 10ms").map(\.path) == [
+                "pipeline.retry.initial_backoff"
+            ],
+            "a refused value is not compared as well"
+        )
+    }
+
     @Test func secretsComeFromTheEnvironmentOrAFileNeverTheYAML() {
         #expect(problems(validYAML, environment: [:]).map(\.path) == ["target.devrev.token.env"])
         let inline = validYAML.replacingOccurrences(of: "token: {env: DEVREV_TOKEN}", with: "token: s3cr3t-in-the-file")

@@ -142,21 +142,7 @@ extension IngestorConfiguration {
             pipeline.stormGuard.passThrough = severities
         }
         stormSection.finish()
-        let retrySection = pipelineSection.section("retry")
-        var retry = RetryPolicy()
-        retry.maxAttempts = retrySection.int("max_attempts", default: 5, in: 1...1000)
-        retry.initialBackoff = retrySection.duration(
-            "initial_backoff",
-            default: .milliseconds(200),
-            in: .milliseconds(1) ... .seconds(3600)
-        )
-        retry.maxBackoff = retrySection.duration(
-            "max_backoff",
-            default: .seconds(30),
-            in: .milliseconds(1) ... .seconds(3600)
-        )
-        retry.maxElapsed = retrySection.duration("max_elapsed", default: .seconds(300), in: .zero ... .seconds(86_400))
-        retrySection.finish()
+        let retry = readRetry(pipelineSection.section("retry"))
         pipelineSection.finish()
         if let kafka, pipeline.pauseAfter * 2 > kafka.maxPollInterval {
             pipelineSection.problem(
