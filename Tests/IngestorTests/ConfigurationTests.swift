@@ -196,6 +196,27 @@ struct ConfigurationTests {
         )
     }
 
+    @Test func aBadValueFromTheEnvironmentNamesItsVariable() {
+        let found = problems(
+            validYAML.replacingOccurrences(of: "  lanes: 4", with: "  lanes: many"),
+            environment: [
+                "DEVREV_TOKEN": "t", "INGESTOR_KAFKA__SESSION_TIMEOUT": "soon", "INGESTOR_KAFKA__GRUOP_ID": "x",
+                "INGESTOR_SOURCES": "x.raw:smoke-signals",
+            ]
+        )
+        let byPath = Dictionary(found.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        #expect(byPath["kafka.session_timeout"]?.variable == "INGESTOR_KAFKA__SESSION_TIMEOUT", "\(found)")
+        #expect(
+            byPath["kafka.session_timeout"]?.description
+                == #"kafka.session_timeout = "soon" (from the environment: INGESTOR_KAFKA__SESSION_TIMEOUT): "#
+                + "must be a duration such as 500ms, 30s, 5m or 1h"
+        )
+        #expect(byPath["kafka.gruop_id"]?.variable == "INGESTOR_KAFKA__GRUOP_ID", "an unknown key set by a variable")
+        #expect(byPath["sources"]?.variable == "INGESTOR_SOURCES", "a key below the variable's")
+        #expect(byPath["pipeline.lanes"] != nil && byPath["pipeline.lanes"]?.variable == nil, "the file's own value")
+        #expect(byPath["pipeline.lanes"]?.description.contains("environment") == false)
+    }
+
     @Test func theFirstBackoffMayNotExceedTheLargest() {
         func retry(_ settings: String) -> [ConfigProblem] {
             problems(validYAML.replacingOccurrences(of: "    initial_backoff: 100ms", with: settings))

@@ -24,7 +24,8 @@ extension IngestorConfiguration {
     }
 
     /// Parses and validates configuration text.
-    /// - Throws: ``ConfigurationError`` listing every problem by its key path.
+    /// - Throws: ``ConfigurationError`` listing every problem by its key path, and the `INGESTOR_*` variable for a
+    ///   value that came from the environment.
     public static func parse(
         yaml text: String,
         source: String = "(text)",
@@ -39,13 +40,13 @@ extension IngestorConfiguration {
                 problems: [ConfigProblem(path: "(file)", value: nil, rule: "is not valid YAML: \(error)")]
             )
         }
-        let (overridden, _) = tree.applyingEnvironment(environment)
+        let (overridden, variables) = tree.applyingEnvironment(environment)
         let problems = ConfigSection.ProblemList()
         let root = ConfigSection(path: "", value: overridden, problems: problems)
         let configuration = read(root, environment: environment)
         root.finish()
         guard let configuration, problems.items.isEmpty else {
-            throw ConfigurationError(source: source, problems: problems.items)
+            throw ConfigurationError(source: source, problems: problems.items.map { $0.attributed(to: variables) })
         }
         return configuration
     }
