@@ -67,7 +67,8 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try Console.loadConfiguration(config)
+        // Only a replay through the pipeline writes the state file.
+        let configuration = try Console.loadConfiguration(config, checkHost: !dryRun && toTopic == nil)
         if let toTopic, toTopic == configuration.deadLetterTopic {
             Console.err("--to-topic \(toTopic) is the dead-letter topic itself")
             throw ExitCode(ExitStatus.badConfiguration)

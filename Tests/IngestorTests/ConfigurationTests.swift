@@ -238,6 +238,39 @@ struct ConfigurationTests {
         )
     }
 
+    @Test func aStateFileOutsideAWritableDirectoryIsRefusedWhenTheHostIsChecked() throws {
+        func found(_ path: String, checkHost: Bool = true, environment: [String: String] = [:]) -> [ConfigProblem] {
+            do {
+                _ = try IngestorConfiguration.parse(
+                    yaml: validYAML.replacingOccurrences(of: "  lanes: 4", with: "  lanes: 0")
+                        + "\nstate: {path: \"\(path)\"}\n",
+                    environment: environment.merging(["DEVREV_TOKEN": "t"]) { $1 },
+                    checkHost: checkHost
+                )
+                return []
+            } catch let error as ConfigurationError {
+                return error.problems.filter { $0.path != "pipeline.lanes" }
+            } catch {
+                return [ConfigProblem(path: "?", value: nil, rule: "\(error)")]
+            }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID())")
+        let missing = directory.appendingPathComponent("not-there").path
+        let problems = found(missing + "/state.sqlite")
+        #expect(problems.map(\.path) == ["state.path"], "listed with the other problems (lanes: 0)")
+        #expect(problems.first?.rule == "is in a directory that does not exist: \(missing)")
+        #expect(found(missing + "/state.sqlite", checkHost: false).isEmpty, "a configuration for another machine")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(found(directory.appendingPathComponent("state.sqlite").path).isEmpty)
+        #expect(found(":memory:").isEmpty)
+        let file = directory.appendingPathComponent("a-file")
+        try Data().write(to: file)
+        #expect(found(file.path + "/state.sqlite").first?.rule.contains("not a directory") == true)
+        let fromEnvironment = found("ignored.sqlite", environment: ["INGESTOR_STATE__PATH": missing + "/state.sqlite"])
+        #expect(fromEnvironment.first?.variable == "INGESTOR_STATE__PATH")
+    }
+
     @Test func secretsComeFromTheEnvironmentOrAFileNeverTheYAML() {
         #expect(problems(validYAML, environment: [:]).map(\.path) == ["target.devrev.token.env"])
         let inline = validYAML.replacingOccurrences(of: "token: {env: DEVREV_TOKEN}", with: "token: s3cr3t-in-the-file")

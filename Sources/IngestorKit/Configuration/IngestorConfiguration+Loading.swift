@@ -7,8 +7,14 @@ import Pipeline
 
 extension IngestorConfiguration {
     /// Loads and validates a configuration file with `INGESTOR_*` overrides from `environment`.
+    /// - Parameter checkHost: also check what only this machine can tell: that `state.path` is in an existing
+    ///   directory this process can write (`run`, `check-config`); off for a configuration meant for another machine.
     /// - Throws: ``ConfigurationError`` listing every problem by its key path.
-    public static func load(path: String, environment: [String: String]) throws -> IngestorConfiguration {
+    public static func load(
+        path: String,
+        environment: [String: String],
+        checkHost: Bool = false
+    ) throws -> IngestorConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -20,16 +26,18 @@ extension IngestorConfiguration {
                 ]
             )
         }
-        return try parse(yaml: text, source: path, environment: environment)
+        return try parse(yaml: text, source: path, environment: environment, checkHost: checkHost)
     }
 
     /// Parses and validates configuration text.
+    /// - Parameter checkHost: also check `state.path`'s directory on this machine (see ``load(path:environment:checkHost:)``).
     /// - Throws: ``ConfigurationError`` listing every problem by its key path, and the `INGESTOR_*` variable for a
     ///   value that came from the environment.
     public static func parse(
         yaml text: String,
         source: String = "(text)",
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        checkHost: Bool = false
     ) throws -> IngestorConfiguration {
         let tree: ConfigValue
         do {
@@ -43,7 +51,7 @@ extension IngestorConfiguration {
         let (overridden, variables) = tree.applyingEnvironment(environment)
         let problems = ConfigSection.ProblemList()
         let root = ConfigSection(path: "", value: overridden, problems: problems)
-        let configuration = read(root, environment: environment)
+        let configuration = read(root, environment: environment, checkHost: checkHost)
         root.finish()
         guard let configuration, problems.items.isEmpty else {
             throw ConfigurationError(source: source, problems: problems.items.map { $0.attributed(to: variables) })
@@ -51,7 +59,11 @@ extension IngestorConfiguration {
         return configuration
     }
 
-    private static func read(_ root: ConfigSection, environment: [String: String]) -> IngestorConfiguration? {
+    private static func read(
+        _ root: ConfigSection,
+        environment: [String: String],
+        checkHost: Bool
+    ) -> IngestorConfiguration? {
         let kafkaSection = root.section("kafka")
         let kafka = readKafka(kafkaSection)
         kafkaSection.finish()
@@ -182,6 +194,7 @@ extension IngestorConfiguration {
             if path.isEmpty { stateSection.problem("path", path, "must name a file, or be :memory:") }
             state.path = path
         }
+        if checkHost, let rule = stateDirectoryProblem(state.path) { stateSection.problem("path", state.path, rule) }
         state.cacheRecords = stateSection.int("cache_records", default: state.cacheRecords, in: 1...100_000_000)
         state.auditRetention = stateSection.duration(
             "audit_retention",

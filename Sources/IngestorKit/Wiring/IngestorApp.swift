@@ -206,7 +206,9 @@ extension IngestorApp {
                 now: clock.now(),
                 exclusive: exclusive
             )
-        } catch let error as SQLiteIncidentStateStore.InUse {
+        } catch let error as StateFileLock.InUse {
+            throw StateStoreError(path: state.path, underlying: error.description)
+        } catch let error as StateFileLock.Unavailable {
             throw StateStoreError(path: state.path, underlying: error.description)
         } catch {
             throw StateStoreError(path: state.path, underlying: "\(error)")
