@@ -8,7 +8,9 @@ struct DLQCommand: AsyncParsableCommand {
         discussion: """
             Every letter is the original message (key, value, headers) plus ingestor-dlq-* headers saying \
             where it failed and why; the README's "Dead letters" section lists them, and \
-            schemas/dead-letter.schema.json documents the JSON that `dlq export` writes.
+            schemas/dead-letter.schema.json documents the JSON that `dlq export` writes. A letter too large for \
+            the topic is cut to fit (ingestor-dlq-truncated): list marks it, show says what it lacks and where \
+            the whole message is, stats counts such letters, and replay leaves them alone.
 
             Start with stats, look at a few with list and show, preview with `replay --dry-run`, then replay:
               ingestor dlq stats  --config ingestor.yaml
