@@ -77,6 +77,8 @@ let package = Package(
                 "IncidentAPI",
                 "KafkaIO",
                 .product(name: "DequeModule", package: "swift-collections"),
+                // SHA-256 of an original payload a dead letter had to truncate.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -5,7 +5,10 @@ public import Logging
 ///
 /// - Important: The mock cluster keeps only about 5 MiB per partition and silently drops older records, even
 ///   while a consumer reads them (measured with librdkafka 2.0.2). Keep workloads well under that per partition:
-///   more partitions, fewer bytes. A consumer's first group join takes about 3 s.
+///   more partitions, fewer bytes. A consumer's first group join takes about 3 s. It checks no record size (it has
+///   no `max.message.bytes`; a 2 MB record is taken and read back whole), so only a producer's `message.max.bytes`
+///   limits records, and a broker's size refusal can only be injected (``injectRequestErrors(_:_:)`` with
+///   ``KafkaError/Code/messageSizeTooLarge``).
 public final class EmbeddedKafkaCluster: Sendable {
     private let cluster: RDKafkaMockCluster
     /// The number of brokers; their ids are 1 through `brokerCount`.

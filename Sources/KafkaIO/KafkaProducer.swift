@@ -10,6 +10,10 @@ public final class KafkaProducer: Sendable {
     private let isClosed = Mutex(false)
     private let lane = BlockingCall(label: "ingestor.kafka.producer")
     private let logger: Logger
+    /// The largest record librdkafka sends: its `message.max.bytes` (default 1,000,000, or what the
+    /// configuration's overrides set), compared with ``recordSize(key:value:headers:)``. A larger record is
+    /// refused with ``KafkaError/Code/messageSizeTooLarge`` before anything is sent.
+    public let maxMessageBytes: Int
 
     /// How long `send` waits before retrying when librdkafka's local queue is full.
     static let queueFullBackoff: Duration = .milliseconds(5)
@@ -20,6 +24,7 @@ public final class KafkaProducer: Sendable {
         try LibrdkafkaVersion.checkRuntime()
         self.logger = logger
         client = try RDKafkaClient(kind: .producer, properties: configuration.librdkafkaProperties(), logger: logger)
+        maxMessageBytes = client.property("message.max.bytes").flatMap { Int($0) } ?? 1_000_000
     }
 
     /// Sends one record and waits for the broker's acknowledgement.

@@ -10,18 +10,27 @@ struct CheckConfigCommand: ParsableCommand {
         discussion: """
             Reads FILE, applies INGESTOR_* environment overrides (INGESTOR_KAFKA__GROUP_ID=x sets \
             kafka.group_id), resolves secrets ({env: NAME} or {file: PATH}), and checks every key. Exits 0 \
-            when the configuration is usable, 2 otherwise, printing one line per problem with its key path.
+            when the configuration is usable, 2 otherwise, printing one line per problem with its key path (and \
+            the INGESTOR_* variable, for a value that came from the environment).
+
+            It also checks what only this machine can tell, as `ingestor run` does: that state.path is in an \
+            existing directory the worker can write. --no-host-checks leaves that out, for a configuration meant \
+            for another machine or a container.
             """
     )
 
     @Argument(help: "The YAML configuration file.")
     var file: String
 
+    @Flag(help: "Skip the checks that depend on this machine (state.path's directory).")
+    var noHostChecks = false
+
     func run() throws {
         do {
             let configuration = try IngestorConfiguration.load(
                 path: file,
-                environment: ProcessInfo.processInfo.environment
+                environment: ProcessInfo.processInfo.environment,
+                checkHost: !noHostChecks
             )
             Console.out("ok: \(file)")
             Console.out(
@@ -32,6 +41,10 @@ struct CheckConfigCommand: ParsableCommand {
                 "  dead letters: \(configuration.deadLetterTopic) (parked after \(configuration.pipeline.maxReplays) failed replays)"
             )
             Console.out("  target: \(configuration.target.name)")
+            Console.out(
+                "  state: \(configuration.state.isInMemory ? ":memory: (lost on restart)" : configuration.state.path)"
+                    + (noHostChecks ? " (not checked here)" : "")
+            )
             Console.out("  ops: \(configuration.ops.host):\(configuration.ops.port)")
             if let intake = configuration.intake {
                 let address =

@@ -29,9 +29,14 @@ enum Console {
 
     /// The configuration at `path` with the process's `INGESTOR_*` overrides; on a refusal, every problem on
     /// standard error and exit status 2.
-    static func loadConfiguration(_ path: String) throws -> IngestorConfiguration {
+    /// - Parameter checkHost: also refuse a `state.path` this machine cannot hold, for commands that write it.
+    static func loadConfiguration(_ path: String, checkHost: Bool = false) throws -> IngestorConfiguration {
         do {
-            return try IngestorConfiguration.load(path: path, environment: ProcessInfo.processInfo.environment)
+            return try IngestorConfiguration.load(
+                path: path,
+                environment: ProcessInfo.processInfo.environment,
+                checkHost: checkHost
+            )
         } catch let error as ConfigurationError {
             err(error.description)
             throw ExitCode(ExitStatus.badConfiguration)

@@ -30,6 +30,10 @@ struct ReplayCommand: AsyncParsableCommand {
             once the count reaches dead_letter.max_replays (default 3) the letter is parked and later replays \
             leave it alone (--include-parked takes it anyway).
 
+            A letter that was cut to fit the dead-letter topic (ingestor-dlq-truncated; its value holds only the \
+            first bytes of the message) is never replayed: the summary names each one and where its whole \
+            message is (original topic, partition and offset).
+
             Exit status: 0 when every replayed letter was settled (and for a dry run), 1 when some failed \
             again, 2 for a bad configuration or arguments.
 
@@ -63,7 +67,8 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try Console.loadConfiguration(config)
+        // Only a replay through the pipeline writes the state file.
+        let configuration = try Console.loadConfiguration(config, checkHost: !dryRun && toTopic == nil)
         if let toTopic, toTopic == configuration.deadLetterTopic {
             Console.err("--to-topic \(toTopic) is the dead-letter topic itself")
             throw ExitCode(ExitStatus.badConfiguration)
@@ -170,8 +175,16 @@ struct ReplayCommand: AsyncParsableCommand {
                 + (progress.abandoned > 0 ? ", interrupted \(progress.abandoned) (replayed next time)" : "")
         )
         lines.append(
-            "  left alone    filtered out \(progress.skipped), parked \(progress.parked), not dead letters \(progress.foreign)"
+            "  left alone    filtered out \(progress.skipped), parked \(progress.parked), truncated \(progress.truncated), not dead letters \(progress.foreign)"
         )
+        if progress.truncated > 0 {
+            lines.append(
+                "  truncated letters were cut to fit \(topic) and do not hold their whole message; it is in its source topic:"
+            )
+            lines += progress.truncatedLetters.map { "    " + $0 }
+            let unnamed = progress.truncated - progress.truncatedLetters.count
+            if unnamed > 0 { lines.append("    … and \(unnamed) more (ingestor dlq list shows them)") }
+        }
         lines.append("  decisions     \(progress.decisionSummary.isEmpty ? "none" : progress.decisionSummary)")
         if dryRun {
             lines.append("  nothing was sent, written or committed")

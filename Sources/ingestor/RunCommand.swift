@@ -36,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        let configuration = try Console.loadConfiguration(config)
+        let configuration = try Console.loadConfiguration(config, checkHost: true)
         let level = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? configuration.logLevel
         Console.bootstrapLogging(level: level)
         let registry = PrometheusCollectorRegistry()
@@ -51,6 +51,9 @@ struct RunCommand: AsyncParsableCommand {
             try await app.serviceGroup.run()
             logger.info("stopped")
         } catch let error as KafkaError {
+            logger.critical("\(error)")
+            throw ExitCode.failure
+        } catch let error as StateStoreError {
             logger.critical("\(error)")
             throw ExitCode.failure
         }

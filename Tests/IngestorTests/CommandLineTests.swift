@@ -156,13 +156,67 @@ struct CommandLineTests {
         }
     }
 
+    /// The compose file's state.path is a directory of the container, so the machine is not checked here.
     @Test func checkConfigAcceptsTheComposeConfiguration() throws {
         let (status, out, err) = try IngestorProcess(
-            ["check-config", repositoryRoot.appendingPathComponent("examples/compose/ingestor.yaml").path],
+            [
+                "check-config", "--no-host-checks",
+                repositoryRoot.appendingPathComponent("examples/compose/ingestor.yaml").path,
+            ],
             environment: ["DEVREV_TOKEN": "x"]
         ).finish()
         #expect(status == 0, "\(err)")
         #expect(out.hasPrefix("ok: "))
+        #expect(out.contains("  state: /var/lib/ingestor/state.sqlite (not checked here)"), "\(out)")
+    }
+
+    /// A backoff setting that cannot hold, a value from the environment, and a state file in a missing directory:
+    /// `check-config` names each by its key (and variable), and `run` refuses the state file for the true reason.
+    @Test func checkConfigAndRunNameEveryProblemWhereItCameFrom() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("gone").path
+        let file = directory.appendingPathComponent("ingestor.yaml").path
+        try
+            (validYAML.replacingOccurrences(of: "    initial_backoff: 100ms", with: "    initial_backoff: 2m")
+            + "\nstate: {path: \"\(missing)/state.sqlite\"}\n")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let environment = ["DEVREV_TOKEN": "t", "INGESTOR_PIPELINE__LANES": "sixteen"]
+
+        let (status, out, err) = try IngestorProcess(["check-config", file], environment: environment).finish()
+        #expect(status == 2)
+        #expect(out.isEmpty)
+        #expect(err.contains("has 3 problems"), "\(err)")
+        #expect(
+            err.contains(
+                #"pipeline.retry.initial_backoff = "2m": must not be larger than pipeline.retry.max_backoff (30s)"#
+            ),
+            "\(err)"
+        )
+        #expect(
+            err.contains(#"pipeline.lanes = "sixteen" (from the environment: INGESTOR_PIPELINE__LANES): "#),
+            "\(err)"
+        )
+        let stateProblem =
+            #"state.path = "\#(missing)/state.sqlite": is in a directory that does not exist: \#(missing)"#
+        #expect(err.contains(stateProblem), "\(err)")
+
+        // The same file with the backoff and the environment right: run refuses the state file for what it is.
+        try (validYAML + "\nstate: {path: \"\(missing)/state.sqlite\"}\n")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        for command in [["check-config", file], ["run", "--config", file]] {
+            let (status, _, err) = try IngestorProcess(command, environment: ["DEVREV_TOKEN": "t"]).finish()
+            #expect(status == 2, "\(command): \(err)")
+            #expect(err.contains("has 1 problem:\n  - " + stateProblem), "\(command): \(err)")
+            #expect(!err.contains("in use"), "\(command): not another process")
+        }
+        let (skipped, skippedOut, _) = try IngestorProcess(
+            ["check-config", "--no-host-checks", file],
+            environment: ["DEVREV_TOKEN": "t"]
+        ).finish()
+        #expect(skipped == 0)
+        #expect(skippedOut.contains("  state: \(missing)/state.sqlite (not checked here)"))
     }
 
     @Test func devKafkaPrintsBootstrapFirstAndServesOtherProcesses() async throws {

@@ -123,6 +123,39 @@ struct DeadLetterInspectionTests {
         #expect(binary["value"]?.string == "//4A")
     }
 
+    @Test func aLetterCutToFitIsIncompleteOnlyWhenItLacksPartOfItsMessage() {
+        func cut(_ leftOut: String?) -> DeadLetterRecord {
+            var record = Self.letter(offset: 11, value: Array("{\"partial".utf8))
+            record.message.headers += [
+                KafkaHeader(key: "ingestor-dlq-original-topic", text: "alerts.raw"),
+                KafkaHeader(key: "ingestor-dlq-original-partition", text: "2"),
+                KafkaHeader(key: "ingestor-dlq-original-offset", text: "40"),
+                KafkaHeader(key: "ingestor-dlq-truncated", text: "broker_limit"),
+                KafkaHeader(key: "ingestor-dlq-original-size", text: "1000044"),
+                KafkaHeader(key: "ingestor-dlq-original-sha256", text: String(repeating: "ab", count: 32)),
+            ]
+            if let leftOut { record.message.headers.append(KafkaHeader(key: "ingestor-dlq-left-out", text: leftOut)) }
+            return record
+        }
+        #expect(!Self.letter(offset: 10).isIncomplete, "a whole letter")
+        #expect(!cut("command").isIncomplete, "without its command header the message is still whole")
+        #expect(cut("command,value").isIncomplete)
+        #expect(cut(nil).isIncomplete, "cut without saying what: assume the worst")
+        let truncated = cut("value")
+        #expect(truncated.originalSize == 1_000_044)
+        #expect(truncated.originalLocation == "alerts.raw[2]@40")
+        #expect(truncated.incompleteSummary.contains("the first 9 of 1000044 bytes"), "\(truncated.incompleteSummary)")
+        #expect(truncated.incompleteSummary.contains("the whole message is at alerts.raw[2]@40"))
+        var stats = DeadLetterStats(topic: "alerts.dlq")
+        for record in [Self.letter(offset: 10), cut("command"), truncated] { stats.add(record) }
+        #expect(stats.truncated == 1)
+        #expect(stats.jsonValue["truncated"]?.int64 == 1)
+        #expect(stats.table.contains("truncated to fit the topic"))
+        let json = truncated.jsonValue()
+        #expect(json["headers"]?["ingestor-dlq-left-out"]?.string == "value")
+        #expect(json["headers"]?["ingestor-dlq-original-sha256"]?.string?.count == 64)
+    }
+
     @Test func aReplayedLetterCarriesItsCountAndItsFirstHome() {
         var record = Self.letter(offset: 9, replays: 1)
         record.message.headers.append(KafkaHeader(key: "ingestor-dlq-original-timestamp", text: "2026-11-29T07:00:00Z"))

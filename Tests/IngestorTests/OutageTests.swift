@@ -176,7 +176,7 @@ struct OutageTests {
             bootstrapServers: cluster.bootstrapServerList,
             logger: e2eLogger
         )
-        #expect(dlq.isEmpty, "dead letters: \(dlq.prefix(3).map { String(decoding: $0.value ?? [], as: UTF8.self) })")
+        #expect(dlq.isEmpty, "dead letters: \(dlq.prefix(3).map { String(decoding: $0.value, as: UTF8.self) })")
 
         // Exactly once, in order: one incident per alert, created once, made worse once, resolved once.
         let incidents = api.ledger.incidents

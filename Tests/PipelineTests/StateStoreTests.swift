@@ -97,7 +97,7 @@ struct StateStoreTests {
         do {
             _ = try SQLiteIncidentStateStore(path: path, now: t0, exclusive: true)
             Issue.record("a second exclusive open succeeded")
-        } catch let error as SQLiteIncidentStateStore.InUse {
+        } catch let error as StateFileLock.InUse {
             #expect(error.description.contains("pid \(getpid())"), "names the holder: \(error)")
             #expect(error.description.contains("--to-topic"), "and the way around it")
         }
@@ -105,6 +105,17 @@ struct StateStoreTests {
         _ = try SQLiteIncidentStateStore(path: path, now: t0)
         holder = nil
         _ = try SQLiteIncidentStateStore(path: path, now: t0, exclusive: true)
+    }
+
+    @Test func aLockFileThatCannotBeCreatedIsNotTakenForAnotherProcess() throws {
+        let path = temporaryFile() + ".missing/state.sqlite"
+        do {
+            _ = try SQLiteIncidentStateStore(path: path, now: t0, exclusive: true)
+            Issue.record("opened a state file in a missing directory")
+        } catch let error as StateFileLock.Unavailable {
+            #expect(error.description.hasPrefix("cannot create its lock file \(path).lock: "), "\(error)")
+            #expect(error.reason == String(cString: strerror(ENOENT)), "the system's reason")
+        }
     }
 
     @Test func theCacheNeverServesAnOutdatedRecord() async throws {

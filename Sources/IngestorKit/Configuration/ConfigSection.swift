@@ -21,6 +21,9 @@ final class ConfigSection {
         }
     }
 
+    /// Problems found so far in the whole document.
+    var problemCount: Int { problems.items.count }
+
     /// Whether the section is present in the document.
     var isPresent: Bool { value != nil && value != .null }
 

@@ -55,14 +55,18 @@ indirect enum ConfigValue: Sendable, Equatable {
 
     /// Applies `INGESTOR_*` environment overrides: `INGESTOR_KAFKA__GROUP_ID=x` sets `kafka.group_id`.
     /// Levels are separated by a double underscore; names are lower-cased.
-    func applyingEnvironment(_ environment: [String: String], prefix: String = "INGESTOR_") -> (ConfigValue, [String]) {
+    /// - Returns: the tree, and the variable that set each key path (`kafka.group_id` → `INGESTOR_KAFKA__GROUP_ID`).
+    func applyingEnvironment(
+        _ environment: [String: String],
+        prefix: String = "INGESTOR_"
+    ) -> (ConfigValue, [String: String]) {
         var result = self
-        var applied: [String] = []
+        var applied: [String: String] = [:]
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(prefix) {
             let path = name.dropFirst(prefix.count).lowercased().components(separatedBy: "__")
             guard !path.isEmpty, !path.contains("") else { continue }
             result = result.setting(path[...], to: value)
-            applied.append(path.joined(separator: "."))
+            applied[path.joined(separator: ".")] = name
         }
         return (result, applied)
     }

@@ -6,16 +6,36 @@ public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
     public var value: String?
     /// The rule, e.g. `must be a duration such as 500ms, 30s or 5m`.
     public var rule: String
+    /// The environment variable the value came from (`INGESTOR_PIPELINE__LANES`), when it did not come from the
+    /// file.
+    public var variable: String?
 
     /// Creates a problem.
-    public init(path: String, value: String?, rule: String) {
+    public init(path: String, value: String?, rule: String, variable: String? = nil) {
         self.path = path
         self.value = value
         self.rule = rule
+        self.variable = variable
     }
 
     public var description: String {
-        "\(path)\(value.map { " = \"\($0)\"" } ?? ""): \(rule)"
+        "\(path)\(value.map { " = \"\($0)\"" } ?? "")\(variable.map { " (from the environment: \($0))" } ?? ""): \(rule)"
+    }
+
+    /// The problem with ``variable`` set when its key, or a key above it, was set by an environment variable.
+    /// - Parameter variables: the variable that set each key path.
+    func attributed(to variables: [String: String]) -> ConfigProblem {
+        var problem = self
+        var key = Substring(path)
+        while !key.isEmpty {
+            if let variable = variables[String(key)] {
+                problem.variable = variable
+                break
+            }
+            guard let end = key.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            key = key[..<end]
+        }
+        return problem
     }
 }
 

@@ -7,8 +7,14 @@ import Pipeline
 
 extension IngestorConfiguration {
     /// Loads and validates a configuration file with `INGESTOR_*` overrides from `environment`.
+    /// - Parameter checkHost: also check what only this machine can tell: that `state.path` is in an existing
+    ///   directory this process can write (`run`, `check-config`); off for a configuration meant for another machine.
     /// - Throws: ``ConfigurationError`` listing every problem by its key path.
-    public static func load(path: String, environment: [String: String]) throws -> IngestorConfiguration {
+    public static func load(
+        path: String,
+        environment: [String: String],
+        checkHost: Bool = false
+    ) throws -> IngestorConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -20,15 +26,18 @@ extension IngestorConfiguration {
                 ]
             )
         }
-        return try parse(yaml: text, source: path, environment: environment)
+        return try parse(yaml: text, source: path, environment: environment, checkHost: checkHost)
     }
 
     /// Parses and validates configuration text.
-    /// - Throws: ``ConfigurationError`` listing every problem by its key path.
+    /// - Parameter checkHost: also check `state.path`'s directory on this machine (see ``load(path:environment:checkHost:)``).
+    /// - Throws: ``ConfigurationError`` listing every problem by its key path, and the `INGESTOR_*` variable for a
+    ///   value that came from the environment.
     public static func parse(
         yaml text: String,
         source: String = "(text)",
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        checkHost: Bool = false
     ) throws -> IngestorConfiguration {
         let tree: ConfigValue
         do {
@@ -39,18 +48,22 @@ extension IngestorConfiguration {
                 problems: [ConfigProblem(path: "(file)", value: nil, rule: "is not valid YAML: \(error)")]
             )
         }
-        let (overridden, _) = tree.applyingEnvironment(environment)
+        let (overridden, variables) = tree.applyingEnvironment(environment)
         let problems = ConfigSection.ProblemList()
         let root = ConfigSection(path: "", value: overridden, problems: problems)
-        let configuration = read(root, environment: environment)
+        let configuration = read(root, environment: environment, checkHost: checkHost)
         root.finish()
         guard let configuration, problems.items.isEmpty else {
-            throw ConfigurationError(source: source, problems: problems.items)
+            throw ConfigurationError(source: source, problems: problems.items.map { $0.attributed(to: variables) })
         }
         return configuration
     }
 
-    private static func read(_ root: ConfigSection, environment: [String: String]) -> IngestorConfiguration? {
+    private static func read(
+        _ root: ConfigSection,
+        environment: [String: String],
+        checkHost: Bool
+    ) -> IngestorConfiguration? {
         let kafkaSection = root.section("kafka")
         let kafka = readKafka(kafkaSection)
         kafkaSection.finish()
@@ -142,21 +155,7 @@ extension IngestorConfiguration {
             pipeline.stormGuard.passThrough = severities
         }
         stormSection.finish()
-        let retrySection = pipelineSection.section("retry")
-        var retry = RetryPolicy()
-        retry.maxAttempts = retrySection.int("max_attempts", default: 5, in: 1...1000)
-        retry.initialBackoff = retrySection.duration(
-            "initial_backoff",
-            default: .milliseconds(200),
-            in: .milliseconds(1) ... .seconds(3600)
-        )
-        retry.maxBackoff = retrySection.duration(
-            "max_backoff",
-            default: .seconds(30),
-            in: .milliseconds(1) ... .seconds(3600)
-        )
-        retry.maxElapsed = retrySection.duration("max_elapsed", default: .seconds(300), in: .zero ... .seconds(86_400))
-        retrySection.finish()
+        let retry = readRetry(pipelineSection.section("retry"))
         pipelineSection.finish()
         if let kafka, pipeline.pauseAfter * 2 > kafka.maxPollInterval {
             pipelineSection.problem(
@@ -195,6 +194,7 @@ extension IngestorConfiguration {
             if path.isEmpty { stateSection.problem("path", path, "must name a file, or be :memory:") }
             state.path = path
         }
+        if checkHost, let rule = stateDirectoryProblem(state.path) { stateSection.problem("path", state.path, rule) }
         state.cacheRecords = stateSection.int("cache_records", default: state.cacheRecords, in: 1...100_000_000)
         state.auditRetention = stateSection.duration(
             "audit_retention",
@@ -316,280 +316,5 @@ extension IngestorConfiguration {
             )
         }
         return servers?.isEmpty == false ? kafka : nil
-    }
-
-    private static func readSources(_ root: ConfigSection, defaultSeverity: Severity) -> [Source] {
-        let known = Normalizer().knownFormats.map(\.name)
-        var sources: [Source] = []
-        if let entries = root.sections("sources") {
-            for entry in entries {
-                let topic = entry.requiredString("topic", hint: "the Kafka topic to consume")
-                let format = entry.choice("format", default: "auto", from: known)
-                let options = readDecodeOptions(entry, defaultSeverity: defaultSeverity)
-                var grouping: Grouping?
-                if let labels = entry.stringList("group_by") {
-                    if labels.isEmpty { entry.problem("group_by", "[]", "must name at least one label") }
-                    grouping = Grouping(
-                        labels: labels,
-                        wait: entry.duration("group_wait", default: .zero, in: .zero ... .seconds(3600))
-                    )
-                } else if entry.string("group_wait") != nil {
-                    entry.problem("group_wait", entry.string("group_wait"), "needs group_by: the labels to group on")
-                }
-                entry.finish()
-                if let topic {
-                    sources.append(
-                        Source(
-                            topic: topic,
-                            route: SourceRoute(format: SourceFormat(format), options: options),
-                            grouping: grouping
-                        )
-                    )
-                }
-            }
-        } else if let compact = root.stringList("sources") {
-            // The environment form: INGESTOR_SOURCES="alerts.raw:alertmanager,other.raw"
-            for item in compact {
-                let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
-                let format = parts.count == 2 ? parts[1].lowercased() : "auto"
-                if !known.contains(format) {
-                    root.problem("sources", item, "format must be one of \(known.joined(separator: ", "))")
-                    continue
-                }
-                let route = SourceRoute(
-                    format: SourceFormat(format),
-                    options: DecodeOptions(defaultSeverity: defaultSeverity)
-                )
-                sources.append(Source(topic: parts[0], route: route))
-            }
-        }
-        if sources.isEmpty {
-            root.problem("sources", nil, "is required: at least one {topic, format} to consume")
-        }
-        let duplicates = Dictionary(grouping: sources, by: \.topic).filter { $0.value.count > 1 }.keys
-        for topic in duplicates.sorted() { root.problem("sources", topic, "lists the same topic twice") }
-        return sources
-    }
-
-    /// Reads a source's decoder options: `default_severity`, `generic_fallback`, `generic.*`, `email.*`,
-    /// `zabbix_utc_offset`.
-    private static func readDecodeOptions(_ entry: ConfigSection, defaultSeverity: Severity) -> DecodeOptions {
-        let severities = Severity.allCases.map(\.rawValue)
-        let statuses = AlertStatus.allCases.map(\.rawValue)
-        var options = DecodeOptions(
-            defaultSeverity: Severity(
-                rawValue: entry.choice("default_severity", default: defaultSeverity.rawValue, from: severities)
-            )
-                ?? defaultSeverity
-        )
-        options.genericFallback = entry.bool("generic_fallback", default: false)
-        if let offset = entry.string("zabbix_utc_offset") {
-            if let parsed = parseUTCOffset(offset) {
-                options.zabbixUTCOffset = parsed
-            } else {
-                entry.problem("zabbix_utc_offset", offset, "must be an offset such as +02:00 or -0500")
-            }
-        }
-
-        let generic = entry.section("generic")
-        var mapping = GenericMapping()
-        func paths(_ key: String, _ current: [String]) -> [String] {
-            guard let list = generic.stringList(key) else { return current }
-            return list.isEmpty ? current : list
-        }
-        mapping.title = paths("title", mapping.title)
-        mapping.description = paths("description", mapping.description)
-        mapping.status = paths("status", mapping.status)
-        mapping.severity = paths("severity", mapping.severity)
-        mapping.dedupKey = paths("dedup_key", mapping.dedupKey)
-        mapping.occurredAt = paths("occurred_at", mapping.occurredAt)
-        mapping.resolvedAt = paths("resolved_at", mapping.resolvedAt)
-        mapping.labels = paths("labels", mapping.labels)
-        mapping.links = paths("links", mapping.links)
-        mapping.source = paths("source", mapping.source)
-        for (word, value) in generic.stringMap("status_values") {
-            guard let status = AlertStatus(rawValue: value.lowercased()) else {
-                generic.problem("status_values.\(word)", value, "must be one of \(statuses.joined(separator: ", "))")
-                continue
-            }
-            mapping.statusValues[word.lowercased()] = status
-        }
-        for (word, value) in generic.stringMap("severity_values") {
-            guard let severity = Severity(rawValue: value.lowercased()) else {
-                generic.problem(
-                    "severity_values.\(word)",
-                    value,
-                    "must be one of \(severities.joined(separator: ", "))"
-                )
-                continue
-            }
-            mapping.severityValues[word.lowercased()] = severity
-        }
-        generic.finish()
-        options.generic = mapping
-
-        let email = entry.section("email")
-        var emailOptions = EmailOptions()
-        emailOptions.fallbackCharset = email.string("fallback_charset") ?? emailOptions.fallbackCharset
-        emailOptions.acceptLists = email.bool("accept_lists", default: false)
-        emailOptions.automaticSenders = email.stringList("automatic_senders") ?? []
-        if let subjects = email.stringList("auto_reply_subjects") {
-            emailOptions.autoReplySubjects = subjects.map { $0.lowercased() }
-        }
-        if let pattern = email.string("dedup_pattern") {
-            if (try? Regex(pattern)) == nil || !pattern.contains("(?<key>") {
-                email.problem("dedup_pattern", pattern, "must be a regular expression with a named group (?<key>…)")
-            } else {
-                emailOptions.dedupPattern = pattern
-            }
-        }
-        var custom: [EmailPattern] = []
-        for patternSection in email.sections("patterns") ?? [] {
-            if let pattern = readEmailPattern(patternSection) { custom.append(pattern) }
-            patternSection.finish()
-        }
-        let keepDefaults = email.bool("default_patterns", default: true)
-        emailOptions.patterns = custom + (keepDefaults ? EmailPattern.defaults : [])
-        email.finish()
-        options.email = emailOptions
-        return options
-    }
-
-    private static func readEmailPattern(_ section: ConfigSection) -> EmailPattern? {
-        let name = section.requiredString("name", hint: "the tool's name, used in the dedup key")
-        let subject = section.requiredString("subject", hint: "a regular expression for the whole subject")
-        let body = section.stringList("body") ?? []
-        for regex in [subject].compactMap({ $0 }) + body where (try? Regex(regex)) == nil {
-            section.problem(body.contains(regex) ? "body" : "subject", regex, "is not a valid regular expression")
-        }
-        var words: [EmailPattern.StatusWord] = []
-        for (word, value) in section.stringMap("status_words") {
-            guard let status = AlertStatus(rawValue: value.lowercased()) else {
-                section.problem("status_words.\(word)", value, "must be firing, acknowledged or resolved")
-                continue
-            }
-            words.append(.init(word.lowercased(), status))
-        }
-        let fixed = section.string("fixed_status").flatMap { value -> AlertStatus? in
-            guard let status = AlertStatus(rawValue: value.lowercased()) else {
-                section.problem("fixed_status", value, "must be firing, acknowledged or resolved")
-                return nil
-            }
-            return status
-        }
-        let identity = section.stringList("identity") ?? ["host", "service"]
-        guard let name, let subject else { return nil }
-        return EmailPattern(
-            name: name,
-            subject: subject,
-            body: body,
-            statusWords: words.sorted { $0.word.count > $1.word.count },
-            fixedStatus: fixed,
-            identity: identity
-        )
-    }
-
-    /// `+02:00`, `-0500` or `Z` as a duration east of UTC.
-    static func parseUTCOffset(_ text: String) -> Duration? {
-        let trimmed = text.trimmed()
-        if trimmed.uppercased() == "Z" || trimmed == "0" { return .zero }
-        guard let sign = trimmed.first, sign == "+" || sign == "-" else { return nil }
-        let digits = trimmed.dropFirst().filter { $0 != ":" }
-        guard digits.count == 4, let value = Int(digits), value % 100 < 60, value / 100 < 24 else { return nil }
-        let minutes = value / 100 * 60 + value % 100
-        return .seconds((sign == "-" ? -minutes : minutes) * 60)
-    }
-
-    static func readDevRev(_ section: ConfigSection, environment: [String: String]) -> DevRevConfiguration? {
-        let token = readSecret(section, "token", environment: environment)
-        let resolved = section.requiredString(
-            "resolved_stage",
-            hint: "the DON of your tenant's resolved stage (POST /stages.custom.list); it differs per tenant"
-        )
-        let baseURL = section.string("base_url")
-        let triageStage = section.string("triage_stage")
-        let acknowledgedStage = section.string("acknowledged_stage")
-        let tagLabels = section.stringList("tag_labels") ?? []
-        let labelFields = section.stringMap("label_fields")
-        let originSystem = section.string("origin_system")
-        let requestTimeout = section.duration(
-            "request_timeout",
-            default: .seconds(10),
-            in: .milliseconds(100) ... .seconds(300)
-        )
-        let severityIDs = section.stringMap("severity_ids")
-        guard let token, let resolved else { return nil }
-
-        var configuration = DevRevConfiguration(token: token, resolvedStage: resolved)
-        if let url = baseURL {
-            if url.hasPrefix("https://") || url.hasPrefix("http://") {
-                configuration.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
-            } else {
-                section.problem("base_url", url, "must start with https:// (or http:// for a local fake)")
-            }
-        }
-        configuration.triageStage = triageStage
-        configuration.acknowledgedStage = acknowledgedStage
-        configuration.tagLabels = tagLabels
-        configuration.labelFields = labelFields
-        configuration.originSystem = originSystem ?? configuration.originSystem
-        configuration.requestTimeout = requestTimeout
-        for (name, value) in severityIDs {
-            guard let severity = Severity(rawValue: name) else {
-                section.problem(
-                    "severity_ids.\(name)",
-                    nil,
-                    "is not a severity; use \(Severity.allCases.map(\.rawValue).joined(separator: ", "))"
-                )
-                continue
-            }
-            guard let id = Int(value), id > 0 else {
-                section.problem("severity_ids.\(name)", value, "must be a positive DevRev severity id")
-                continue
-            }
-            configuration.severityIDs[severity] = id
-        }
-        return configuration
-    }
-
-    /// Reads `{env: NAME}` or `{file: PATH}`; a clear-text value in the YAML is refused.
-    static func readSecret(_ section: ConfigSection, _ name: String, environment: [String: String]) -> Secret? {
-        if case .scalar = section.raw(name) {
-            section.problem(
-                name,
-                nil,
-                "must not be written in the file; use {env: VARIABLE} or {file: /path/to/secret}"
-            )
-            return nil
-        }
-        let secretSection = section.section(name)
-        defer { secretSection.finish() }
-        let variable = secretSection.string("env")
-        let file = secretSection.string("file")
-        switch (variable, file) {
-        case (let variable?, nil):
-            guard let value = environment[variable], !value.isEmpty else {
-                secretSection.problem("env", variable, "names an environment variable that is not set")
-                return nil
-            }
-            return Secret(value)
-        case (nil, let file?):
-            guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
-                secretSection.problem("file", file, "cannot be read")
-                return nil
-            }
-            let value = contents.trimmed()
-            guard !value.isEmpty else {
-                secretSection.problem("file", file, "is empty")
-                return nil
-            }
-            return Secret(value)
-        case (.some, .some):
-            section.problem(name, nil, "takes env or file, not both")
-            return nil
-        case (nil, nil):
-            section.problem(name, nil, "is required: {env: VARIABLE} or {file: /path/to/secret}")
-            return nil
-        }
     }
 }

@@ -13,6 +13,8 @@ public struct DeadLetterStats: Sendable {
     public private(set) var parked = 0
     /// Letters that were replayed at least once before failing again.
     public private(set) var replayed = 0
+    /// Letters cut to fit the dead-letter topic that lack part of their message (replay skips them).
+    public private(set) var truncated = 0
     public private(set) var byReason: [String: Int] = [:]
     public private(set) var byStage: [String: Int] = [:]
     public private(set) var byTarget: [String: Int] = [:]
@@ -38,6 +40,7 @@ public struct DeadLetterStats: Sendable {
         byTarget[record.target ?? "-", default: 0] += 1
         if record.isParked { parked += 1 }
         if record.replayCount > 0 { replayed += 1 }
+        if record.isIncomplete { truncated += 1 }
         if let at = record.writtenAt {
             byHour[String(at.rfc3339.prefix(13)) + ":00Z", default: 0] += 1
             oldest = min(oldest ?? at, at)
@@ -71,6 +74,11 @@ public struct DeadLetterStats: Sendable {
         }
         lines.append("")
         lines.append("replayed before: \(replayed)   parked (replay leaves them alone): \(parked)")
+        if truncated > 0 {
+            lines.append(
+                "truncated to fit the topic (replay skips them; the whole messages are in their source topics): \(truncated)"
+            )
+        }
         if foreign > 0 { lines.append("records without dead-letter headers: \(foreign)") }
         return lines.joined(separator: "\n")
     }
@@ -85,6 +93,7 @@ public struct DeadLetterStats: Sendable {
         object["total"] = .number(String(total))
         object["parked"] = .number(String(parked))
         object["replayed"] = .number(String(replayed))
+        object["truncated"] = .number(String(truncated))
         object["foreign"] = .number(String(foreign))
         object["oldest"] = oldest.map { .string($0.rfc3339) } ?? .null
         object["newest"] = newest.map { .string($0.rfc3339) } ?? .null

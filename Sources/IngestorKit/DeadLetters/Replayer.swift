@@ -162,7 +162,7 @@ public struct Replayer: Sendable {
         let deadLetters: any DeadLetterSink =
             options.dryRun
             ? DiscardingDeadLetterSink()
-            : KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic)
+            : KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic, instruments: instruments)
         let runner = IngestorApp.makeRunner(
             source: source,
             configuration: configuration,

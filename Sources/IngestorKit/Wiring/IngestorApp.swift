@@ -52,7 +52,11 @@ public struct IngestorApp: Sendable {
             configuration: configuration,
             target: target,
             store: store,
-            deadLetters: KafkaDeadLetterSink(producer: producer, topic: configuration.deadLetterTopic),
+            deadLetters: KafkaDeadLetterSink(
+                producer: producer,
+                topic: configuration.deadLetterTopic,
+                instruments: instruments
+            ),
             instruments: instruments,
             clock: clock,
             logger: logger
@@ -222,7 +226,9 @@ extension IngestorApp {
                 now: clock.now(),
                 exclusive: exclusive
             )
-        } catch let error as SQLiteIncidentStateStore.InUse {
+        } catch let error as StateFileLock.InUse {
+            throw StateStoreError(path: state.path, underlying: error.description)
+        } catch let error as StateFileLock.Unavailable {
             throw StateStoreError(path: state.path, underlying: error.description)
         } catch {
             throw StateStoreError(path: state.path, underlying: "\(error)")

@@ -81,6 +81,17 @@ final class RDKafkaClient: @unchecked Sendable {
         rd_kafka_destroy(handle)
     }
 
+    /// The value of a configuration property of the running client, defaults included; `nil` when librdkafka
+    /// knows no such property.
+    func property(_ name: String) -> String? {
+        guard let conf = rd_kafka_conf(handle) else { return nil }
+        var size = 0
+        guard rd_kafka_conf_get(conf, name, nil, &size) == RD_KAFKA_CONF_OK, size > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: size)
+        guard rd_kafka_conf_get(conf, name, &buffer, &size) == RD_KAFKA_CONF_OK else { return nil }
+        return String(errorBuffer: buffer)
+    }
+
     /// The fatal error recorded for this handle, if any.
     var fatalError: KafkaError? {
         context.fatalError.withLock { $0 }

@@ -35,8 +35,13 @@ let rdKafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CCh
     facility,
     message in
     guard let handle, let context = RDKafkaContext.from(rd_kafka_opaque(handle)) else { return }
-    let text = message.map { String(cString: $0) } ?? ""
     let facilityText = facility.map { String(cString: $0) } ?? ""
+    // librdkafka raises each broker failure (facility FAIL) and fatal error (FATAL) twice: as this log line and as
+    // an error event, which the error callbacks (and the consumer's poll) log with the error's code. Logged there
+    // only. See rd_kafka_broker_set_error (rdkafka_broker.c) and rd_kafka_set_fatal_error0 (rdkafka.c):
+    // https://github.com/confluentinc/librdkafka/blob/v2.0.2/src/rdkafka_broker.c
+    if facilityText == "FAIL" || facilityText == "FATAL" { return }
+    let text = message.map { String(cString: $0) } ?? ""
     let swiftLevel: Logger.Level
     switch level {
     case 0...3: swiftLevel = .error

@@ -35,6 +35,11 @@ extension KafkaError.Code {
     public static let allBrokersDown = Self(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
     /// The error librdkafka reports when a fatal error has been raised (`_FATAL`).
     public static let fatal = Self(RD_KAFKA_RESP_ERR__FATAL)
+    /// A record is larger than allowed (`MSG_SIZE_TOO_LARGE`): by the producer's `message.max.bytes`, checked
+    /// before sending, or by the broker (the topic's `max.message.bytes`, which applies to a whole batch).
+    public static let messageSizeTooLarge = Self(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+    /// The broker refused a batch larger than its log segment (`RECORD_LIST_TOO_LARGE`).
+    public static let recordListTooLarge = Self(RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE)
 }
 
 extension KafkaError {

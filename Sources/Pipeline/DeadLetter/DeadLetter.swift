@@ -36,6 +36,13 @@ public struct DeadLetter: Sendable, Hashable {
         case parked = "ingestor-dlq-parked"
         case workerVersion = "ingestor-dlq-worker-version"
         case command = "ingestor-dlq-command"
+        case truncated = "ingestor-dlq-truncated"
+        case leftOut = "ingestor-dlq-left-out"
+        case originalSize = "ingestor-dlq-original-size"
+        case originalSHA256 = "ingestor-dlq-original-sha256"
+
+        /// The headers only a letter cut to fit the dead-letter topic carries (``DeadLetter/cut``).
+        public static let cutFields: Set<Field> = [.truncated, .leftOut, .originalSize, .originalSHA256]
     }
 
     /// The largest command JSON written into the `ingestor-dlq-command` header; a larger one is left out (the dedup
@@ -73,6 +80,9 @@ public struct DeadLetter: Sendable, Hashable {
     /// Replays after which replay leaves the letter alone (`dead_letter.max_replays`); a letter that failed that
     /// many replays is marked parked.
     public var maxReplays: Int
+    /// What the written record leaves out to fit a size limit (``DeadLetterFitting`` decides); `nil` writes the
+    /// whole letter.
+    public var cut: DeadLetterCut?
 
     /// Creates a letter.
     public init(
@@ -117,21 +127,32 @@ public struct DeadLetter: Sendable, Hashable {
     /// Whether replay leaves this letter alone: it failed `maxReplays` replays.
     public var isParked: Bool { replayCount >= maxReplays }
 
+    /// Where the message first came from, as `topic[partition]@offset`: its own position, or for a replayed letter
+    /// the one it carries.
+    public var originalLocation: String {
+        guard let topic = carried(.originalTopic) else { return original.position.description }
+        return "\(topic)[\(carried(.originalPartition) ?? "?")]@\(carried(.originalOffset) ?? "?")"
+    }
+
     /// A failure header the original carried: set when the original is itself a replayed letter.
     private func carried(_ field: Field) -> String? {
         original.header(field.rawValue)
     }
 
-    /// The record key: the original key.
-    public var key: [UInt8]? { original.key }
+    /// The record key: the original key (none when the ``cut`` leaves it out).
+    public var key: [UInt8]? { cut?.leaves(.key) == true ? nil : original.key }
 
-    /// The record value: the original bytes, untouched.
-    public var value: [UInt8] { original.value }
+    /// The record value: the original bytes, untouched, or their first bytes when the ``cut`` truncates them.
+    public var value: [UInt8] {
+        guard let cut, cut.leaves(.value) else { return original.value }
+        return Array(original.value.prefix(cut.valuePrefix))
+    }
 
-    /// The record headers: the original headers without earlier failure headers, then the failure headers.
+    /// The record headers: the original headers without earlier failure headers, then the failure headers, then
+    /// (for a letter with a ``cut``) what was left out and how to recognise the original.
     public var headers: [SourceMessage.Header] {
         let prefix = "ingestor-dlq-"
-        var headers = original.headers.filter { !$0.name.hasPrefix(prefix) }
+        var headers = cut?.leaves(.headers) == true ? [] : original.headers.filter { !$0.name.hasPrefix(prefix) }
         func add(_ field: Field, _ text: String?) {
             if let text { headers.append(SourceMessage.Header(name: field.rawValue, text: text)) }
         }
@@ -162,9 +183,15 @@ public struct DeadLetter: Sendable, Hashable {
         add(.replayCount, String(replayCount))
         if isParked { add(.parked, "true") }
         add(.workerVersion, workerVersion)
-        if let command {
+        if let command, cut?.leaves(.command) != true {
             let json = JSONWriter.string(command.jsonValue)
             if json.utf8.count <= Self.maxCommandHeaderBytes { add(.command, json) }
+        }
+        if let cut {
+            add(.truncated, cut.limit.rawValue)
+            add(.leftOut, cut.leftOut.map(\.rawValue).joined(separator: ","))
+            add(.originalSize, String(cut.originalSize))
+            add(.originalSHA256, cut.originalSHA256)
         }
         return headers
     }

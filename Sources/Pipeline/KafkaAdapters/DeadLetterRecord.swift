@@ -36,6 +36,39 @@ public struct DeadLetterRecord: Sendable {
     public var isParked: Bool { field(.parked) == "true" }
     public var originalTopic: String { field(.originalTopic) ?? message.topic }
 
+    /// Where the whole message is, as `topic[partition]@offset` (from the letter's original-* headers).
+    public var originalLocation: String {
+        "\(originalTopic)[\(field(.originalPartition) ?? "?")]@\(field(.originalOffset) ?? "?")"
+    }
+
+    /// The limit that made the writer cut the letter (`ingestor-dlq-truncated`: `producer_limit` or
+    /// `broker_limit`), when it was cut to fit the dead-letter topic.
+    public var truncation: String? { field(.truncated) }
+
+    /// What the writer left out (`ingestor-dlq-left-out`: `command`, `value`, `headers`, `key`).
+    public var leftOut: [String] {
+        field(.leftOut).map { $0.split(separator: ",").map(String.init) } ?? []
+    }
+
+    /// Whether the letter lacks part of the original message (its value, headers or key were cut), so it cannot be
+    /// replayed as if it were the message. A letter cut without saying what was left out counts as lacking it.
+    public var isIncomplete: Bool {
+        truncation != nil && (leftOut.isEmpty || leftOut.contains { $0 != DeadLetterCut.Part.command.rawValue })
+    }
+
+    /// The size in bytes of the whole original value, for a cut letter.
+    public var originalSize: Int? { field(.originalSize).flatMap { Int($0) } }
+
+    /// SHA-256 of the whole original value (lowercase hex), for a cut letter.
+    public var originalSHA256: String? { field(.originalSHA256) }
+
+    /// One line on a letter that lacks part of its message: what it keeps and where the whole message is.
+    public var incompleteSummary: String {
+        let size = originalSize.map(String.init) ?? "?"
+        return "truncated (\(truncation ?? "?")): value is the first \(message.value.count) of \(size) bytes; "
+            + "the whole message is at \(originalLocation), sha256 \(originalSHA256 ?? "?")"
+    }
+
     /// The record key as text, when it is UTF-8.
     public var keyText: String? {
         message.key.flatMap { String(validating: $0, as: UTF8.self) }

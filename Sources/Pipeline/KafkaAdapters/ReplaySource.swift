@@ -1,142 +1,11 @@
 public import KafkaIO
-public import Normalizer
 import Synchronization
-
-/// Counts what a replay did, as it happens; it is also the runner's observer.
-public final class ReplayTracker: PipelineObserver {
-    private struct State {
-        var progress = ReplayProgress()
-        /// Decisions per letter still in flight, for dry-run lines.
-        var decisions: [MessagePosition: [String]] = [:]
-        var keys: [MessagePosition: String] = [:]
-        var reasons: [MessagePosition: String] = [:]
-    }
-
-    private let state: Mutex<State>
-    private let started = ContinuousClock.now
-    /// Called with one line per finished letter (dry runs print them).
-    private let line: (@Sendable (String) -> Void)?
-
-    /// Starts counting a replay of `total` records; `line` gets one line per finished letter (dry runs).
-    public init(total: Int, line: (@Sendable (String) -> Void)?) {
-        var initial = State()
-        initial.progress.total = total
-        state = Mutex(initial)
-        self.line = line
-    }
-
-    /// The counts so far.
-    public var progress: ReplayProgress {
-        var progress = state.withLock { $0.progress }
-        progress.elapsed = ContinuousClock.now - started
-        return progress
-    }
-
-    func read() { state.withLock { $0.progress.read += 1 } }
-    func skipped() { state.withLock { $0.progress.skipped += 1 } }
-    func parked() { state.withLock { $0.progress.parked += 1 } }
-    func foreign() { state.withLock { $0.progress.foreign += 1 } }
-
-    func fed(_ record: DeadLetterRecord) {
-        state.withLock { state in
-            state.progress.fed += 1
-            guard line != nil else { return }
-            let position = MessagePosition(
-                partition: PartitionID(record.message.topicPartition),
-                offset: record.message.offset
-            )
-            state.keys[position] = record.dedupKey ?? record.keyText ?? "-"
-            state.reasons[position] = record.reason
-        }
-    }
-
-    /// Letters fed and not finished yet.
-    public var unsettled: Int { state.withLock { $0.progress.fed - $0.progress.finished } }
-
-    public func decided(_ decision: Correlator.Decision, for event: NormalizedEvent, of position: MessagePosition) {
-        state.withLock { state in
-            state.progress.decisions[decision.name, default: 0] += 1
-            if line != nil { state.decisions[position, default: []].append(decision.name) }
-        }
-    }
-
-    public func finished(_ message: SourceMessage, outcome: MessageOutcome) {
-        let text: String? = state.withLock { state in
-            switch outcome {
-            case .completed: state.progress.completed += 1
-            case .deadLettered(let letter):
-                state.progress.failedAgain += 1
-                if letter.isParked { state.progress.parkedNow += 1 }
-            case .abandoned: state.progress.abandoned += 1
-            }
-            guard line != nil else { return nil }
-            let position = message.position
-            let decisions = state.decisions.removeValue(forKey: position) ?? []
-            let key = state.keys.removeValue(forKey: position) ?? "-"
-            let reason = state.reasons.removeValue(forKey: position) ?? "-"
-            var result = decisions.isEmpty ? "nothing to do" : decisions.joined(separator: ", ")
-            switch outcome {
-            case .deadLettered(let letter):
-                result = decisions.isEmpty ? "reject (\(letter.reason))" : result + " → fails: \(letter.reason)"
-            case .abandoned: result += " (interrupted)"
-            case .completed: break
-            }
-            return "\(position.partition.partition):\(position.offset)  \(reason)  \(key)  → \(result)"
-        }
-        if let text { line?(text) }
-    }
-}
-
-/// What a replay has done so far.
-public struct ReplayProgress: Sendable, Hashable {
-    /// Records between the start and end offsets: what this replay reads.
-    public var total = 0
-    /// Records read so far.
-    public var read = 0
-    /// Letters fed through the pipeline (or onto `--to-topic`).
-    public var fed = 0
-    /// Letters the filters left out.
-    public var skipped = 0
-    /// Letters left alone because they failed `dead_letter.max_replays` replays already.
-    public var parked = 0
-    /// Records without dead-letter headers, left alone.
-    public var foreign = 0
-    /// Fed letters whose events were all delivered, suppressed or ignored.
-    public var completed = 0
-    /// Fed letters that failed again and went back to the dead-letter topic.
-    public var failedAgain = 0
-    /// Of those, letters that reached the replay limit with this failure (parked from now on).
-    public var parkedNow = 0
-    /// Fed letters interrupted by a shutdown (replayed again next time).
-    public var abandoned = 0
-    /// Decisions by name: create, update, resolve, comment, reopen, suppress, ignore, stale, fold.
-    public var decisions: [String: Int] = [:]
-    /// Time since the replay started.
-    public var elapsed: Duration = .zero
-
-    /// Fed letters with an outcome.
-    public var finished: Int { completed + failedAgain + abandoned }
-
-    /// Records dealt with: finished, or left out.
-    public var done: Int { finished + skipped + parked + foreign }
-
-    /// The estimated time left, once there is something to go by.
-    public var remaining: Duration? {
-        guard done > 0, total > done else { return nil }
-        return elapsed * (Double(total - done) / Double(done))
-    }
-
-    /// Decisions as `create=3 suppress=2`, most frequent first.
-    public var decisionSummary: String {
-        decisions.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key)=\($0.value)" }
-            .joined(separator: " ")
-    }
-}
 
 /// The dead-letter topic as a ``MessageSource`` for replay: explicit assignment from the replay group's progress,
 /// up to the end offsets at the start (letters that fail again land past them and wait for the next replay),
-/// filtered, with parked letters left alone. Into the pipeline, it ends once every letter it handed out has an
-/// outcome (so the runner's drain never cuts a retry short).
+/// filtered, with parked letters and letters cut to fit the topic (their message is not whole) left alone. Into
+/// the pipeline, it ends once every letter it handed out has an outcome (so the runner's drain never cuts a retry
+/// short).
 public final class ReplaySource: MessageSource {
     let consumer: KafkaConsumer
     private let ends: [KafkaTopicPartition: Int64]
@@ -203,6 +72,10 @@ public final class ReplaySource: MessageSource {
                     tracker.foreign()
                 } else if !filter.matches(record) {
                     tracker.skipped()
+                } else if record.isIncomplete {
+                    // Feeding a cut value would process a message that never arrived: the whole one is in its
+                    // source topic, where the letter points.
+                    tracker.incomplete(record)
                 } else if !includeParked, record.replayCount >= maxReplays {
                     tracker.parked()
                 } else {

@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// Lets the first lines of one kind through in each interval and counts the rest by reason, so a flood (a storm of
 /// malformed messages, every letter of an outage) writes a few lines and a summary instead of one line per message.

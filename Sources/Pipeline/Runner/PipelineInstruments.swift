@@ -50,6 +50,8 @@ public struct PipelineStats: Sendable, Hashable {
     public var deadLetters = 0
     /// Dead letters by stage.
     public var deadLettersByStage: [String: Int] = [:]
+    /// Dead letters written cut to fit the dead-letter topic's size limit.
+    public var deadLettersCut = 0
     /// Messages left unfinished by shutdown (redelivered after restart).
     public var abandoned = 0
 
@@ -257,6 +259,20 @@ public final class PipelineInstruments: Sendable {
             (ingestor_dead_letters_total and `ingestor dlq stats` count them all)
             """,
             metadata: ["pipeline.outcome": "dead_letter"]
+        )
+    }
+
+    /// A dead letter had to be cut to fit the dead-letter topic: counted by the limit that refused it, and logged
+    /// with where the whole message is.
+    func deadLetterCut(_ letter: DeadLetter, cut: DeadLetterCut, topic: String) {
+        stats.withLock { $0.deadLettersCut += 1 }
+        count("ingestor_dead_letters_cut_total", [("limit", cut.limit.rawValue)])
+        let position = letter.original.position
+        let kept =
+            cut.leaves(.value) ? "the first \(cut.valuePrefix) of \(cut.originalSize) value bytes" : "the whole value"
+        logger.warning(
+            "dead letter for \(position) cut to fit \(topic) (\(cut.limit.rawValue)): left out \(cut.leftOut.map(\.rawValue).joined(separator: ", ")), kept \(kept); the whole message stays at \(letter.originalLocation), sha256 \(cut.originalSHA256)",
+            metadata: ["pipeline.outcome": "dead_letter", "kafka.offset": "\(position)"]
         )
     }
 

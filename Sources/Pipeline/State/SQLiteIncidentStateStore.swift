@@ -2,12 +2,6 @@ import GRDB
 public import Normalizer
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Incident records and the decision audit trail in one SQLite file (GRDB), migrated from the first version on.
 ///
 /// The file is opened in WAL mode with `synchronous=NORMAL`: every save is a committed transaction that survives a
@@ -31,28 +25,15 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         var complete = false
     }
     private let cache = Mutex(Cache())
-    /// The open lock file `<path>.lock`, for an exclusive store.
-    private let lockDescriptor: Int32?
-
-    /// Another process holds the state file (see ``init(path:cacheCapacity:auditRetention:now:exclusive:)``).
-    public struct InUse: Error, CustomStringConvertible {
-        /// The state file.
-        public var path: String
-        /// What the lock file says about its holder.
-        public var holder: String
-
-        public var description: String {
-            "\(path) is in use by another ingestor process (\(holder)); its records are cached there, so a second "
-                + "writer could open duplicate incidents. Stop it first, or replay onto the raw topic with --to-topic"
-        }
-    }
+    /// The lock that makes this process the file's only writer, for an exclusive store.
+    private let lock: StateFileLock?
 
     /// Opens (creating when missing) and migrates the store at `path`.
     /// - Parameters:
     ///   - auditRetention: decisions older than this (by their time) are deleted on open; `nil` keeps all.
     ///   - now: the current time, for the retention.
-    ///   - exclusive: hold an advisory lock on `<path>.lock` while open and refuse (``InUse``) when another process
-    ///     holds it: the cache assumes one writer per file. The worker and replay open the file exclusively.
+    ///   - exclusive: hold the file's ``StateFileLock`` while open and refuse (``StateFileLock/InUse``) when another
+    ///     process holds it: the cache assumes one writer per file. The worker and replay open the file exclusively.
     ///   - readOnly: open an existing, migrated file without writing to it (a replay's dry run); writes then fail.
     public init(
         path: String,
@@ -62,7 +43,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         exclusive: Bool = false,
         readOnly: Bool = false
     ) throws {
-        lockDescriptor = exclusive ? try Self.lock(path) : nil
+        lock = exclusive ? try StateFileLock(path: path) : nil
         self.path = path
         self.cacheCapacity = max(1, cacheCapacity)
         var configuration = Configuration()
@@ -103,30 +84,6 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
             for record in records { cache.records[Key(target: record.target, dedupKey: record.dedupKey)] = record }
             cache.complete = true
         }
-    }
-
-    deinit {
-        if let lockDescriptor { close(lockDescriptor) }
-    }
-
-    /// Takes the lock file of `path` (released when the descriptor closes, also on a crash), noting our pid in it.
-    private static func lock(_ path: String) throws -> Int32 {
-        let lockPath = path + ".lock"
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw InUse(path: path, holder: "cannot open \(lockPath): errno \(errno)")
-        }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            var buffer = [UInt8](repeating: 0, count: 64)
-            let count = read(descriptor, &buffer, buffer.count)
-            close(descriptor)
-            let holder = String(decoding: buffer.prefix(max(0, count)).filter { $0 != 0x0A }, as: UTF8.self)
-            throw InUse(path: path, holder: holder.isEmpty ? "lock held" : holder)
-        }
-        let note = Array("pid \(getpid())\n".utf8)
-        _ = ftruncate(descriptor, 0)
-        _ = pwrite(descriptor, note, note.count, 0)
-        return descriptor
     }
 
     /// The schema, one migration per version; never edit a shipped migration, add one.
