@@ -128,6 +128,12 @@ struct ReplayTests {
             try await Task.sleep(for: .milliseconds(500))
             #expect(worker.terminate() == 0, "graceful stop: \(worker.log.suffix(2000))")
             #expect(api.ledger.incidents.isEmpty)
+            // One warning per letter would flood the log: ten per 10 s, and a summary by reason for the rest.
+            let letterLines = worker.log.split(separator: "\n").filter {
+                $0.contains("warning") && $0.contains("dead-lettered")
+            }
+            #expect(letterLines.count <= 20, "\(letterLines.count) dead-letter warnings for \(messages) letters")
+            #expect(worker.log.contains("more dead letters in the last"), "the summary of the rest")
 
             let letters = try await KafkaTopicReader.readAll(
                 topic: "alerts.dlq",

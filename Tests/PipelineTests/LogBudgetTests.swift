@@ -20,5 +20,9 @@ struct LogBudgetTests {
         for _ in 0..<5 { _ = budget.admit("invalid_json", at: t0.advanced(by: .seconds(12))) }
         #expect(budget.flush(at: t0.advanced(by: .seconds(22))) == ["invalid_json": 3])
         #expect(budget.flush(at: t0.advanced(by: .seconds(40))).isEmpty)
+        // Shutdown reports what the unfinished interval held back.
+        for _ in 0..<4 { _ = budget.admit("bounce", at: t0.advanced(by: .seconds(41))) }
+        #expect(budget.flush(at: t0.advanced(by: .seconds(42))).isEmpty)
+        #expect(budget.flush(at: t0.advanced(by: .seconds(42)), force: true) == ["bounce": 1])
     }
 }

@@ -36,9 +36,10 @@ struct LogBudget: Sendable {
         return Admission(write: true, heldBack: ended)
     }
 
-    /// Ends the interval if it is over, returning what it held back (empty when nothing was).
-    mutating func flush(at now: Timestamp) -> [String: Int] {
-        guard let start = windowStart, now.duration(since: start) >= interval else { return [:] }
+    /// Ends the interval if it is over (or at once with `force`, at shutdown), returning what it held back (empty
+    /// when nothing was).
+    mutating func flush(at now: Timestamp, force: Bool = false) -> [String: Int] {
+        guard let start = windowStart, force || now.duration(since: start) >= interval else { return [:] }
         defer {
             windowStart = nil
             used = 0

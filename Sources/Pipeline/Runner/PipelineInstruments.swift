@@ -243,9 +243,10 @@ public final class PipelineInstruments: Sendable {
         )
     }
 
-    /// Writes the summary of dead letters not logged one by one, once their interval is over.
-    func flushLogSummaries(at now: Timestamp) {
-        logHeldBack(letterLogBudget.withLock { $0.flush(at: now) })
+    /// Writes the summary of dead letters not logged one by one, once their interval is over (or now, with
+    /// `force`).
+    func flushLogSummaries(at now: Timestamp, force: Bool = false) {
+        logHeldBack(letterLogBudget.withLock { $0.flush(at: now, force: force) })
     }
 
     private func logHeldBack(_ held: [String: Int]) {

@@ -676,7 +676,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             instruments.flushLogSummaries(at: clock.now())
         }
-        instruments.flushLogSummaries(at: clock.now())
+        instruments.flushLogSummaries(at: clock.now(), force: true)
     }
 
     private func tick(_ storm: StormGuard.Storm, guard stormGuard: StormGuard) async {
