@@ -78,6 +78,16 @@ struct CrashSafetyTests {
         await producer.close(timeout: .seconds(5))
     }
 
+    /// The fake DevRev API as the target, without a rate limit.
+    @Sendable static func devrevTarget(_ baseURL: String) -> String {
+        """
+        target:
+          kind: devrev
+          devrev: {base_url: "\(baseURL)", token: {env: CRASH_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
+          rate_limit: {per_second: 0}
+        """
+    }
+
     static func title(_ index: Int, worse: Bool) -> String {
         "disk full on node-\(index)\(worse ? ", and growing" : "")"
     }
@@ -198,14 +208,7 @@ struct CrashSafetyTests {
         let keys = Self.keys
         let outcome = try await Self.runScenario(
             api: api,
-            targetYAML: { baseURL in
-                """
-                target:
-                  kind: devrev
-                  devrev: {base_url: "\(baseURL)", token: {env: CRASH_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
-                  rate_limit: {per_second: 0}
-                """
-            },
+            targetYAML: Self.devrevTarget,
             killPoints: [
                 ("a quarter of the creates", { $0.incidents.count >= keys / 4 }),
                 ("resolves to start", { $0.incidents.filter(\.isResolved).count >= keys / 5 }),
@@ -249,14 +252,7 @@ struct CrashSafetyTests {
         let keys = Self.keys
         let outcome = try await Self.runScenario(
             api: api,
-            targetYAML: { baseURL in
-                """
-                target:
-                  kind: devrev
-                  devrev: {base_url: "\(baseURL)", token: {env: CRASH_TOKEN}, resolved_stage: "\(FakeDevRevAPI.stages["resolved"]!)"}
-                  rate_limit: {per_second: 0}
-                """
-            },
+            targetYAML: Self.devrevTarget,
             killPoints: [
                 (
                     "half of the keys worse",

@@ -80,19 +80,28 @@ struct RetryPolicyTests {
 
 @Suite("Deliverer")
 struct DelivererTests {
+    static func deliverer(
+        _ target: ScriptedTarget,
+        policy: RetryPolicy,
+        clock: any PipelineClock,
+        random: Double
+    ) -> Deliverer {
+        Deliverer(
+            target: target,
+            policy: policy,
+            clock: clock,
+            random: FixedRandom(random),
+            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test"))
+        )
+    }
+
     @Test func retriesWithoutSleepingAndHonoursTheHint() async {
         let clock = ManualClock()
         let target = ScriptedTarget { command, attempt in
             attempt < 3
                 ? .retryable(TargetFailure(.throttled, "429", httpStatus: 429), retryAfter: .after(.seconds(2))) : nil
         }
-        let deliverer = Deliverer(
-            target: target,
-            policy: RetryPolicy(),
-            clock: clock,
-            random: FixedRandom(0.5),
-            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test"))
-        )
+        let deliverer = Self.deliverer(target, policy: RetryPolicy(), clock: clock, random: 0.5)
         let result = await deliverer.deliver(
             IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new")
         )
@@ -108,13 +117,7 @@ struct DelivererTests {
         var policy = RetryPolicy()
         policy.maxAttempts = 4
         policy.maxElapsed = .seconds(120)
-        let deliverer = Deliverer(
-            target: target,
-            policy: policy,
-            clock: clock,
-            random: FixedRandom(0.5),
-            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test"))
-        )
+        let deliverer = Self.deliverer(target, policy: policy, clock: clock, random: 0.5)
         let result = await deliverer.deliver(
             IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new")
         )
@@ -142,13 +145,7 @@ struct DelivererTests {
         }
         var policy = RetryPolicy()
         policy.maxAttempts = 4
-        let deliverer = Deliverer(
-            target: target,
-            policy: policy,
-            clock: clock,
-            random: FixedRandom(0.5),
-            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test"))
-        )
+        let deliverer = Self.deliverer(target, policy: policy, clock: clock, random: 0.5)
         health.withLock { $0 = deliverer.health }
         let result = await deliverer.deliver(
             IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new")
@@ -172,13 +169,7 @@ struct DelivererTests {
         var policy = RetryPolicy()
         policy.initialBackoff = .seconds(60)
         policy.maxBackoff = .seconds(60)
-        let deliverer = Deliverer(
-            target: target,
-            policy: policy,
-            clock: clock,
-            random: FixedRandom(0.99),
-            instruments: PipelineInstruments(factory: NoopTestMetrics.factory, logger: .init(label: "test"))
-        )
+        let deliverer = Self.deliverer(target, policy: policy, clock: clock, random: 0.99)
         let waiting = Task {
             await deliverer.deliver(
                 IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent(), reason: "new")
