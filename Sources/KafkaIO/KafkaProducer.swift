@@ -43,34 +43,28 @@ public final class KafkaProducer: Sendable {
         value: [UInt8],
         headers: [KafkaHeader] = []
     ) async throws -> KafkaDeliveryReport {
-        while true {
-            if isClosed.withLock({ $0 }) { throw KafkaError(.closed, "send on a closed producer") }
-            if let fatal = client.fatalError { throw fatal }
-            let client = client
-            do {
-                return try await withCheckedThrowingContinuation { continuation in
-                    let promise = RDKafkaDeliveryPromise(continuation)
-                    switch client.produce(
-                        topic: topic,
-                        partition: partition,
-                        key: key,
-                        value: value,
-                        headers: headers,
-                        promise: promise
-                    )
-                    {
-                    case .enqueued:
-                        break
-                    case .queueFull:
-                        promise.complete(.failure(KafkaError(.queueFull, "local queue full")))
-                    case .failed(let error):
-                        promise.complete(.failure(error))
-                    }
-                }
-            } catch let error as KafkaError where error.code == .queueFull {
-                try await Task.sleep(for: Self.queueFullBackoff)
-            }
-        }
+        try await enqueue(topic: topic, partition: partition, key: key, value: value, headers: headers).report()
+    }
+
+    /// Hands one record to librdkafka with `promise` as its opaque.
+    func hand(
+        topic: String,
+        partition: Int32?,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [KafkaHeader],
+        _ promise: RDKafkaDeliveryPromise
+    ) throws(KafkaError) -> RDKafkaProduceResult {
+        if isClosed.withLock({ $0 }) { throw KafkaError(.closed, "send on a closed producer") }
+        if let fatal = client.fatalError { throw fatal }
+        return client.produce(
+            topic: topic,
+            partition: partition,
+            key: key,
+            value: value,
+            headers: headers,
+            promise: promise
+        )
     }
 
     /// Records handed to librdkafka and not yet acknowledged or failed.

@@ -38,6 +38,31 @@ struct KafkaRoundTripTests {
         try await consumer.close()
     }
 
+    @Test func recordsHandedOverInOrderLandInOrderWhateverOrderTheirAcknowledgementsAreAwaitedIn() async throws {
+        let topic = uniqueTopic()
+        try sharedCluster.createTopic(topic, partitions: 1)
+        let producer = try makeProducer()
+        var deliveries: [KafkaDelivery] = []
+        for index in 0..<50 {
+            deliveries.append(try await producer.enqueue(topic: topic, key: "k".bytes, value: "value-\(index)".bytes))
+        }
+        // Awaited last to first, some after their report surely arrived: each still gets its own report.
+        try await Task.sleep(for: .milliseconds(200))
+        var offsets: [Int64] = []
+        for delivery in deliveries.reversed() { offsets.append(try await delivery.report().offset) }
+        #expect(offsets == (0..<50).reversed().map(Int64.init))
+        let consumer = try makeConsumer(group: "g-\(topic)")
+        try consumer.assign([
+            KafkaTopicPartitionOffset(
+                KafkaTopicPartition(topic: topic, partition: 0),
+                offset: KafkaTopicPartitionOffset.beginning
+            )
+        ])
+        let messages = try await collectMessages(consumer, count: 50)
+        #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == (0..<50).map { "value-\($0)" })
+        try await consumer.close()
+    }
+
     @Test func recordWithoutKeyHasNilKey() async throws {
         let topic = uniqueTopic()
         try sharedCluster.createTopic(topic, partitions: 1)

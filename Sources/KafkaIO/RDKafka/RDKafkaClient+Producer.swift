@@ -2,23 +2,62 @@ import CKafka
 import Logging
 import Synchronization
 
-/// Completes one `send` when its delivery report arrives.
+/// Completes one record's delivery when its report arrives, whether or not someone waits for it yet.
 ///
 /// Passed to librdkafka as the message opaque with a +1 retain, taken back exactly once by the background event
 /// callback (or by `produce` when librdkafka refused the record, in which case no report ever comes).
 final class RDKafkaDeliveryPromise: Sendable {
-    private let continuation: Mutex<CheckedContinuation<KafkaDeliveryReport, any Error>?>
+    private enum State {
+        /// No report yet; the waiter, if one waits.
+        case pending(CheckedContinuation<KafkaDeliveryReport, any Error>?)
+        /// The report arrived before anyone waited.
+        case done(Result<KafkaDeliveryReport, KafkaError>)
+        /// The waiter was resumed.
+        case finished
+    }
 
+    private let state: Mutex<State>
+
+    /// A promise nobody waits on yet: ``wait()`` takes the report later.
+    init() {
+        state = Mutex(.pending(nil))
+    }
+
+    /// A promise with its waiter.
     init(_ continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) {
-        self.continuation = Mutex(continuation)
+        state = Mutex(.pending(continuation))
     }
 
     func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) {
-        let waiting = continuation.withLock { value in
-            defer { value = nil }
-            return value
+        let waiting = state.withLock { state -> CheckedContinuation<KafkaDeliveryReport, any Error>? in
+            guard case .pending(let continuation) = state else { return nil }
+            guard let continuation else {
+                state = .done(result)
+                return nil
+            }
+            state = .finished
+            return continuation
         }
         waiting?.resume(with: result.mapError { $0 as any Error })
+    }
+
+    /// Waits for the report (returns at once when it already arrived). Call at most once.
+    func wait() async throws -> KafkaDeliveryReport {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = state.withLock { state -> Result<KafkaDeliveryReport, KafkaError>? in
+                switch state {
+                case .done(let result):
+                    state = .finished
+                    return result
+                case .pending:
+                    state = .pending(continuation)
+                    return nil
+                case .finished:
+                    return .failure(KafkaError(.illegalState, "a delivery was awaited twice"))
+                }
+            }
+            if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
+        }
     }
 }
 

@@ -32,21 +32,34 @@ public final class KafkaDeadLetterSink: DeadLetterSink {
     /// Publishes `letter`, cut as needed to fit.
     /// - Throws: ``KafkaError`` when the broker did not acknowledge it, or refused even the most cut letter.
     public func publish(_ letter: DeadLetter) async throws {
-        guard var sending = fitting.first(letter) else {
+        try await send(letter).acknowledged()
+    }
+
+    /// Hands `letter` (cut to the producer's limit as needed) to the producer now; the receipt waits for the
+    /// broker, and sends it cut smaller if the broker refuses it for its size.
+    public func send(_ letter: DeadLetter) async throws -> DeadLetterReceipt {
+        guard let first = fitting.first(letter) else {
             throw KafkaError(
                 .messageSizeTooLarge,
                 "dead letter for \(letter.original.position) is over message.max.bytes (\(fitting.maxBytes)) even without its value, headers and key"
             )
         }
+        let delivery = try await enqueue(first)
+        return DeadLetterReceipt { try await self.confirm(first, delivery) }
+    }
+
+    private func enqueue(_ letter: DeadLetter) async throws -> KafkaDelivery {
+        try await producer.enqueue(topic: topic, key: letter.key, value: letter.value, headers: letter.kafkaHeaders)
+    }
+
+    /// Waits for the broker's answer to `sending`; a size refusal sends it again, cut smaller as needed.
+    private func confirm(_ first: DeadLetter, _ firstDelivery: KafkaDelivery) async throws {
+        var sending = first
+        var delivery = firstDelivery
         var resends = 0
         while true {
             do {
-                try await producer.send(
-                    topic: topic,
-                    key: sending.key,
-                    value: sending.value,
-                    headers: sending.kafkaHeaders
-                )
+                try await delivery.report()
                 largestAcknowledged.max(fitting.size(sending), ordering: .relaxed)
                 if let cut = sending.cut { instruments?.deadLetterCut(sending, cut: cut, topic: topic) }
                 return
@@ -64,6 +77,7 @@ public final class KafkaDeadLetterSink: DeadLetterSink {
                     resends = 0
                 case .giveUp: throw error
                 }
+                delivery = try await enqueue(sending)
             }
         }
     }

@@ -32,6 +32,35 @@ public protocol DeadLetterSink: Sendable {
 
     /// Publishes one letter and returns once it is durably stored (the broker acknowledged it).
     func publish(_ letter: DeadLetter) async throws
+
+    /// Hands one letter over now and returns what waits for its acknowledgement: letters handed over one after the
+    /// other are stored in that order (a key's firing letter before its resolved one), while their
+    /// acknowledgements are awaited concurrently.
+    func send(_ letter: DeadLetter) async throws -> DeadLetterReceipt
+}
+
+extension DeadLetterSink {
+    /// Publishes and returns an acknowledged receipt: in order, one at a time.
+    public func send(_ letter: DeadLetter) async throws -> DeadLetterReceipt {
+        try await publish(letter)
+        return DeadLetterReceipt {}
+    }
+}
+
+/// Waits for one dead letter's acknowledgement.
+public struct DeadLetterReceipt: Sendable {
+    private let wait: @Sendable () async throws -> Void
+
+    /// Creates a receipt that waits with `wait`.
+    public init(_ wait: @escaping @Sendable () async throws -> Void) {
+        self.wait = wait
+    }
+
+    /// Returns once the letter is durably stored; await it once.
+    /// - Throws: when it was not.
+    public func acknowledged() async throws {
+        try await wait()
+    }
 }
 
 /// The time source the pipeline reads; injected so tests control it.

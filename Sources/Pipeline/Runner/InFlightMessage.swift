@@ -26,14 +26,15 @@ final class InFlightMessage: Sendable {
     }
 
     let message: SourceMessage
-    let generation: Int
+    /// How the intake began it, to finish it there.
+    let ticket: OffsetTicket
     /// Permits this message holds in the runner's semaphore.
     let permits: Int
     private let state: Mutex<State>
 
-    init(message: SourceMessage, generation: Int, permits: Int, events: Int, failure: Failure? = nil) {
+    init(message: SourceMessage, ticket: OffsetTicket, permits: Int, events: Int, failure: Failure? = nil) {
         self.message = message
-        self.generation = generation
+        self.ticket = ticket
         self.permits = permits
         state = Mutex(State(remaining: events, failure: failure))
     }

@@ -82,3 +82,11 @@ struct OffsetLedger: Sendable {
         partitions.values.reduce(0) { $0 + $1.pending.count }
     }
 }
+
+/// How one message was begun in the ledger: what finishing it needs.
+struct OffsetTicket: Sendable, Hashable {
+    /// Where the message is.
+    var position: MessagePosition
+    /// The partition's generation when it was begun (a finish after a revoke is ignored).
+    var generation: Int
+}

@@ -1,4 +1,3 @@
-import DequeModule
 import IncidentAPI
 public import Logging
 public import Normalizer
@@ -44,54 +43,29 @@ private struct Deferred: Sendable {
 /// finish within `drainTimeout`, leave the rest uncommitted for redelivery, commit, close the source.
 public final class PipelineRunner<Source: MessageSource>: Sendable {
 
-    private let source: Source
+    private let intake: SourceIntake<Source>
     private let normalizer: Normalizer
     private let correlator: Correlator
     private let deliverer: Deliverer
-    private let deadLetters: any DeadLetterSink
+    private let deadLetters: DeadLetterPublisher
     private let configuration: PipelineConfiguration
     private let instruments: PipelineInstruments
     private let clock: any PipelineClock
     private let logger: Logger
     private let observer: (any PipelineObserver)?
-    private let ledger = Mutex(OffsetLedger())
-    private let permits: AsyncSemaphore
+    /// In-flight work, held by the intake.
+    private var permits: AsyncSemaphore { intake.permits }
     private let intakeTask = Mutex<Task<Void, any Error>?>(nil)
     private let stopRequested = Mutex(false)
-    private let unresolvedIntents = Mutex<Set<String>>([])
+    private let intents: IntentSettler
+    private let sender: CommandSender
     private let deferred = Mutex<[String: Deferred]>([:])
-    private let stormGuard: StormGuard?
-    private let stormLocks = Mutex<[String: AsyncSemaphore]>([:])
+    private let storms: StormIncidents?
     /// Events per dedup key queued in or being handled by a lane.
     private let busyKeys = Mutex<[String: Int]>([:])
     private let laneInputs = Mutex<[AsyncStream<LaneItem>.Continuation]>([])
     /// Recent payloads' events, for byte-identical repeats.
     private let repeats: RepeatMemo
-    /// What the intake holds, for ``progress``.
-    private let holdings: Mutex<(assigned: Set<PartitionID>, emptySince: Timestamp?, restoring: Bool)>
-
-    /// When this runner was made: intents older than it were left by an earlier process.
-    private let startedAt: Timestamp
-
-    /// Why a key's pending create could not be settled: looking it up kept failing.
-    struct PendingIntentUnresolved: Error, CustomStringConvertible {
-        var failure: TargetFailure
-        var attempts: Int
-        var firstFailureAt: Timestamp
-        var lastFailureAt: Timestamp
-        /// Whether the create was interrupted by a restart (else it failed in this run without a clear answer).
-        var fromEarlierRun: Bool
-        var target: String
-
-        var description: String {
-            let create =
-                fromEarlierRun
-                ? "a create interrupted by a restart"
-                : "an earlier create for this key that ended without a clear answer"
-            return "\(create) may have reached \(target), and looking it up failed: \(failure)"
-        }
-    }
-
     /// Creates a runner; nothing happens until ``run()``.
     /// - Parameter observer: told about every decision and final outcome (replay's reports); `nil` for the worker.
     public init(
@@ -107,20 +81,51 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         observer: (any PipelineObserver)? = nil
     ) {
         self.observer = observer
-        self.source = source
+        intake = SourceIntake(
+            source: source,
+            maxInFlight: configuration.maxInFlightEvents,
+            pauseAfter: configuration.pauseAfter,
+            clock: clock,
+            instruments: instruments,
+            logger: logger
+        )
         self.normalizer = normalizer
         self.correlator = correlator
         self.deliverer = deliverer
-        self.deadLetters = deadLetters
+        self.deadLetters = DeadLetterPublisher(
+            sink: deadLetters,
+            clock: clock,
+            instruments: instruments,
+            logger: logger,
+            workerVersion: configuration.workerVersion,
+            maxReplays: configuration.maxReplays
+        )
         self.configuration = configuration
         self.instruments = instruments
         self.clock = clock
         self.logger = logger
-        startedAt = clock.now()
-        holdings = Mutex(([], startedAt, false))
-        permits = AsyncSemaphore(permits: max(1, configuration.maxInFlightEvents))
+        intents = IntentSettler(
+            correlator: correlator,
+            deliverer: deliverer,
+            instruments: instruments,
+            clock: clock,
+            logger: logger
+        )
+        sender = CommandSender(correlator: correlator, deliverer: deliverer, instruments: instruments, clock: clock)
         repeats = RepeatMemo(budgetBytes: configuration.repeatMemoBytes)
-        stormGuard = configuration.stormGuard.isEnabled ? StormGuard(settings: configuration.stormGuard) : nil
+        storms =
+            configuration.stormGuard.isEnabled
+            ? StormIncidents(
+                stormGuard: StormGuard(settings: configuration.stormGuard),
+                correlator: correlator,
+                deliverer: deliverer,
+                sender: sender,
+                intents: intents,
+                instruments: instruments,
+                clock: clock,
+                logger: logger,
+                observer: observer
+            ) : nil
     }
 
     /// Events currently in flight.
@@ -128,15 +133,12 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
 
     /// What the runner holds and what holds it back, for `/readyz`.
     public var progress: RunnerProgress {
-        let held = holdings.withLock { $0 }
-        let oldest = ledger.withLock { $0.oldestUnfinished }
+        let held = intake.holdings
         return RunnerProgress(
-            assigned: held.assigned.sorted(),
+            assigned: held.assigned,
             unassignedSince: held.emptySince,
-            oldest: oldest.compactMap { entry in
-                entry.since.map { RunnerProgress.Oldest(position: entry.position, since: $0) }
-            },
-            restoring: held.restoring
+            oldest: held.oldest,
+            restoring: intents.isRestoring
         )
     }
 
@@ -144,86 +146,10 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     public var targetFailingSince: Timestamp? { deliverer.health.failingSince }
 
     /// Dedup keys whose create was interrupted by a crash and is not settled yet (for `/readyz`).
-    public var unsettledIntents: [String] { unresolvedIntents.withLock { $0.sorted() } }
+    public var unsettledIntents: [String] { intents.unsettled }
 
-    /// Settles creates a crash interrupted, before intake starts: each is looked up at the target where it can be;
-    /// keys the target cannot look up are reported here and settled when their next event arrives.
-    public func reconcilePendingIntents() async {
-        let pending: [IncidentRecord]
-        do {
-            pending = try await correlator.pendingIntents()
-        } catch {
-            logger.error("could not read pending intents from the state store: \(error)")
-            return
-        }
-        guard !pending.isEmpty else { return }
-        holdings.withLock { $0.restoring = true }
-        defer { holdings.withLock { $0.restoring = false } }
-        unresolvedIntents.withLock { $0.formUnion(pending.map(\.dedupKey)) }
-        instruments.pendingIntents(found: pending.count, unresolved: pending.count)
-        let target = deliverer.target
-        guard target.supportsLookup else {
-            let sample = pending.prefix(10).map(\.dedupKey).joined(separator: ", ")
-            logger.warning(
-                """
-                \(pending.count) creates were interrupted by a restart and \(target.name) cannot look incidents up: \
-                each key's next create may open a second incident (keys: \(sample)\(pending.count > 10 ? ", …" : ""))
-                """
-            )
-            return
-        }
-        logger.info("settling \(pending.count) creates interrupted by a restart through \(target.name) lookups")
-        for record in pending {
-            do {
-                _ = try await settle(record, retry: false)
-            } catch {
-                logger.warning("interrupted create for \(record.dedupKey) not settled yet: \(error)")
-            }
-        }
-    }
-
-    /// Settles one key's pending create (interrupted by a restart, or failed without a clear answer); returns the
-    /// record as it now stands.
-    /// - Parameter retry: retry a failing lookup like any call (a lane: the key's later messages wait behind it);
-    ///   `false` at startup, which must not hold intake back while the target is away.
-    /// - Throws: ``PendingIntentUnresolved`` when the lookup kept failing; `CancellationError` on shutdown.
-    private func settle(_ record: IncidentRecord, retry: Bool = true) async throws -> IncidentRecord? {
-        let outcome: Correlator.Reconciliation
-        var externalID: String?
-        switch await deliverer.lookup(dedupKey: record.dedupKey, retry: retry) {
-        case .found(let id) where record.status == .resolved && id == record.externalID:
-            // The earlier, resolved incident of this key: the new create never happened.
-            outcome = .notFound
-        case .found(let id):
-            outcome = .found
-            externalID = id
-        case .notFound:
-            outcome = .notFound
-        case .unsupported:
-            outcome = .unverifiable
-            logger.warning(
-                "\(record.dedupKey): a create whose answer was lost cannot be looked up; creating again may duplicate it"
-            )
-        case .failed(let failure, let attempts, let first, let last):
-            throw PendingIntentUnresolved(
-                failure: failure,
-                attempts: attempts,
-                firstFailureAt: first,
-                lastFailureAt: last,
-                fromEarlierRun: (record.pending?.since ?? startedAt) < startedAt,
-                target: deliverer.target.name
-            )
-        case .abandoned:
-            throw CancellationError()
-        }
-        let settled = try await correlator.reconcile(record, as: outcome, externalID: externalID, at: clock.now())
-        let left = unresolvedIntents.withLock { set in
-            set.remove(record.dedupKey)
-            return set.count
-        }
-        instruments.pendingIntentResolved(record.dedupKey, outcome: outcome.rawValue, unresolved: left)
-        return settled
-    }
+    /// Settles creates a crash interrupted, before intake starts (``run()`` does this first).
+    public func reconcilePendingIntents() async { await intents.reconcileAtStart() }
 
     /// Stops intake and drains, as a graceful shutdown does.
     public func stop() {
@@ -249,13 +175,15 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
 
             let ticker = Task {
                 await withTaskGroup(of: Void.self) { tickers in
-                    tickers.addTask { await self.stormTicker() }
+                    if let storms = self.storms { tickers.addTask { await storms.run() } }
                     tickers.addTask { await self.logSummaryTicker() }
                 }
             }
             let intake = Task {
-                await self.reconcilePendingIntents()
-                try await self.intake(lanes: laneInputs, completions: completionInput)
+                await self.intents.reconcileAtStart()
+                try await self.intake.run { message, ticket in
+                    self.admit(message, ticket, lanes: laneInputs, completions: completionInput)
+                }
             }
             intakeTask.withLock { $0 = intake }
             if stopRequested.withLock({ $0 }) { intake.cancel() }
@@ -272,152 +200,24 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             ticker.cancel()
             await ticker.value
             abandonDeferred(completions: completionInput)
-            let drained = await drain()
+            let drained = await self.intake.drain(timeout: configuration.drainTimeout, unit: "events")
             for lane in laneInputs { lane.finish() }
             completionInput.finish()
             if !drained { group.cancelAll() }
             try await group.waitForAll()
 
-            do {
-                try await source.commit()
-            } catch {
-                logger.warning("final commit failed: \(error)")
-            }
-            try await source.close()
+            try await self.intake.close()
             if case .failure(let error) = intakeResult, !(error is CancellationError) { throw error }
-        }
-    }
-
-    /// Waits for in-flight work to finish, up to the drain timeout.
-    private func drain() async -> Bool {
-        let deadline = ContinuousClock.now + configuration.drainTimeout
-        while permits.inUse > 0 {
-            if ContinuousClock.now >= deadline {
-                logger.warning("drain timeout: \(permits.inUse) events left in flight for redelivery after restart")
-                return false
-            }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return true
-    }
-
-    private func intake(
-        lanes: [AsyncStream<LaneItem>.Continuation],
-        completions: AsyncStream<InFlightMessage>.Continuation
-    ) async throws {
-        var iterator = source.events.makeAsyncIterator()
-        var assigned: Set<PartitionID> = []
-        // Messages taken from the source while in-flight work was full; never begun in the ledger, so nothing at or
-        // past them is committed before they are processed (or redelivered after a restart or a revoke).
-        var parked: Deque<SourceMessage> = []
-        var paused = false
-        while let event = try await iterator.next() {
-            switch event {
-            case .assigned(let partitions):
-                ledger.withLock { ledger in
-                    for partition in partitions { ledger.track(partition) }
-                }
-                assigned.formUnion(partitions)
-                hold(assigned)
-                if paused { pause(partitions) }
-                logger.info("assigned \(partitions.map(\.description).joined(separator: ", "))")
-            case .revoked(let partitions):
-                ledger.withLock { $0.forget(partitions) }
-                assigned.subtract(partitions)
-                hold(assigned)
-                let gone = Set(partitions)
-                parked.removeAll { gone.contains($0.position.partition) }
-                instruments.revoked(partitions)
-                logger.info("revoked \(partitions.map(\.description).joined(separator: ", "))")
-            case .message(let message):
-                parked.append(message)
-            case .idle:
-                break
-            }
-            while let next = parked.first {
-                // A short stall (a busy target) is waited out without polling; a longer one pauses the partitions,
-                // because resuming costs a refetch (librdkafka 2.0 takes up to a second to resume a partition).
-                var admitted = permits.tryAcquire(1)
-                if !admitted, !paused { admitted = await waitForRoom() }
-                guard admitted else { break }
-                parked.removeFirst()
-                admit(next, lanes: lanes, completions: completions)
-            }
-            if !parked.isEmpty, !paused {
-                paused = true
-                pause(Array(assigned))
-                instruments.intakePaused(Array(assigned), inFlight: permits.inUse)
-            } else if parked.isEmpty, paused {
-                paused = false
-                do {
-                    try source.resume(Array(assigned))
-                } catch {
-                    logger.warning("resume failed: \(error)")
-                }
-                instruments.intakeResumed(Array(assigned))
-            }
-        }
-    }
-
-    /// Records what the intake holds now.
-    private func hold(_ assigned: Set<PartitionID>) {
-        let now = clock.now()
-        holdings.withLock { held in
-            held.emptySince = assigned.isEmpty ? (held.emptySince ?? now) : nil
-            held.assigned = assigned
-        }
-    }
-
-    /// Waits up to `pauseAfter` for one permit; `true` when it was taken.
-    private func waitForRoom() async -> Bool {
-        guard configuration.pauseAfter > .zero else { return false }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                do {
-                    try await self.permits.acquire(1)
-                    return true
-                } catch {
-                    return false
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: self.configuration.pauseAfter)
-                return false
-            }
-            var acquired = 0
-            if let first = await group.next() {
-                if first { acquired += 1 }
-                group.cancelAll()
-            }
-            for await late in group where late { acquired += 1 }
-            // Both can succeed in a race with the timeout; keep one permit.
-            if acquired > 1 { permits.release(acquired - 1) }
-            return acquired > 0
-        }
-    }
-
-    private func pause(_ partitions: [PartitionID]) {
-        guard !partitions.isEmpty else { return }
-        do {
-            try source.pause(partitions)
-        } catch {
-            logger.warning("pause failed: \(error)")
         }
     }
 
     /// Normalizes one message and hands its events to their lanes (or its rejection to the completion handler).
     private func admit(
         _ message: SourceMessage,
+        _ ticket: OffsetTicket,
         lanes: [AsyncStream<LaneItem>.Continuation],
         completions: AsyncStream<InFlightMessage>.Continuation
     ) {
-        instruments.consumed(message)
-        let now = clock.now()
-        let generation = ledger.withLock { ledger in
-            let generation = ledger.generation(of: message.position.partition)
-            ledger.begin(message.position, generation: generation, since: now)
-            return generation
-        }
         let events: [NormalizedEvent]
         do {
             let input = message.normalizerInput
@@ -450,7 +250,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 lastFailureAt: now
             )
             completions.yield(
-                InFlightMessage(message: message, generation: generation, permits: 1, events: 0, failure: failure)
+                InFlightMessage(message: message, ticket: ticket, permits: 1, events: 0, failure: failure)
             )
             return
         }
@@ -471,7 +271,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         let needed = min(max(laneEvents.count, 1), permits.capacity)
         permits.forceAcquire(needed - 1)
         instruments.began(inFlight: permits.inUse)
-        let owner = InFlightMessage(message: message, generation: generation, permits: needed, events: laneEvents.count)
+        let owner = InFlightMessage(message: message, ticket: ticket, permits: needed, events: laneEvents.count)
         guard !laneEvents.isEmpty else {
             finish(owner)
             return
@@ -519,7 +319,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             guard let held = deferred.withLock({ $0.removeValue(forKey: key) }) else { return }
             decided(.send(held.command), for: held.command.event, owner: held.owner)
-            await deliver(held.command, owner: held.owner)
+            await sender.deliver(held.command, owner: held.owner)
             if held.owner.eventFinished() { completions.yield(held.owner) }
         }
     }
@@ -537,7 +337,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         do {
             var record = try await correlator.record(for: event.dedupKey)
             if let pendingRecord = record, pendingRecord.pending != nil {
-                record = try await settle(pendingRecord)
+                record = try await intents.settle(pendingRecord)
             }
             if let grouping, let member {
                 event = try await correlator.aggregate(event, memberKey: member, grouping: grouping, at: clock.now())
@@ -575,7 +375,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 return
             }
             var storm: StormGuard.Storm?
-            if case .send(let command) = decision, command.action == .create, let stormGuard,
+            if case .send(let command) = decision, command.action == .create, let stormGuard = storms?.stormGuard,
                 !stormGuard.admitCreate(event, at: clock.now())
             {
                 storm = stormGuard.fold(event, at: clock.now())
@@ -591,14 +391,14 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             case .ignore, .stale, .fold:
                 try await correlator.audit(decision, for: event, at: clock.now(), origin: origin)
             case .send(let command):
-                await deliver(command, owner: owner)
+                await sender.deliver(command, owner: owner)
                 if grouping != nil, command.action == .resolve,
                     try await correlator.record(for: event.dedupKey)?.status == .resolved
                 {
                     try await correlator.groupResolved(event.dedupKey)
                 }
             }
-            if let storm { try await openAggregate(for: storm, owner: owner) }
+            if let storm { try await storms?.openAggregate(for: storm, owner: owner) }
         } catch let error as PendingIntentUnresolved {
             owner.fail(
                 .init(
@@ -617,52 +417,9 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         } catch is CancellationError {
             owner.abandon()
         } catch {
-            failStateStore(owner, key: event.dedupKey, error: error)
+            sender.failStateStore(owner, key: event.dedupKey, error: error)
         }
         if owner.eventFinished() { completions.yield(owner) }
-    }
-
-    /// Makes sure the storm's aggregate incident is open: created (or reopened) with the first folded problem, under
-    /// the source's lock, through the same intent-bracketed path as any create. If that fails, the folded message
-    /// is dead-lettered with the failure, so no problem is lost without a trace.
-    private func openAggregate(for storm: StormGuard.Storm, owner: InFlightMessage) async throws {
-        let lock = stormLock(storm.source)
-        try await lock.acquire(1)
-        defer { lock.release(1) }
-        var record = try await correlator.record(for: StormGuard.aggregateKey(for: storm.source))
-        if let pendingRecord = record, pendingRecord.pending != nil { record = try await settle(pendingRecord) }
-        guard record?.isOpen != true, let stormGuard else { return }
-        let aggregate = StormGuard.aggregateEvent(storm, limit: stormGuard.settings.maxNewPerMinute)
-        let decision = correlator.decide(aggregate, record: record, now: clock.now())
-        guard case .send(let command) = decision else { return }
-        decided(decision, for: aggregate, owner: owner)
-        logger.warning(
-            "alert storm from \(storm.source): new problems are folded into one incident (\(command.action.rawValue))"
-        )
-        try await send(command, owner: owner, origin: owner.message.position.description)
-    }
-
-    private func stormLock(_ source: String) -> AsyncSemaphore {
-        stormLocks.withLock { locks in
-            if let lock = locks[source] { return lock }
-            let lock = AsyncSemaphore(permits: 1)
-            locks[source] = lock
-            return lock
-        }
-    }
-
-    /// Every `update_interval`: brings each storm's aggregate incident up to date, and resolves it once the source
-    /// has been quiet for `quiet_period`.
-    private func stormTicker() async {
-        guard let stormGuard else { return }
-        while !Task.isCancelled {
-            do {
-                try await clock.sleep(for: stormGuard.settings.updateInterval)
-            } catch {
-                return
-            }
-            for storm in stormGuard.storms { await tick(storm, guard: stormGuard) }
-        }
     }
 
     /// Every 10 s: the summary of log lines held back in the interval that ended. Real time, not the injected
@@ -677,46 +434,6 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             instruments.flushLogSummaries(at: clock.now())
         }
         instruments.flushLogSummaries(at: clock.now(), force: true)
-    }
-
-    private func tick(_ storm: StormGuard.Storm, guard stormGuard: StormGuard) async {
-        let lock = stormLock(storm.source)
-        guard (try? await lock.acquire(1)) != nil else { return }
-        defer { lock.release(1) }
-        let now = clock.now()
-        let quiet = storm.lastFoldAt.advanced(by: stormGuard.settings.quietPeriod) <= now
-        let aggregate = StormGuard.aggregateEvent(
-            storm,
-            limit: stormGuard.settings.maxNewPerMinute,
-            resolvedAt: quiet ? now : nil
-        )
-        do {
-            let record = try await correlator.record(for: aggregate.dedupKey)
-            guard record?.isOpen == true else {
-                if quiet { stormGuard.end(storm.source) }
-                return
-            }
-            let decision = correlator.decide(aggregate, record: record, now: now)
-            if case .send(let command) = decision {
-                instruments.decided(decision, for: aggregate)
-                switch await deliverer.deliver(command) {
-                case .delivered(let externalID, _):
-                    try await correlator.applied(command, externalID: externalID ?? command.externalID, at: clock.now())
-                    instruments.applied(command)
-                case .failed(let failure, _, _, _):
-                    logger.warning("storm incident of \(storm.source): \(command.action.rawValue) failed: \(failure)")
-                    return
-                case .abandoned:
-                    return
-                }
-            }
-            if quiet {
-                stormGuard.end(storm.source)
-                logger.info("alert storm from \(storm.source) is over: \(storm.folded) problems were folded")
-            }
-        } catch {
-            logger.warning("storm incident of \(storm.source): \(error)")
-        }
     }
 
     /// Counts a decision and tells the observer.
@@ -763,104 +480,18 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         }
     }
 
-    /// Delivers one command for `owner`, recording a state-store failure as its dead letter.
-    private func deliver(_ command: IncidentCommand, owner: InFlightMessage) async {
-        do {
-            try await send(command, owner: owner, origin: owner.message.position.description)
-        } catch {
-            failStateStore(owner, key: command.dedupKey, error: error)
-        }
-    }
-
-    private func failStateStore(_ owner: InFlightMessage, key: String, error: any Error) {
-        let now = clock.now()
-        owner.fail(
-            .init(
-                stage: .correlate,
-                reason: "state_store_error",
-                message: "\(error)",
-                dedupKey: key,
-                firstFailureAt: now,
-                lastFailureAt: now
-            )
-        )
-    }
-
-    /// Delivers one command; a create is bracketed by its intent in the store.
-    private func send(_ command: IncidentCommand, owner: InFlightMessage, origin: String) async throws {
-        let isCreate = command.action == .create
-        if isCreate { try await correlator.beginCreate(command, at: clock.now()) }
-        switch await deliverer.deliver(command) {
-        case .delivered(let externalID, let attempts):
-            if isCreate, externalID == nil {
-                // The incident probably exists without an id we can use: the intent stays for a lookup.
-                let now = clock.now()
-                owner.fail(
-                    .init(
-                        stage: .deliver,
-                        reason: "target_invalid_response",
-                        message: "the target returned no incident id",
-                        target: deliverer.target.name,
-                        attempts: attempts,
-                        dedupKey: command.dedupKey,
-                        action: command.action,
-                        command: command,
-                        firstFailureAt: now,
-                        lastFailureAt: now
-                    )
-                )
-            } else {
-                try await correlator.applied(
-                    command,
-                    externalID: externalID,
-                    at: clock.now(),
-                    origin: origin,
-                    position: owner.message.position
-                )
-                instruments.applied(command)
-            }
-        case .failed(let failure, let attempts, let first, let last):
-            if isCreate, !Self.mayHaveApplied(failure) {
-                try await correlator.createFailed(command, at: clock.now())
-            }
-            owner.fail(
-                .init(
-                    stage: .deliver,
-                    reason: failure.code.rawValue,
-                    message: failure.message,
-                    target: deliverer.target.name,
-                    httpStatus: failure.httpStatus,
-                    responseExcerpt: failure.responseExcerpt,
-                    attempts: attempts,
-                    dedupKey: command.dedupKey,
-                    action: command.action,
-                    command: command,
-                    firstFailureAt: first,
-                    lastFailureAt: last
-                )
-            )
-        case .abandoned:
-            // A create's intent stays: after the restart it is looked up before anything is created again.
-            owner.abandon()
-        }
-    }
-
-    /// Whether the target may have applied a call that ended with `failure` (no answer, a 5xx, or a 2xx without an
-    /// id): a create's intent is then kept, so the key is looked up before it is created again. A call that never
-    /// connected cannot have been applied.
-    static func mayHaveApplied(_ failure: TargetFailure) -> Bool {
-        !failure.notSent && [TargetFailure.Code.transport, .unavailable, .invalidResponse].contains(failure.code)
-    }
-
     private func handleCompletions(_ stream: AsyncStream<InFlightMessage>) async {
         await withTaskGroup(of: Void.self) { group in
             for await owner in stream {
                 if owner.isAbandoned {
                     instruments.abandoned(owner.message)
                     observer?.finished(owner.message, outcome: .abandoned)
-                    permits.release(owner.permits)
+                    intake.release(owner.permits)
                 } else if let failure = owner.failure {
-                    group.addTask { await self.deadLetter(owner, failure) }
+                    // Handed over here, in completion order (a key's letters in its lane's order), and
+                    // acknowledged concurrently.
+                    let pending = await deadLetters.hand(owner.message, failure)
+                    group.addTask { await self.deadLetter(owner, pending) }
                 } else {
                     finish(owner)
                 }
@@ -868,61 +499,21 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         }
     }
 
-    /// Publishes the dead letter, retrying until the sink acknowledges it; only then does the offset move.
-    private func deadLetter(_ owner: InFlightMessage, _ failure: InFlightMessage.Failure) async {
-        let letter = DeadLetter(
-            original: owner.message,
-            stage: failure.stage,
-            reason: failure.reason,
-            message: failure.message,
-            target: failure.target,
-            httpStatus: failure.httpStatus,
-            responseExcerpt: failure.responseExcerpt,
-            attempts: failure.attempts,
-            dedupKey: failure.dedupKey,
-            action: failure.action,
-            command: failure.command,
-            firstFailureAt: failure.firstFailureAt,
-            lastFailureAt: failure.lastFailureAt,
-            workerVersion: configuration.workerVersion,
-            maxReplays: configuration.maxReplays
-        )
-        var backoff: Duration = .milliseconds(100)
-        while true {
-            if Task.isCancelled {
-                instruments.abandoned(owner.message)
-                observer?.finished(owner.message, outcome: .abandoned)
-                permits.release(owner.permits)
-                return
-            }
-            do {
-                try await deadLetters.publish(letter)
-                break
-            } catch {
-                logger.error(
-                    "dead-letter publish to \(deadLetters.destination) failed, retrying in \(backoff): \(error)"
-                )
-                try? await clock.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(10))
-            }
+    /// Waits for the dead letter's acknowledgement; only then does the offset move.
+    private func deadLetter(_ owner: InFlightMessage, _ pending: DeadLetterPublisher.Pending) async {
+        guard let letter = await deadLetters.complete(pending) else {
+            instruments.abandoned(owner.message)
+            observer?.finished(owner.message, outcome: .abandoned)
+            intake.release(owner.permits)
+            return
         }
-        instruments.deadLettered(letter, at: clock.now())
         finish(owner, outcome: .deadLettered(letter))
     }
 
     /// Records the final outcome and stores the new committable offset, if it advanced.
     private func finish(_ owner: InFlightMessage, outcome: MessageOutcome = .completed) {
         observer?.finished(owner.message, outcome: outcome)
-        let position = ledger.withLock { $0.finish(owner.message.position, generation: owner.generation) }
-        if let position {
-            do {
-                try source.store([position])
-            } catch {
-                logger.debug("offset store for \(position) skipped: \(error)")
-            }
-        }
-        permits.release(owner.permits)
-        instruments.finished(inFlight: permits.inUse)
+        intake.finish(owner.ticket, permits: owner.permits)
     }
 
     /// The lane of a dedup key: FNV-1a, so the mapping is stable across runs.
