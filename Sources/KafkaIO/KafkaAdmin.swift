@@ -15,6 +15,12 @@ public struct KafkaAdmin: Sendable {
         )
     }
 
+    /// Creates an admin client with a producer's settings (bootstrap servers, security, the raw overrides).
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
+        try LibrdkafkaVersion.checkRuntime()
+        client = try RDKafkaClient(kind: .producer, properties: configuration.librdkafkaProperties(), logger: logger)
+    }
+
     /// Creates topics; topics that exist already are left as they are.
     ///
     /// - Important: librdkafka's mock cluster (``EmbeddedKafkaCluster``) has no Admin API; create its topics with
@@ -37,6 +43,15 @@ public struct KafkaAdmin: Sendable {
         let client = client
         return try await lane.run {
             try client.partitionCounts(topics: topics, timeoutMilliseconds: Int32(timeout.milliseconds))
+        }
+    }
+
+    /// The number of partitions of `topic`, asking about that topic alone: a cluster that creates topics on first
+    /// use (librdkafka's mock cluster, a broker with `auto.create.topics.enable`) creates it with its defaults.
+    public func partitionCountCreatingOnUse(of topic: String, timeout: Duration = .seconds(10)) async throws -> Int {
+        let client = client
+        return try await lane.run {
+            try client.partitionCount(ofTopic: topic, timeoutMilliseconds: Int32(timeout.milliseconds))
         }
     }
 

@@ -41,22 +41,37 @@ final class RDKafkaDeliveryPromise: Sendable {
         waiting?.resume(with: result.mapError { $0 as any Error })
     }
 
-    /// Waits for the report (returns at once when it already arrived). Call at most once.
+    /// Waits for the report (returns at once when it already arrived). Call at most once. Cancelling the waiting
+    /// task ends the wait with `CancellationError`; the record itself stays with librdkafka.
     func wait() async throws -> KafkaDeliveryReport {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready = state.withLock { state -> Result<KafkaDeliveryReport, KafkaError>? in
-                switch state {
-                case .done(let result):
-                    state = .finished
-                    return result
-                case .pending:
-                    state = .pending(continuation)
-                    return nil
-                case .finished:
-                    return .failure(KafkaError(.illegalState, "a delivery was awaited twice"))
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready = state.withLock { state -> Result<KafkaDeliveryReport, any Error>? in
+                    switch state {
+                    case .done(let result):
+                        state = .finished
+                        return result.mapError { $0 as any Error }
+                    case .pending:
+                        // Checked under the lock the cancellation handler takes: a cancel never strands the waiter.
+                        if Task.isCancelled {
+                            state = .finished
+                            return .failure(CancellationError())
+                        }
+                        state = .pending(continuation)
+                        return nil
+                    case .finished:
+                        return .failure(KafkaError(.illegalState, "a delivery was awaited twice"))
+                    }
                 }
+                if let ready { continuation.resume(with: ready) }
             }
-            if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
+        } onCancel: {
+            let waiting = state.withLock { state -> CheckedContinuation<KafkaDeliveryReport, any Error>? in
+                guard case .pending(let continuation?) = state else { return nil }
+                state = .finished
+                return continuation
+            }
+            waiting?.resume(throwing: CancellationError())
         }
     }
 }

@@ -117,6 +117,29 @@ final class RDKafkaClient: @unchecked Sendable {
         return (low, high)
     }
 
+    /// The number of partitions of `topic`, asking the cluster about that topic alone: a cluster that creates topics
+    /// on first use (librdkafka's mock cluster, a broker with `auto.create.topics.enable`) creates it.
+    /// - Important: Blocks for up to `timeoutMilliseconds`; call off the cooperative pool.
+    func partitionCount(ofTopic topic: String, timeoutMilliseconds: Int32) throws(KafkaError) -> Int {
+        guard let handle = rd_kafka_topic_new(self.handle, topic, nil) else {
+            throw KafkaError(rd_kafka_last_error(), "topic handle for \(topic)")
+        }
+        defer { rd_kafka_topic_destroy(handle) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let result = rd_kafka_metadata(self.handle, 0, handle, &metadata, timeoutMilliseconds)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError(result, "metadata of \(topic)")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        for index in 0..<Int(metadata.pointee.topic_cnt)
+        where String(cString: metadata.pointee.topics[index].topic) == topic {
+            let entry = metadata.pointee.topics[index]
+            guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(entry.err, "metadata of \(topic)") }
+            return Int(entry.partition_cnt)
+        }
+        throw KafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "metadata of \(topic)")
+    }
+
     /// The number of partitions of each named topic, from cluster metadata.
     /// - Important: Blocks for up to `timeoutMilliseconds`; call off the cooperative pool.
     func partitionCounts(topics: [String], timeoutMilliseconds: Int32) throws(KafkaError) -> [String: Int] {

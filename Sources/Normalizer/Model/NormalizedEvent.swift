@@ -101,9 +101,14 @@ public struct NormalizedEvent: Sendable, Hashable {
 }
 
 extension NormalizedEvent {
+    /// The version of the JSON rendering, written as its `v` field. Fields are only ever added within a version;
+    /// removing, renaming or retyping one makes the next.
+    public static let schemaVersion = 1
+
     /// The JSON rendering documented by `schemas/normalized-event.schema.json`.
     public var jsonValue: JSONValue {
         var object = JSONObject()
+        object["v"] = .number(String(Self.schemaVersion))
         object["source"] = .string(source)
         object["dedupKey"] = .string(dedupKey)
         object["status"] = .string(status.rawValue)
