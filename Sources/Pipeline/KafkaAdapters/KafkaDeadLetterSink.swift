@@ -37,7 +37,7 @@ public final class KafkaDeadLetterSink: DeadLetterSink {
 
     /// Hands `letter` (cut to the producer's limit as needed) to the producer now; the receipt waits for the
     /// broker, and sends it cut smaller if the broker refuses it for its size.
-    public func send(_ letter: DeadLetter) async throws -> DeadLetterReceipt {
+    public func send(_ letter: DeadLetter) async throws -> SinkReceipt {
         guard let first = fitting.first(letter) else {
             throw KafkaError(
                 .messageSizeTooLarge,
@@ -45,7 +45,7 @@ public final class KafkaDeadLetterSink: DeadLetterSink {
             )
         }
         let delivery = try await enqueue(first)
-        return DeadLetterReceipt { try await self.confirm(first, delivery) }
+        return SinkReceipt { try await self.confirm(first, delivery) }
     }
 
     private func enqueue(_ letter: DeadLetter) async throws -> KafkaDelivery {

@@ -36,19 +36,19 @@ public protocol DeadLetterSink: Sendable {
     /// Hands one letter over now and returns what waits for its acknowledgement: letters handed over one after the
     /// other are stored in that order (a key's firing letter before its resolved one), while their
     /// acknowledgements are awaited concurrently.
-    func send(_ letter: DeadLetter) async throws -> DeadLetterReceipt
+    func send(_ letter: DeadLetter) async throws -> SinkReceipt
 }
 
 extension DeadLetterSink {
     /// Publishes and returns an acknowledged receipt: in order, one at a time.
-    public func send(_ letter: DeadLetter) async throws -> DeadLetterReceipt {
+    public func send(_ letter: DeadLetter) async throws -> SinkReceipt {
         try await publish(letter)
-        return DeadLetterReceipt {}
+        return SinkReceipt {}
     }
 }
 
-/// Waits for one dead letter's acknowledgement.
-public struct DeadLetterReceipt: Sendable {
+/// Waits for one record's acknowledgement (a dead letter, an event).
+public struct SinkReceipt: Sendable {
     private let wait: @Sendable () async throws -> Void
 
     /// Creates a receipt that waits with `wait`.
@@ -56,7 +56,7 @@ public struct DeadLetterReceipt: Sendable {
         self.wait = wait
     }
 
-    /// Returns once the letter is durably stored; await it once.
+    /// Returns once the record is durably stored; await it once.
     /// - Throws: when it was not.
     public func acknowledged() async throws {
         try await wait()

@@ -17,7 +17,7 @@ struct DeadLetterPublisher: Sendable {
     struct Pending: Sendable {
         let letter: DeadLetter
         /// `nil` when the sink refused to take it; ``complete(_:)`` then publishes it again.
-        let receipt: DeadLetterReceipt?
+        let receipt: SinkReceipt?
     }
 
     /// Builds the letter of `message` and hands it to the sink now. Call in the order letters should be stored in.

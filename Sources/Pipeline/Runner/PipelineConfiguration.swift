@@ -32,6 +32,9 @@ public struct PipelineConfiguration: Sendable, Hashable {
     /// repeat skips decoding; default 16 MiB, zero turns it off. Only normalizations that depended on the bytes
     /// alone are kept (``RepeatMemo``).
     public var repeatMemoBytes: Int = 16 << 20
+    /// The normalize stage does not write an event identical to the last one it wrote for the same record key
+    /// within this long (the delivery side would suppress it); default 60 s, zero writes every event.
+    public var skipRepeatsFor: Duration = .seconds(60)
     /// The version written into dead letters.
     public var workerVersion: String
 

@@ -54,6 +54,10 @@ public struct PipelineStats: Sendable, Hashable {
     public var deadLettersCut = 0
     /// Messages left unfinished by shutdown (redelivered after restart).
     public var abandoned = 0
+    /// Events the normalize stage wrote to the events topic (acknowledged or not yet).
+    public var eventsWritten = 0
+    /// Events the normalize stage did not write: the twin of the last one written for their key, within the window.
+    public var eventsSkipped = 0
 
     /// Creates zeroed stats.
     public init() {}
@@ -275,6 +279,16 @@ public final class PipelineInstruments: Sendable {
             "dead letter for \(position) cut to fit \(topic) (\(cut.limit.rawValue)): left out \(cut.leftOut.map(\.rawValue).joined(separator: ", ")), kept \(kept); the whole message stays at \(letter.originalLocation), sha256 \(cut.originalSHA256)",
             metadata: ["pipeline.outcome": "dead_letter", "kafka.offset": "\(position)"]
         )
+    }
+
+    /// The normalize stage handed events of one record to the events topic, and skipped repeats.
+    func eventsWritten(_ written: Int, skipped: Int, topic: String) {
+        stats.withLock { stats in
+            stats.eventsWritten += written
+            stats.eventsSkipped += skipped
+        }
+        if written > 0 { count("ingestor_events_written_total", [("topic", topic)], by: written) }
+        if skipped > 0 { count("ingestor_events_skipped_total", [("topic", topic)], by: skipped) }
     }
 
     func finished(inFlight: Int) {

@@ -44,7 +44,6 @@ private struct Deferred: Sendable {
 public final class PipelineRunner<Source: MessageSource>: Sendable {
 
     private let intake: SourceIntake<Source>
-    private let normalizer: Normalizer
     private let correlator: Correlator
     private let deliverer: Deliverer
     private let deadLetters: DeadLetterPublisher
@@ -64,8 +63,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     /// Events per dedup key queued in or being handled by a lane.
     private let busyKeys = Mutex<[String: Int]>([:])
     private let laneInputs = Mutex<[AsyncStream<LaneItem>.Continuation]>([])
-    /// Recent payloads' events, for byte-identical repeats.
-    private let repeats: RepeatMemo
+    /// The normalizer with the repeat memory.
+    private let normalizing: MessageNormalizer
     /// Creates a runner; nothing happens until ``run()``.
     /// - Parameter observer: told about every decision and final outcome (replay's reports); `nil` for the worker.
     public init(
@@ -89,7 +88,6 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             instruments: instruments,
             logger: logger
         )
-        self.normalizer = normalizer
         self.correlator = correlator
         self.deliverer = deliverer
         self.deadLetters = DeadLetterPublisher(
@@ -112,7 +110,13 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             logger: logger
         )
         sender = CommandSender(correlator: correlator, deliverer: deliverer, instruments: instruments, clock: clock)
-        repeats = RepeatMemo(budgetBytes: configuration.repeatMemoBytes)
+        normalizing = MessageNormalizer(
+            normalizer: normalizer,
+            repeats: RepeatMemo(budgetBytes: configuration.repeatMemoBytes),
+            configuration: configuration,
+            instruments: instruments,
+            clock: clock
+        )
         storms =
             configuration.stormGuard.isEnabled
             ? StormIncidents(
@@ -219,42 +223,15 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         completions: AsyncStream<InFlightMessage>.Continuation
     ) {
         let events: [NormalizedEvent]
-        do {
-            let input = message.normalizerInput
-            // Payloads the memory would never keep are not hashed either.
-            let key =
-                repeats.isEnabled && input.payload.count <= RepeatMemo.largestPayload
-                ? RepeatMemo.Key(
-                    topic: message.originTopic,
-                    format: input.header(Normalizer.formatHeader),
-                    payload: input.payload
-                ) : nil
-            if let key, let remembered = repeats.events(for: key) {
-                events = remembered
-                instruments.repeatedPayload()
-            } else {
-                let normalization = try normalizer.normalization(
-                    of: input,
-                    route: configuration.route(for: message.originTopic)
-                )
-                if let key { repeats.remember(key, normalization) }
-                events = normalization.events
-            }
-        } catch {
-            let now = clock.now()
-            let failure = InFlightMessage.Failure(
-                stage: .normalize,
-                reason: error.code.rawValue,
-                message: error.message,
-                firstFailureAt: now,
-                lastFailureAt: now
-            )
+        switch normalizing.events(of: message) {
+        case .events(let normalized):
+            events = normalized
+        case .rejected(let failure):
             completions.yield(
                 InFlightMessage(message: message, ticket: ticket, permits: 1, events: 0, failure: failure)
             )
             return
         }
-        instruments.normalized(events, from: message)
         // The storm's fast path: a repeat of an open incident's state, for a key with nothing in flight, is
         // suppressed here, without a trip through its lane.
         let grouping = configuration.groupings[message.originTopic]

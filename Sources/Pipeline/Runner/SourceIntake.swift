@@ -56,7 +56,7 @@ final class SourceIntake<Source: MessageSource>: Sendable {
     /// Reads the source until it ends or the task is cancelled, handing each message to `admit` once it holds one
     /// permit and is begun in the ledger. `admit` must lead every message to ``finish(_:permits:)`` or
     /// ``release(_:)``, however it ends.
-    func run(_ admit: (SourceMessage, OffsetTicket) -> Void) async throws {
+    func run(_ admit: (SourceMessage, OffsetTicket) async -> Void) async throws {
         var iterator = source.events.makeAsyncIterator()
         var assigned: Set<PartitionID> = []
         // Messages taken from the source while in-flight work was full; never begun in the ledger, so nothing at or
@@ -93,7 +93,7 @@ final class SourceIntake<Source: MessageSource>: Sendable {
                 if !admitted, !paused { admitted = await waitForRoom() }
                 guard admitted else { break }
                 parked.removeFirst()
-                admit(next, begin(next))
+                await admit(next, begin(next))
             }
             if !parked.isEmpty, !paused {
                 paused = true

@@ -1,0 +1,59 @@
+import Normalizer
+
+/// Normalizes one message with the source's route, reusing the events of a byte-identical recent payload
+/// (``RepeatMemo``); a rejection becomes the message's failure, for its dead letter.
+struct MessageNormalizer: Sendable {
+    let normalizer: Normalizer
+    let repeats: RepeatMemo
+    let configuration: PipelineConfiguration
+    let instruments: PipelineInstruments
+    let clock: any PipelineClock
+
+    /// What a message became.
+    enum Outcome: Sendable {
+        /// Its events (none for a message that carries no alert, such as a test notification).
+        case events([NormalizedEvent])
+        /// Why it was rejected.
+        case rejected(InFlightMessage.Failure)
+    }
+
+    /// The events of `message`, or why it was rejected.
+    func events(of message: SourceMessage) -> Outcome {
+        let events: [NormalizedEvent]
+        do {
+            let input = message.normalizerInput
+            // Payloads the memory would never keep are not hashed either.
+            let key =
+                repeats.isEnabled && input.payload.count <= RepeatMemo.largestPayload
+                ? RepeatMemo.Key(
+                    topic: message.originTopic,
+                    format: input.header(Normalizer.formatHeader),
+                    payload: input.payload
+                ) : nil
+            if let key, let remembered = repeats.events(for: key) {
+                events = remembered
+                instruments.repeatedPayload()
+            } else {
+                let normalization = try normalizer.normalization(
+                    of: input,
+                    route: configuration.route(for: message.originTopic)
+                )
+                if let key { repeats.remember(key, normalization) }
+                events = normalization.events
+            }
+        } catch {
+            let now = clock.now()
+            return .rejected(
+                InFlightMessage.Failure(
+                    stage: .normalize,
+                    reason: error.code.rawValue,
+                    message: error.message,
+                    firstFailureAt: now,
+                    lastFailureAt: now
+                )
+            )
+        }
+        instruments.normalized(events, from: message)
+        return .events(events)
+    }
+}
