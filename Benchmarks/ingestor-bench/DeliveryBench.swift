@@ -60,41 +60,21 @@ extension IngestorBench {
     /// A storm: `alerts` alerts over `keys` dedup keys, ten alerts per message, nearly all repeats. Each group's
     /// repeats are byte-identical, as Alertmanager re-sends an unchanged group; with `decodeEveryRepeat` the worker's
     /// repeat memory is off, so every message is parsed and decoded, as if every repeat differed in its bytes.
-    func storm(alerts: Int, keys: Int, decodeEveryRepeat: Bool = false, logger: Logger) async throws {
+    /// - Returns: the worker's CPU seconds.
+    @discardableResult
+    func storm(alerts: Int, keys: Int, decodeEveryRepeat: Bool = false, logger: Logger) async throws -> Double {
         let perMessage = 10
         let messages = alerts / perMessage
         let groups = max(1, keys / perMessage)
         let (cluster, api) = try Self.rig(topic: "storm.raw", partitions: 32, logger: logger)
-        try await api.withRunning { baseURL in
-            let payloads = (0..<groups).map { group in
-                Self.group(
-                    (0..<perMessage).map { Self.alert(String(group * perMessage + $0, radix: 16), group: group) },
-                    key: "g\(group)"
-                )
-            }
-            // lz4 keeps the mock cluster (about 5 MiB per partition) far from its limit: repeats compress well.
-            var producerConfiguration = Self.bulkProducer(cluster)
-            producerConfiguration.overrides["compression.codec"] = "lz4"
-            let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-            let produceStart = ContinuousClock.now
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<messages {
-                    if index >= 20_000 { try await group.next() }
-                    let key = index % groups
-                    group.addTask {
-                        try await producer.send(topic: "storm.raw", key: Array("g\(key)".utf8), value: payloads[key])
-                    }
-                }
-                try await group.waitForAll()
-            }
-            await producer.close(timeout: .seconds(30))
-            print(
-                String(
-                    format: "  produced %d messages (%d B each) in %.1f s",
-                    messages,
-                    payloads[0].count,
-                    (ContinuousClock.now - produceStart).seconds
-                )
+        return try await api.withRunning { baseURL in
+            let payloads = Self.stormPayloads(groups: groups, perMessage: perMessage)
+            try await Self.produceStorm(
+                payloads,
+                messages: messages,
+                topic: "storm.raw",
+                cluster: cluster,
+                logger: logger
             )
 
             setenv("BENCH_TOKEN", "bench", 1)
@@ -138,7 +118,52 @@ extension IngestorBench {
             guard incidents.count == groups * perMessage, distinct == incidents.count, status == 0 else {
                 throw BenchError("storm outcome wrong: \(incidents.count) tickets for \(groups * perMessage) keys")
             }
+            return cpu
         }
+    }
+
+    /// The storm's messages: one Alertmanager group per key group, `perMessage` alerts each.
+    static func stormPayloads(groups: Int, perMessage: Int) -> [[UInt8]] {
+        (0..<groups).map { group in
+            Self.group(
+                (0..<perMessage).map { Self.alert(String(group * perMessage + $0, radix: 16), group: group) },
+                key: "g\(group)"
+            )
+        }
+    }
+
+    /// Produces `messages` storm messages to `topic`, each group's byte-identical repeats keyed by the group.
+    static func produceStorm(
+        _ payloads: [[UInt8]],
+        messages: Int,
+        topic: String,
+        cluster: EmbeddedKafkaCluster,
+        logger: Logger
+    ) async throws {
+        // lz4 keeps the mock cluster (about 5 MiB per partition) far from its limit: repeats compress well.
+        var producerConfiguration = Self.bulkProducer(cluster)
+        producerConfiguration.overrides["compression.codec"] = "lz4"
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let produceStart = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<messages {
+                if index >= 20_000 { try await group.next() }
+                let key = index % payloads.count
+                group.addTask {
+                    try await producer.send(topic: topic, key: Array("g\(key)".utf8), value: payloads[key])
+                }
+            }
+            try await group.waitForAll()
+        }
+        await producer.close(timeout: .seconds(30))
+        print(
+            String(
+                format: "  produced %d messages (%d B each) in %.1f s",
+                messages,
+                payloads[0].count,
+                (ContinuousClock.now - produceStart).seconds
+            )
+        )
     }
 
     /// Latency from the producer's send to the create request arriving at the fake, at a steady rate of new alerts.

@@ -39,7 +39,7 @@ struct IngestorBench: AsyncParsableCommand {
     @Option(help: "Dead letters in the replay scenario.") var replayLetters = 20_000
     @Option(
         help:
-            "Run only these scenarios: raw, normalize (= am, sns, email), storm, storm-decoded (the storm with the repeat memory off), latency, ratelimit, outage, intake, replay (repeatable)."
+            "Run only these scenarios: raw, normalize (= am, sns, email), storm, storm-decoded (the storm with the repeat memory off), stage (the normalize stage on the storm input), latency, ratelimit, outage, intake, replay (repeatable)."
     ) var only: [String] = []
     @Option(help: "A librdkafka consumer property for the raw scenario, KEY=VALUE (repeatable).") var consumerProperty:
         [String] = []
@@ -91,14 +91,27 @@ struct IngestorBench: AsyncParsableCommand {
             )
         }
 
+        var stormCPU: Double?
         if wants("storm") {
-            try await storm(alerts: quick ? 20_000 : stormAlerts, keys: quick ? 1_000 : stormKeys, logger: logger)
+            stormCPU = try await storm(
+                alerts: quick ? 20_000 : stormAlerts,
+                keys: quick ? 1_000 : stormKeys,
+                logger: logger
+            )
         }
         if wants("storm-decoded") {
-            try await storm(
+            _ = try await storm(
                 alerts: quick ? 20_000 : stormAlerts,
                 keys: quick ? 1_000 : stormKeys,
                 decodeEveryRepeat: true,
+                logger: logger
+            )
+        }
+        if wants("stage") {
+            try await stage(
+                alerts: quick ? 20_000 : stormAlerts,
+                keys: quick ? 1_000 : stormKeys,
+                workerCPU: stormCPU,
                 logger: logger
             )
         }

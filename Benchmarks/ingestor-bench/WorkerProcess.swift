@@ -15,7 +15,8 @@ final class BenchWorker: @unchecked Sendable {
     private(set) var opsPort: Int?
 
     /// Starts `ingestor` (the binary next to this one) with `yaml` as its configuration.
-    init(yaml: String, logger: Logger) throws {
+    /// - Parameter arguments: more arguments for `ingestor run` (`--stage normalize`).
+    init(yaml: String, arguments: [String] = [], logger: Logger) throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("ingestor-bench-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -30,7 +31,7 @@ final class BenchWorker: @unchecked Sendable {
         }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = binary
-        process.arguments = ["run", "--config", configPath]
+        process.arguments = ["run", "--config", configPath] + arguments
         process.standardOutput = log
         process.standardError = log
         client = CurlHTTPClient(logger: logger)
@@ -75,6 +76,19 @@ final class BenchWorker: @unchecked Sendable {
             // half a percent of a storm's CPU and the end time within 0.1 s.
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    /// The sum of a metric's samples on the worker's `/metrics` page (0 when absent).
+    func metric(_ name: String) async -> Double {
+        guard let opsPort,
+            let response = try? await client.execute(
+                HTTPRequest(method: "GET", url: "http://127.0.0.1:\(opsPort)/metrics")
+            )
+        else { return 0 }
+        return String(decoding: response.body, as: UTF8.self).split(separator: "\n")
+            .filter { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+            .reduce(0, +)
     }
 
     /// User + system CPU seconds the worker used so far.

@@ -41,6 +41,20 @@ struct CheckConfigCommand: ParsableCommand {
                 "  dead letters: \(configuration.deadLetterTopic) (parked after \(configuration.pipeline.maxReplays) failed replays)"
             )
             Console.out("  target: \(configuration.target.name)")
+            let kafka = configuration.kafka
+            let reads = configuration.sources.map(\.topic).joined(separator: ", ")
+            let creation =
+                kafka.createTopics.enabled
+                ? "created when missing with \(kafka.createTopics.partitions) partitions, replication "
+                    + (kafka.createTopics.replicationFactor < 0
+                        ? "the broker's default" : String(kafka.createTopics.replicationFactor))
+                : "must exist (kafka.create_topics.enabled is false)"
+            Console.out("  topology:")
+            Console.out("    ingestor run: reads \(reads) (group \(kafka.groupID)) → \(configuration.target.name)")
+            Console.out("      writes \(configuration.deadLetterTopic) (dead letters; \(creation))")
+            Console.out("    ingestor run --stage normalize: reads \(reads) (group \(kafka.groupID))")
+            Console.out("      writes \(kafka.resolvedEventsTopic) (normalized events; \(creation))")
+            Console.out("      writes \(configuration.deadLetterTopic) (dead letters)")
             Console.out(
                 "  state: \(configuration.state.isInMemory ? ":memory: (lost on restart)" : configuration.state.path)"
                     + (noHostChecks ? " (not checked here)" : "")

@@ -22,6 +22,12 @@ struct RunCommand: AsyncParsableCommand {
             messages that were delivered, deliberately suppressed, or dead-lettered with the broker's \
             acknowledgement, so a crash means redelivery, never loss.
 
+            --stage normalize runs only the normalize stage: it reads the raw topics (consumer group \
+            kafka.group_id) and writes every normalized event to kafka.events_topic (default \
+            <group_id>.events, created when missing with kafka.create_topics.*), keyed by its dedup key, and \
+            rejections to the dead-letter topic; a raw offset moves only once the broker acknowledged its events. \
+            The README section "Normalized events topic" describes the records.
+
             Operations: GET /metrics, /healthz and /readyz on ops.host:ops.port (default 0.0.0.0:9464). With \
             an intake section, POST /v1/ingest/{source} takes webhooks (Alertmanager, Grafana, SNS, …) and \
             writes them to the source's topic, answering 202 once Kafka acknowledged them; it is served on \
@@ -35,6 +41,22 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level, overriding logging.level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Option(
+        help: """
+            What this process does: all (the whole job, the default) or normalize (read the raw topics and write \
+            normalized events to kafka.events_topic, created when missing).
+            """
+    )
+    var stage: String = IngestorStage.all.rawValue
+
+    func validate() throws {
+        guard IngestorStage(rawValue: stage) != nil else {
+            throw ValidationError(
+                "--stage must be one of \(IngestorStage.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+    }
+
     func run() async throws {
         let configuration = try Console.loadConfiguration(config, checkHost: true)
         let level = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? configuration.logLevel
@@ -44,10 +66,15 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "ingestor")
         logger.info(
             "ingestor \(IngestorVersion.current) starting with librdkafka \(LibrdkafkaVersion.runtime) (minimum \(LibrdkafkaVersion.minimum))",
-            metadata: ["config": "\(config)", "target": "\(configuration.target.name)"]
+            metadata: ["config": "\(config)", "target": "\(configuration.target.name)", "stage": "\(stage)"]
         )
         do {
-            let app = try IngestorApp.build(configuration: configuration, logger: logger, registry: registry)
+            let app = try IngestorApp.build(
+                configuration: configuration,
+                logger: logger,
+                registry: registry,
+                stage: IngestorStage(rawValue: stage) ?? .all
+            )
             try await app.serviceGroup.run()
             logger.info("stopped")
         } catch let error as KafkaError {

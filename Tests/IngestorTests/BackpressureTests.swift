@@ -75,7 +75,7 @@ struct BackpressureTests {
             var peakInFlight = 0
             let downUntil = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < downUntil {
-                peakInFlight = max(peakInFlight, app.runner.inFlightEvents)
+                peakInFlight = max(peakInFlight, (app.runner?.inFlightEvents ?? 0))
                 try await Task.sleep(for: .milliseconds(10))
             }
             let whileDown = app.instruments.snapshot

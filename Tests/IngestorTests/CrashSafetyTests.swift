@@ -14,13 +14,13 @@ final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     let logPath: String
 
-    init(configPath: String, logPath: String) throws {
+    init(configPath: String, logPath: String, arguments: [String] = []) throws {
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         process.executableURL = ingestorBinary
-        process.arguments = ["run", "--config", configPath]
+        process.arguments = ["run", "--config", configPath] + arguments
         process.standardOutput = log
         process.standardError = log
         try process.run()

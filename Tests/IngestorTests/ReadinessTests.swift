@@ -250,7 +250,7 @@ struct ReadinessTests {
                 return ready.status == 503 && ready.codes.contains("restoring")
             }
             try await Self.waitFor("ready after the lookups") { await Self.readyz(client, port).status == 200 }
-            #expect(app.runner.unsettledIntents.isEmpty)
+            #expect(app.runner?.unsettledIntents.isEmpty == true)
             await app.serviceGroup.triggerGracefulShutdown()
             try await running.value
         }

@@ -87,6 +87,17 @@ extension IngestorConfiguration {
                 "must differ from every source topic, or failures would loop"
             )
         }
+        if let kafka {
+            let events = kafka.resolvedEventsTopic
+            if sources.contains(where: { $0.topic == events }) || events == deadLetterTopic {
+                kafkaSection.problem(
+                    "events_topic",
+                    events,
+                    "must differ from every source topic and from dead_letter.topic"
+                        + (kafka.eventsTopic == nil ? " (it defaults to <group_id>.events)" : "")
+                )
+            }
+        }
 
         let pipelineSection = root.section("pipeline")
         var pipeline = PipelineConfiguration(workerVersion: IngestorVersion.current)
@@ -99,6 +110,11 @@ extension IngestorConfiguration {
             in: .zero ... .seconds(30 * 86_400)
         )
         pipeline.pauseAfter = pipelineSection.duration("pause_after", default: .seconds(1), in: .zero ... .seconds(60))
+        pipeline.skipRepeatsFor = pipelineSection.duration(
+            "skip_repeats_for",
+            default: pipeline.skipRepeatsFor,
+            in: .zero ... .seconds(86_400)
+        )
         pipeline.repeatMemoBytes = pipelineSection.int(
             "repeat_memory_bytes",
             default: pipeline.repeatMemoBytes,
@@ -307,6 +323,19 @@ extension IngestorConfiguration {
             default: kafka.commitInterval,
             in: .milliseconds(10) ... .seconds(3600)
         )
+        if let topic = section.string("events_topic") {
+            if topic.isEmpty { section.problem("events_topic", topic, "must name a topic") }
+            kafka.eventsTopic = topic
+        }
+        let creation = section.section("create_topics")
+        kafka.createTopics.enabled = creation.bool("enabled", default: true)
+        kafka.createTopics.partitionsSet = creation.peekString("partitions") != nil
+        kafka.createTopics.partitions = creation.int("partitions", default: 12, in: 1...10_000)
+        kafka.createTopics.replicationFactor = creation.int("replication_factor", default: -1, in: -1...100)
+        if kafka.createTopics.replicationFactor == 0 {
+            creation.problem("replication_factor", "0", "must be at least 1, or -1 for the broker's default")
+        }
+        creation.finish()
         kafka.librdkafka = section.stringMap("librdkafka")
         for key in kafka.librdkafka.keys where ["enable.auto.offset.store"].contains(key) {
             section.problem(

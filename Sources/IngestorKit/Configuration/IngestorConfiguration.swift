@@ -27,6 +27,28 @@ public struct IngestorConfiguration: Sendable {
         public var commitInterval: Duration = .seconds(1)
         /// `kafka.librdkafka`: raw librdkafka properties for the consumer and the producer.
         public var librdkafka: [String: String] = [:]
+        /// `kafka.events_topic`: where the normalize stage writes normalized events; default `<group_id>.events`.
+        public var eventsTopic: String?
+        /// `kafka.create_topics.*`: topics the worker writes and finds missing are created with these.
+        public var createTopics = TopicCreation()
+
+        /// The events topic: `kafka.events_topic`, or `<group_id>.events`.
+        public var resolvedEventsTopic: String { eventsTopic ?? "\(groupID).events" }
+    }
+
+    /// `kafka.create_topics.*`: how the worker creates the topics it writes (the events topic, the dead-letter
+    /// topic) when they are missing.
+    public struct TopicCreation: Sendable, Hashable {
+        /// `kafka.create_topics.enabled`: create missing topics; default true.
+        public var enabled = true
+        /// `kafka.create_topics.partitions`: partitions of a created events topic; default 12. When set, an
+        /// existing events topic with another count is refused (the state that will be partitioned by it must
+        /// match).
+        public var partitions: Int = 12
+        /// Whether `partitions` was set in the file (an existing topic must then match it).
+        public var partitionsSet = false
+        /// `kafka.create_topics.replication_factor`: default -1, the broker's default.
+        public var replicationFactor: Int = -1
     }
 
     /// One entry of `sources`: a topic and the decoder for it.
@@ -155,6 +177,16 @@ public struct IngestorConfiguration: Sendable {
         var producer = KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers)
         producer.clientID = kafka.clientID
         producer.overrides = kafka.librdkafka.filter { !Self.consumerOnlyProperties.contains($0.key) }
+        return producer
+    }
+
+    /// The events producer's settings: the worker's, with no delivery timeout (an event waits for the broker as long
+    /// as it takes, its raw offset with it) and Java's murmur2 partitioner (any client writing the same key picks
+    /// the same partition); `kafka.librdkafka` still wins.
+    public var eventsProducerConfiguration: KafkaProducerConfiguration {
+        var producer = producerConfiguration
+        producer.deliveryTimeout = .zero
+        producer.overrides = ["partitioner": "murmur2_random"].merging(producer.overrides) { $1 }
         return producer
     }
 

@@ -240,7 +240,7 @@ public enum Demo {
         let deadline = clock.now + timeout
         while true {
             let stats = app.instruments.snapshot
-            let done = stats.messagesFinished >= produced && app.runner.inFlightEvents == 0
+            let done = stats.messagesFinished >= produced && (app.runner?.inFlightEvents ?? 0) == 0
             output(
                 .progress(
                     done: stats.messagesFinished,

@@ -10,12 +10,14 @@ public import UnixSignals
 
 /// The assembled worker: every component built from one configuration, as one `ServiceGroup`.
 ///
-/// `main` and the tests both build the worker through ``build(configuration:logger:registry:stateStore:)``.
+/// `main` and the tests both build the worker through ``build(configuration:logger:registry:stateStore:gracefulShutdownSignals:stage:)``.
 public struct IngestorApp: Sendable {
     /// The services in dependency order; the group stops them in reverse (pipeline first, HTTP client last).
     public let serviceGroup: ServiceGroup
-    /// The pipeline runner.
-    public let runner: PipelineRunner<KafkaMessageSource>
+    /// The pipeline runner, when the process runs the whole job.
+    public let runner: PipelineRunner<KafkaMessageSource>?
+    /// The normalize stage, when the process runs only that.
+    public let normalizeStage: NormalizeStage<KafkaMessageSource>?
     /// Counts of what the pipeline did.
     public let instruments: PipelineInstruments
     /// Phase and ops port.
@@ -26,41 +28,104 @@ public struct IngestorApp: Sendable {
     ///   - registry: the Prometheus registry `/metrics` serves; components write to it through an injected factory.
     ///   - stateStore: where incident records live; default the SQLite file of `state.path` (memory for `:memory:`).
     ///   - gracefulShutdownSignals: signals that start a graceful shutdown; tests pass none.
+    ///   - stage: the whole job (default), or only the normalize stage.
     /// - Throws: ``KafkaError`` when librdkafka refuses its settings or is too old.
     public static func build(
         configuration: IngestorConfiguration,
         logger: Logger,
         registry: PrometheusCollectorRegistry,
         stateStore: (any IncidentStateStore)? = nil,
-        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        stage: IngestorStage = .all
     ) throws -> IngestorApp {
         try LibrdkafkaVersion.checkRuntime()
         let factory = PrometheusMetricsFactory(registry: registry)
         let status = WorkerStatus()
         let instruments = PipelineInstruments(factory: factory, logger: logger)
         let httpClient = CurlHTTPClient(logger: logger)
-        let target = makeTarget(configuration.target, client: httpClient, logger: logger)
 
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
         let consumer = try KafkaConsumer(configuration: configuration.consumerConfiguration, logger: logger)
         try consumer.subscribe(topics: configuration.sources.map(\.topic))
-
-        let clock = SystemPipelineClock()
-        let store = try stateStore ?? openStateStore(configuration.state, clock: clock, logger: logger)
-        let runner = makeRunner(
-            source: KafkaMessageSource(consumer: consumer),
-            configuration: configuration,
-            target: target,
-            store: store,
-            deadLetters: KafkaDeadLetterSink(
-                producer: producer,
-                topic: configuration.deadLetterTopic,
-                instruments: instruments
-            ),
-            instruments: instruments,
-            clock: clock,
+        let provisioner = TopicProvisioner(
+            admin: try KafkaAdmin(configuration: configuration.producerConfiguration, logger: logger),
+            settings: configuration.kafka.createTopics,
             logger: logger
         )
+        let deadLetterNeed = TopicProvisioner.Need(
+            name: configuration.deadLetterTopic,
+            role: "dead-letter topic",
+            mustMatch: false
+        )
+        let deadLetters = KafkaDeadLetterSink(
+            producer: producer,
+            topic: configuration.deadLetterTopic,
+            instruments: instruments
+        )
+        let clock = SystemPipelineClock()
+
+        var runner: PipelineRunner<KafkaMessageSource>?
+        var normalizeStage: NormalizeStage<KafkaMessageSource>?
+        var work: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let progress: @Sendable () -> RunnerProgress
+        switch stage {
+        case .all:
+            let store = try stateStore ?? openStateStore(configuration.state, clock: clock, logger: logger)
+            let built = makeRunner(
+                source: KafkaMessageSource(consumer: consumer),
+                configuration: configuration,
+                target: makeTarget(configuration.target, client: httpClient, logger: logger),
+                store: store,
+                deadLetters: deadLetters,
+                instruments: instruments,
+                clock: clock,
+                logger: logger
+            )
+            runner = built
+            progress = { built.progress }
+            let service = PipelineService(runner: built, status: status) {
+                do {
+                    _ = try await provisioner.ensure([deadLetterNeed])
+                } catch {
+                    logger.error("\(error); dead letters wait until the topic can be written")
+                }
+            }
+            work.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
+        case .normalize:
+            let eventsProducer = try KafkaProducer(
+                configuration: configuration.eventsProducerConfiguration,
+                logger: logger
+            )
+            let eventsTopic = configuration.kafka.resolvedEventsTopic
+            let built = NormalizeStage(
+                source: KafkaMessageSource(consumer: consumer),
+                normalizer: Normalizer(
+                    limits: configuration.limits,
+                    options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)
+                ),
+                events: KafkaEventSink(producer: eventsProducer, topic: eventsTopic),
+                deadLetters: deadLetters,
+                configuration: configuration.pipeline,
+                instruments: instruments,
+                clock: clock,
+                logger: logger
+            )
+            normalizeStage = built
+            progress = { built.progress }
+            let needs = [
+                TopicProvisioner.Need(name: eventsTopic, role: "events topic", mustMatch: true), deadLetterNeed,
+            ]
+            let service = NormalizeStageService(stage: built, status: status) {
+                _ = try await provisioner.ensure(needs)
+            }
+            work.append(
+                .init(
+                    service: ProducerService(producer: eventsProducer, flushTimeout: .seconds(10), logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                )
+            )
+            work.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
 
         let intake = configuration.intake.map { intake in
             WebhookIntake(
@@ -85,9 +150,9 @@ public struct IngestorApp: Sendable {
             probe: probe,
             instruments: instruments,
             clock: clock,
-            progress: { runner.progress },
-            unsettledIntents: { runner.unsettledIntents },
-            targetFailingSince: { runner.targetFailingSince }
+            progress: progress,
+            unsettledIntents: { [runner] in runner?.unsettledIntents ?? [] },
+            targetFailingSince: { [runner] in runner?.targetFailingSince }
         )
         let ops = OpsServer.make(
             host: configuration.ops.host,
@@ -109,11 +174,8 @@ public struct IngestorApp: Sendable {
                 service: BrokerProbeService(probe: probe, interval: configuration.ops.readiness.probeInterval),
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
-            .init(
-                service: PipelineService(runner: runner, status: status),
-                successTerminationBehavior: .gracefullyShutdownGroup
-            ),
         ]
+        services += work
         if let intake, let port = ownIntakePort {
             let host = configuration.intake?.host ?? configuration.ops.host
             services.insert(
@@ -130,6 +192,7 @@ public struct IngestorApp: Sendable {
         return IngestorApp(
             serviceGroup: ServiceGroup(configuration: groupConfiguration),
             runner: runner,
+            normalizeStage: normalizeStage,
             instruments: instruments,
             status: status
         )

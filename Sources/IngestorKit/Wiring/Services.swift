@@ -8,12 +8,33 @@ import ServiceLifecycle
 struct PipelineService<Source: MessageSource>: Service {
     let runner: PipelineRunner<Source>
     let status: WorkerStatus
+    /// Creates the dead-letter topic when it is missing; a failure is reported, not fatal (the letters wait).
+    var provision: @Sendable () async -> Void = {}
 
     func run() async throws {
+        await provision()
         status.set(.running)
         defer { status.set(.stopped) }
         try await withGracefulShutdownHandler {
             try await runner.run()
+        } onGracefulShutdown: {
+            status.set(.draining)
+        }
+    }
+}
+
+/// Runs the normalize stage once the topics it writes exist; a topic it cannot use stops the worker.
+struct NormalizeStageService<Source: MessageSource>: Service {
+    let stage: NormalizeStage<Source>
+    let status: WorkerStatus
+    let provision: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try await provision()
+        status.set(.running)
+        defer { status.set(.stopped) }
+        try await withGracefulShutdownHandler {
+            try await stage.run()
         } onGracefulShutdown: {
             status.set(.draining)
         }

@@ -1,0 +1,92 @@
+import KafkaIO
+import Logging
+
+/// Makes sure the topics the worker writes exist before it writes them: missing ones are created through the
+/// Admin API with `kafka.create_topics.*`, and an events topic that exists with another partition count than the
+/// one set is refused by name.
+///
+/// librdkafka's mock cluster (the embedded default) does not answer CreateTopics; after `createTimeout` the topic is
+/// created the way that cluster creates topics, on first use, with its default partition count, and the worker says
+/// so.
+struct TopicProvisioner: Sendable {
+    /// One topic the worker writes.
+    struct Need: Sendable, Hashable {
+        /// The topic.
+        var name: String
+        /// What it is for, in messages: `events topic`, `dead-letter topic`.
+        var role: String
+        /// Whether an existing topic must have `kafka.create_topics.partitions` partitions (only when that is set).
+        var mustMatch: Bool
+    }
+
+    /// Why a topic cannot be used.
+    struct Refusal: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let admin: KafkaAdmin
+    let settings: IngestorConfiguration.TopicCreation
+    let logger: Logger
+    var createTimeout: Duration = .seconds(5)
+
+    /// Ensures every topic of `needs` exists, creating missing ones.
+    /// - Returns: each topic's partition count.
+    /// - Throws: ``Refusal`` for a topic that exists with the wrong partition count, or is missing and cannot be
+    ///   created; ``KafkaError`` when no broker answers.
+    func ensure(_ needs: [Need]) async throws -> [String: Int] {
+        let existing = try await admin.partitionCounts(topics: needs.map(\.name))
+        var counts: [String: Int] = [:]
+        for need in needs {
+            if let count = existing[need.name] {
+                if need.mustMatch, settings.partitionsSet, count != settings.partitions {
+                    throw Refusal(
+                        description: """
+                            the \(need.role) \(need.name) has \(count) partitions, but kafka.create_topics.partitions \
+                            is \(settings.partitions): the work and the state are partitioned by it, so they must agree \
+                            (set kafka.create_topics.partitions to \(count), or use another topic)
+                            """
+                    )
+                }
+                counts[need.name] = count
+            } else {
+                counts[need.name] = try await create(need)
+            }
+        }
+        return counts
+    }
+
+    private func create(_ need: Need) async throws -> Int {
+        guard settings.enabled else {
+            throw Refusal(
+                description:
+                    "the \(need.role) \(need.name) does not exist, and kafka.create_topics.enabled is false: create it first"
+            )
+        }
+        let specification = KafkaTopicSpecification(
+            name: need.name,
+            partitions: settings.partitions,
+            replicationFactor: settings.replicationFactor
+        )
+        do {
+            try await admin.createTopics([specification], timeout: createTimeout)
+            logger.info(
+                "created the \(need.role) \(need.name) with \(settings.partitions) partitions (kafka.create_topics)"
+            )
+            return settings.partitions
+        } catch let error as KafkaError where error.code == .timedOut {
+            let count = try await admin.partitionCountCreatingOnUse(of: need.name)
+            logger.warning(
+                """
+                the cluster did not answer CreateTopics within \(createTimeout) (librdkafka's mock cluster has no \
+                Admin API), so the \(need.role) \(need.name) was created on first use with the cluster's default of \
+                \(count) partitions; to choose, create it first (ingestor dev-kafka --topic \(need.name):PARTITIONS)
+                """
+            )
+            return count
+        } catch let error as KafkaError where error.code == .topicAlreadyExists {
+            return try await admin.partitionCounts(topics: [need.name])[need.name] ?? settings.partitions
+        } catch {
+            throw Refusal(description: "the \(need.role) \(need.name) could not be created: \(error)")
+        }
+    }
+}
