@@ -176,3 +176,80 @@ struct NormalizeStageEndToEndTests {
         #expect(letters.allSatisfy { $0.header("ingestor-dlq-stage") == "normalize" })
     }
 }
+
+extension NormalizeStageEndToEndTests {
+    static func app(_ cluster: EmbeddedKafkaCluster, extra: String) throws -> IngestorApp {
+        let yaml = """
+            kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: topics, session_timeout: 6s\(extra)}
+            sources: [{topic: topics.raw, format: alertmanager}]
+            dead_letter: {topic: topics.dlq}
+            pipeline: {drain_timeout: 1s}
+            target: {kind: devrev, devrev: {base_url: "http://127.0.0.1:9", token: {env: STAGE_TOKEN}, resolved_stage: x}}
+            state: {path: ":memory:"}
+            ops: {host: 127.0.0.1, port: 0}
+            """
+        return try IngestorApp.build(
+            configuration: try IngestorConfiguration.parse(yaml: yaml, environment: ["STAGE_TOKEN": "t"]),
+            logger: e2eLogger,
+            registry: PrometheusCollectorRegistry(),
+            gracefulShutdownSignals: [],
+            stage: .normalize
+        )
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func anEventsTopicWithAnotherPartitionCountIsRefusedByName() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        try cluster.createTopic("topics.raw", partitions: 1)
+        try cluster.createTopic("topics.dlq", partitions: 1)
+        try cluster.createTopic("topics.events", partitions: 3)
+        let app = try Self.app(cluster, extra: ", events_topic: topics.events, create_topics: {partitions: 12}")
+        do {
+            try await app.serviceGroup.run()
+            Issue.record("the stage ran with an events topic of the wrong size")
+        } catch {
+            #expect(
+                "\(error)".contains("topics.events has 3 partitions, but kafka.create_topics.partitions is 12"),
+                "\(error)"
+            )
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aMissingEventsTopicIsCreatedAndWrittenTo() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        try cluster.createTopic("topics.raw", partitions: 1)
+        try cluster.createTopic("topics.dlq", partitions: 1)
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
+            logger: e2eLogger
+        )
+        try await producer.send(
+            topic: "topics.raw",
+            key: nil,
+            value: Array(
+                #"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"A"},"fingerprint":"f"}]}"#
+                    .utf8
+            )
+        )
+        await producer.close(timeout: .seconds(5))
+        let app = try Self.app(cluster, extra: "")
+        let worker = Task { try await app.serviceGroup.run() }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while app.instruments.snapshot.messagesFinished < 1 {
+            try #require(ContinuousClock.now < deadline, "nothing written: \(app.instruments.snapshot)")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await app.serviceGroup.triggerGracefulShutdown()
+        try await worker.value
+        // The mock cluster does not answer CreateTopics, so it is created on first use, with its default.
+        let admin = try KafkaAdmin(bootstrapServers: cluster.bootstrapServerList, logger: e2eLogger)
+        #expect(try await admin.partitionCounts(topics: ["topics.events"])["topics.events"] == 4)
+        let events = try await KafkaTopicReader.readAll(
+            topic: "topics.events",
+            bootstrapServers: cluster.bootstrapServerList,
+            logger: e2eLogger
+        )
+        #expect(events.map { $0.key.map { String(decoding: $0, as: UTF8.self) } } == ["am:f"])
+    }
+}
