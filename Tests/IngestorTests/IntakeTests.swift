@@ -214,48 +214,6 @@ struct IntakeTests {
         let metrics = String(decoding: registry.emitToBuffer(), as: UTF8.self)
         #expect(metrics.contains(#"ingestor_intake_rejected_total{source="am",reason="kafka_unavailable"} 1"#))
     }
-
-    @Test func theConfigurationIsCheckedBeforeAnythingStarts() throws {
-        let base = """
-            kafka: {bootstrap_servers: "127.0.0.1:9092"}
-            sources: [{topic: alerts.raw}]
-            dead_letter: {topic: alerts.dlq}
-            target: {kind: devrev, devrev: {base_url: "http://127.0.0.1:9", token: {env: INTAKE_TOKEN}, resolved_stage: x}}
-            """
-        for (intake, expected) in [
-            ("intake: {sources: [{name: am, topic: alerts.raw}]}", "intake.sources[0].auth"),
-            (
-                "intake: {sources: [{name: am, topic: alerts.raw, auth: {bearer: s3cret}}]}",
-                "must not be written in the file"
-            ),
-            (
-                "intake: {sources: [{name: am, topic: alerts.raw, auth: {none: true, bearer: {env: INTAKE_TOKEN}}}]}",
-                "exactly one"
-            ),
-            ("intake: {sources: [{name: a/b, topic: alerts.raw, auth: {none: true}}]}", "URL path segment"),
-            ("intake: {sources: [{name: am, topic: alerts.dlq, auth: {none: true}}]}", "dead-letter topic"),
-            ("intake: {sources: []}", "at least one source"),
-        ] {
-            #expect(throws: ConfigurationError.self, "\(intake)") {
-                try IngestorConfiguration.parse(yaml: base + "\n" + intake, environment: Self.secretEnvironment)
-            }
-            do {
-                _ = try IngestorConfiguration.parse(yaml: base + "\n" + intake, environment: Self.secretEnvironment)
-            } catch {
-                #expect("\(error)".contains(expected), "\(intake): \(error)")
-            }
-        }
-        let parsed = try IngestorConfiguration.parse(
-            yaml: base
-                + "\nintake: {port: 8080, sources: [{name: cw, topic: alerts.raw, auth: {none: true}, sns: {}}]}",
-            environment: Self.secretEnvironment
-        )
-        let intake = try #require(parsed.intake)
-        #expect(intake.port == 8080)
-        #expect(intake.maxBodyBytes == 1 << 20, "limits.max_payload_bytes by default")
-        #expect(intake.sources[0].sns?.verifySignatures == true, "signatures are checked unless turned off")
-        #expect(intake.sources[0].sns?.confirmSubscriptions == false, "confirming is opt-in")
-    }
 }
 
 /// AWS SNS: signatures checked against a certificate served on loopback (the trusted-URL pattern allows it), the

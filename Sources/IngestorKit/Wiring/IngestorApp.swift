@@ -67,7 +67,6 @@ public struct IngestorApp: Sendable {
                 logger: logger
             )
         }
-        let ownIntakePort = configuration.intake?.port
         let ops = OpsServer.make(
             host: configuration.ops.host,
             port: configuration.ops.port,
@@ -75,7 +74,6 @@ public struct IngestorApp: Sendable {
             status: status,
             instruments: instruments,
             unsettledIntents: { runner.unsettledIntents },
-            intake: ownIntakePort == nil ? intake : nil,
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -90,11 +88,11 @@ public struct IngestorApp: Sendable {
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
         ]
-        if let intake, let port = ownIntakePort {
+        if let intake {
             let host = configuration.intake?.host ?? configuration.ops.host
             services.insert(
                 .init(
-                    service: IntakeRoutes.server(intake, host: host, port: port, logger: logger),
+                    service: IntakeRoutes.server(intake, host: host, port: intake.configuration.port, logger: logger),
                     successTerminationBehavior: .gracefullyShutdownGroup
                 ),
                 at: 2
