@@ -6,33 +6,40 @@ import NIOCore
 import Normalizer
 public import ServiceLifecycle
 
-/// The intake's HTTP side: `POST /v1/ingest/{source}` on a Hummingbird router (the ops server's, or its own).
+/// The intake's HTTP side: `POST /v1/ingest/{source}` on a listener of its own.
 public enum IntakeRoutes {
     static func register(_ intake: WebhookIntake, on router: Router<BasicRequestContext>) {
         router.post("/v1/ingest/:source") { request, context -> Response in
             let name = context.parameters.get("source") ?? ""
-            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > intake.maxBodyBytes {
-                return response(intake.tooLarge(source: name))
+            let headers = request.headers
+            let header: (String) -> String? = { field in HTTPField.Name(field).flatMap { headers[$0] } }
+            let source: IntakeConfiguration.Source
+            switch intake.admit(
+                source: name,
+                header: header,
+                contentLength: headers[.contentLength].flatMap { Int($0) }
+            ) {
+            case .refuse(let answer):
+                // The body stays unread: the connection is closed after the answer.
+                return response(answer, closing: true)
+            case .readBody(let admitted):
+                source = admitted
             }
             var request = request
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: intake.maxBodyBytes)
             } catch is NIOTooManyBytesError {
-                return response(intake.tooLarge(source: name))
+                return response(intake.tooLarge(source: name), closing: true)
             }
-            let headers = request.headers
-            let answer = await intake.handle(
-                source: name,
-                header: { field in HTTPField.Name(field).flatMap { headers[$0] } },
-                body: Array(buffer: body)
-            )
-            return response(answer)
+            return response(await intake.handle(source, header: header, body: Array(buffer: body)))
         }
     }
 
-    static func response(_ answer: WebhookIntake.Response) -> Response {
+    /// The HTTP answer for `answer`; `closing` says `Connection: close`.
+    static func response(_ answer: WebhookIntake.Response, closing: Bool = false) -> Response {
         var fields: HTTPFields = [.contentType: "application/json"]
+        if closing { fields[.connection] = "close" }
         for header in answer.headers {
             if let name = HTTPField.Name(header.name) { fields[name] = header.value }
         }
