@@ -1,12 +1,14 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import IncidentAPI
 public import Logging
 import NIOCore
 import Normalizer
 public import ServiceLifecycle
 
-/// The intake's HTTP side: `POST /v1/ingest/{source}` on a listener of its own.
+/// The intake's HTTP side: `POST /v1/ingest/{source}` on a listener of its own, with the connection limits of
+/// `intake.*` (``IntakeHTTP1Channel``).
 public enum IntakeRoutes {
     static func register(_ intake: WebhookIntake, on router: Router<BasicRequestContext>) {
         router.post("/v1/ingest/:source") { request, context -> Response in
@@ -50,7 +52,9 @@ public enum IntakeRoutes {
         )
     }
 
-    /// The intake on its own port.
+    /// The intake's listener: its own event loop threads, `intake.max_connections` and
+    /// `intake.max_connections_per_address` checked at accept, `intake.header_timeout`, `intake.body_timeout` and
+    /// `intake.idle_timeout` on every connection.
     /// - Parameter bound: told the port once the server listens (tests bind port 0).
     public static func server(
         _ intake: WebhookIntake,
@@ -61,7 +65,29 @@ public enum IntakeRoutes {
     ) -> some Service {
         let router = Router()
         register(intake, on: router)
-        return OpsServer.server(router, host: host, port: port, name: "ingestor-intake", logger: logger) { port in
+        let limits = intake.configuration.connections
+        let metrics = IntakeConnectionMetrics(factory: intake.factory)
+        metrics.openConnections(0)
+        let limiter = ConnectionLimiter(
+            maxConnections: limits.maxConnections,
+            maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+            observe: metrics.openConnections
+        )
+        return HTTPListener(
+            router,
+            host: host,
+            port: port,
+            name: "ingestor-intake",
+            threads: System.coreCount,
+            // Under a flood these threads accept and close as fast as connections come: the ops thread and the
+            // pipeline go first when the CPU is short.
+            niceness: 5,
+            handlers: .cooperativePool,
+            server: HTTPServerBuilder { responder in
+                IntakeHTTP1Channel(responder: responder, limits: limits, limiter: limiter, metrics: metrics)
+            },
+            logger: logger
+        ) { port in
             logger.info("webhook intake listening on \(host):\(port) (POST /v1/ingest/{source})")
             bound?(port)
         }

@@ -38,7 +38,7 @@ public final class WebhookIntake: Sendable {
     let client: any HTTPClient
     let sns: SNSVerifier
     let logger: Logger
-    private let factory: any MetricsFactory
+    let factory: any MetricsFactory
     private let instruments = Mutex<[String: any CounterHandler]>([:])
 
     /// Creates the intake.

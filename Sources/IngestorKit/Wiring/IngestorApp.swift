@@ -67,6 +67,7 @@ public struct IngestorApp: Sendable {
                 logger: logger
             )
         }
+        let intakeHost = configuration.intake?.host ?? configuration.ops.host
         let ops = OpsServer.make(
             host: configuration.ops.host,
             port: configuration.ops.port,
@@ -74,6 +75,9 @@ public struct IngestorApp: Sendable {
             status: status,
             instruments: instruments,
             unsettledIntents: { runner.unsettledIntents },
+            intakeAddress: configuration.intake.map {
+                $0.port == 0 ? "a port of its own (intake.port)" : "\(intakeHost):\($0.port) (intake.port)"
+            },
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -89,10 +93,15 @@ public struct IngestorApp: Sendable {
             ),
         ]
         if let intake {
-            let host = configuration.intake?.host ?? configuration.ops.host
+            IntakeRoutes.checkFileDescriptors(intake.configuration.connections, logger: logger)
             services.insert(
                 .init(
-                    service: IntakeRoutes.server(intake, host: host, port: intake.configuration.port, logger: logger),
+                    service: IntakeRoutes.server(
+                        intake,
+                        host: intakeHost,
+                        port: intake.configuration.port,
+                        logger: logger
+                    ),
                     successTerminationBehavior: .gracefullyShutdownGroup
                 ),
                 at: 2
