@@ -16,5 +16,6 @@ FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends librdkafka1 libcurl4 libsqlite3-0 ca-certificates \
     && rm -rf /var/lib/apt/lists/* && mkdir -p /var/lib/ingestor
 COPY --from=build /src/.build/release/ingestor /usr/local/bin/ingestor
-EXPOSE 9464
+# 9464: ops endpoints; 9465: the webhook intake (intake.port), when configured
+EXPOSE 9464 9465
 ENTRYPOINT ["/usr/local/bin/ingestor"]

@@ -61,8 +61,11 @@ struct CheckConfigCommand: ParsableCommand {
             )
             Console.out("  ops: \(configuration.ops.host):\(configuration.ops.port)")
             if let intake = configuration.intake {
-                let address =
-                    intake.port.map { "\(intake.host ?? configuration.ops.host):\($0)" } ?? "the ops port"
+                let address = "\(intake.host ?? configuration.ops.host):\(intake.port)"
+                let limits = intake.connections
+                Console.out(
+                    "  intake limits: headers within \(limits.headerTimeout), body within \(limits.bodyTimeout), idle \(limits.idleTimeout); \(limits.maxConnections) connections, \(limits.maxConnectionsPerAddress == 0 ? "any number" : String(limits.maxConnectionsPerAddress)) per address"
+                )
                 for source in intake.sources {
                     let auth =
                         switch source.authentication {

@@ -7,14 +7,22 @@ extension IngestorConfiguration {
         _ root: ConfigSection,
         environment: [String: String],
         defaultBodyLimit: Int,
-        deadLetterTopic: String?
+        deadLetterTopic: String?,
+        opsPort: Int
     ) -> IntakeConfiguration? {
         guard root.raw("intake") != nil else { return nil }
         let section = root.section("intake")
         defer { section.finish() }
         var intake = IntakeConfiguration(maxBodyBytes: defaultBodyLimit)
         intake.host = section.string("host")
-        if section.raw("port") != nil { intake.port = section.int("port", default: 0, in: 0...65535) }
+        intake.port = section.int("port", default: intake.port, in: 0...65535)
+        if intake.port != 0, intake.port == opsPort {
+            section.problem(
+                "port",
+                String(intake.port),
+                "must differ from ops.port: the intake has a listener of its own, so its load cannot starve /metrics and /readyz"
+            )
+        }
         intake.maxBodyBytes = section.int("max_body_bytes", default: defaultBodyLimit, in: 1...(64 << 20))
         intake.ackTimeout = section.duration(
             "ack_timeout",
@@ -22,8 +30,10 @@ extension IngestorConfiguration {
             in: .milliseconds(100) ... .seconds(600)
         )
         intake.retryAfter = section.duration("retry_after", default: .seconds(5), in: .seconds(1) ... .seconds(3600))
+        intake.connections = readConnectionLimits(section)
         let known = Normalizer().knownFormats.map(\.name)
-        for entry in section.sections("sources") ?? [] {
+        let entries = section.sections("sources") ?? []
+        for entry in entries {
             let name = entry.requiredString("name", hint: "the {source} in POST /v1/ingest/{source}")
             let topic = entry.requiredString("topic", hint: "the Kafka topic the bodies are written to")
             if let name, name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {
@@ -71,7 +81,7 @@ extension IngestorConfiguration {
                 )
             }
         }
-        if intake.sources.isEmpty {
+        if entries.isEmpty {
             section.problem(
                 "sources",
                 nil,
@@ -107,12 +117,19 @@ extension IngestorConfiguration {
         case "hmac":
             let hmacSection = section.section("hmac")
             defer { hmacSection.finish() }
-            guard let secret = readSecret(hmacSection, "secret", environment: environment) else { return nil }
+            // Every key is read before the secret is looked at: a secret that cannot be resolved is one problem,
+            // and must not turn the source's other keys into "unknown key" reports.
+            let secret = readSecret(hmacSection, "secret", environment: environment)
+            let header = hmacSection.string("header")
+            let algorithm = hmacSection.choice("algorithm", default: "sha256", from: ["sha256", "sha1", "sha512"])
+            let prefix = hmacSection.string("prefix") ?? ""
+            let encoding = hmacSection.choice("encoding", default: "hex", from: ["hex", "base64"])
+            guard let secret else { return nil }
             var check = IntakeConfiguration.HMACCheck(secret: secret)
-            check.header = hmacSection.string("header") ?? check.header
-            check.algorithm = hmacSection.choice("algorithm", default: "sha256", from: ["sha256", "sha1", "sha512"])
-            check.prefix = hmacSection.string("prefix") ?? ""
-            check.encoding = hmacSection.choice("encoding", default: "hex", from: ["hex", "base64"])
+            check.header = header ?? check.header
+            check.algorithm = algorithm
+            check.prefix = prefix
+            check.encoding = encoding
             return .hmac(check)
         default:
             guard section.bool("none", default: false) else {
@@ -121,5 +138,40 @@ extension IngestorConfiguration {
             }
             return IntakeConfiguration.Authentication.none
         }
+    }
+
+    /// `intake.header_timeout`, `intake.body_timeout`, `intake.idle_timeout`, `intake.max_connections` and
+    /// `intake.max_connections_per_address`.
+    private static func readConnectionLimits(_ section: ConfigSection) -> IntakeConfiguration.ConnectionLimits {
+        var limits = IntakeConfiguration.ConnectionLimits()
+        limits.headerTimeout = section.duration(
+            "header_timeout",
+            default: limits.headerTimeout,
+            in: .milliseconds(100) ... .seconds(600)
+        )
+        limits.bodyTimeout = section.duration(
+            "body_timeout",
+            default: limits.bodyTimeout,
+            in: .milliseconds(100) ... .seconds(3600)
+        )
+        limits.idleTimeout = section.duration(
+            "idle_timeout",
+            default: limits.idleTimeout,
+            in: .milliseconds(100) ... .seconds(3600)
+        )
+        limits.maxConnections = section.int("max_connections", default: limits.maxConnections, in: 1...1_000_000)
+        limits.maxConnectionsPerAddress = section.int(
+            "max_connections_per_address",
+            default: limits.maxConnectionsPerAddress,
+            in: 0...1_000_000
+        )
+        if limits.maxConnectionsPerAddress > limits.maxConnections {
+            section.problem(
+                "max_connections_per_address",
+                String(limits.maxConnectionsPerAddress),
+                "must not be more than intake.max_connections (\(limits.maxConnections))"
+            )
+        }
+        return limits
     }
 }

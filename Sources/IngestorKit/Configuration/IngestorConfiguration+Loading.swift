@@ -251,7 +251,8 @@ extension IngestorConfiguration {
             root,
             environment: environment,
             defaultBodyLimit: limits.maxPayloadBytes,
-            deadLetterTopic: deadLetterTopic
+            deadLetterTopic: deadLetterTopic,
+            opsPort: ops.port
         )
 
         let loggingSection = root.section("logging")

@@ -58,8 +58,9 @@ public struct IntakeConfiguration: Sendable {
 
     /// `intake.host`; default `ops.host`.
     public var host: String?
-    /// `intake.port`: its own port; default none, the ops server serves the intake.
-    public var port: Int?
+    /// `intake.port`: the intake's own listener, never shared with the ops server (`ops.port`), so intake load
+    /// cannot starve `/metrics` and `/readyz`; default 9465; 0 picks a free port.
+    public var port = 9465
     /// `intake.max_body_bytes`: larger bodies are refused with 413; default `limits.max_payload_bytes`.
     public var maxBodyBytes: Int
     /// `intake.ack_timeout`: how long a request waits for Kafka's acknowledgement before 503; default 10s.
@@ -68,6 +69,9 @@ public struct IntakeConfiguration: Sendable {
     public var retryAfter: Duration = .seconds(5)
     /// `intake.sources`.
     public var sources: [Source] = []
+    /// `intake.header_timeout`, `intake.body_timeout`, `intake.idle_timeout`, `intake.max_connections` and
+    /// `intake.max_connections_per_address`: what one client may hold of the intake.
+    public var connections = ConnectionLimits()
 
     /// The source called `name`.
     public func source(_ name: String) -> Source? {

@@ -14,6 +14,8 @@ final class SNSVerifier: Sendable {
     /// Why a message was refused.
     struct Failure: Error, CustomStringConvertible {
         var description: String
+        /// The message may be fine, but cannot be checked now (its certificate could not be fetched): worth a retry.
+        var isTemporary = false
     }
 
     private let client: any HTTPClient
@@ -87,10 +89,15 @@ final class SNSVerifier: Sendable {
         do {
             response = try await client.execute(HTTPRequest(method: "GET", url: url, maxResponseBytes: 64 * 1024))
         } catch {
-            throw Failure(description: "cannot fetch the signing certificate \(url): \(error)")
+            throw Failure(description: "cannot fetch the signing certificate \(url): \(error)", isTemporary: true)
         }
+        // Any answer but the certificate is the fetch failing, not the message: a host that matched the trusted
+        // pattern answering 404 or 5xx is SNS (or its network) having a bad moment, and SNS retries on a 5xx.
         guard response.status == 200 else {
-            throw Failure(description: "fetching the signing certificate \(url) answered \(response.status)")
+            throw Failure(
+                description: "fetching the signing certificate \(url) answered \(response.status)",
+                isTemporary: true
+            )
         }
         let key: _RSA.Signing.PublicKey
         do {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 public import IncidentAPI
 public import KafkaIO
@@ -9,8 +8,12 @@ import Synchronization
 
 /// `POST /v1/ingest/{source}`: checks who sent the request, writes its body to the source's Kafka topic with headers
 /// for the source, receive time and content type, and answers 202 only once Kafka acknowledged the record, so a
-/// sender's retry covers every failure. 401 without valid credentials, 413 over the size limit, 503 with
-/// `Retry-After` when Kafka does not acknowledge in time, 404 for an unknown source.
+/// sender's retry covers every failure. 401 without valid credentials, 400 for an empty body, 413 over the size
+/// limit, 503 with `Retry-After` when Kafka does not acknowledge in time (or an SNS signing certificate cannot be
+/// fetched), 404 for an unknown source.
+///
+/// The server asks ``admit(source:header:contentLength:)`` before reading a body, so whatever the headers can
+/// refuse is refused without reading it, then ``handle(_:header:body:)`` with the body.
 public final class WebhookIntake: Sendable {
     /// An answer to one request.
     public struct Response: Sendable {
@@ -32,10 +35,10 @@ public final class WebhookIntake: Sendable {
 
     let configuration: IntakeConfiguration
     private let producer: KafkaProducer
-    private let client: any HTTPClient
-    private let sns: SNSVerifier
-    private let logger: Logger
-    private let factory: any MetricsFactory
+    let client: any HTTPClient
+    let sns: SNSVerifier
+    let logger: Logger
+    let factory: any MetricsFactory
     private let instruments = Mutex<[String: any CounterHandler]>([:])
 
     /// Creates the intake.
@@ -61,19 +64,48 @@ public final class WebhookIntake: Sendable {
     /// The largest body accepted.
     public var maxBodyBytes: Int { configuration.maxBodyBytes }
 
-    /// Handles one request whose body was read (up to ``maxBodyBytes``).
-    /// - Parameter header: the request's header value for a name, case-insensitively.
-    public func handle(source name: String, header: (String) -> String?, body: [UInt8]) async -> Response {
+    /// What the intake decided from a request's head, before any of its body is read.
+    public enum Admission: Sendable {
+        /// Read the body, up to ``WebhookIntake/maxBodyBytes``, and pass it to
+        /// ``WebhookIntake/handle(_:header:body:)``.
+        case readBody(IntakeConfiguration.Source)
+        /// Answer this without reading the body (the server then closes the connection).
+        case refuse(Response)
+    }
+
+    /// Checks what can be checked before the body is read: the source exists, a bearer token is right, an HMAC
+    /// signature header is there and well formed, an SNS request carries SNS's headers, the declared length is
+    /// neither zero nor over the limit.
+    /// - Parameters:
+    ///   - header: the request's header value for a name, case-insensitively.
+    ///   - contentLength: the `Content-Length` the request declares; `nil` for a chunked body.
+    public func admit(source name: String, header: (String) -> String?, contentLength: Int?) -> Admission {
         guard let source = configuration.source(name) else {
             reject("unknown", "unknown_source")
-            return Response(
-                status: 404,
-                body: Self.error(
-                    "no intake source \(name); configured: \(configuration.sources.map(\.name).joined(separator: ", "))"
-                )
+            // The configured names are not for unauthenticated callers to enumerate.
+            logger.debug(
+                "intake: no source \(name); configured: \(configuration.sources.map(\.name).joined(separator: ", "))"
             )
+            return .refuse(Response(status: 404, body: Self.error("no such intake source")))
         }
-        if let refusal = authenticate(source, header: header, body: body) { return refusal }
+        if let refusal = authenticateHead(source, header: header) { return .refuse(refusal) }
+        if let options = source.sns, let refusal = checkSNSHead(source, options, header: header) {
+            return .refuse(refusal)
+        }
+        if let contentLength, contentLength > configuration.maxBodyBytes { return .refuse(tooLarge(source: name)) }
+        if contentLength == 0 { return .refuse(empty(source)) }
+        return .readBody(source)
+    }
+
+    /// Handles one admitted request whose body was read (up to ``maxBodyBytes``).
+    /// - Parameter header: the request's header value for a name, case-insensitively.
+    public func handle(
+        _ source: IntakeConfiguration.Source,
+        header: (String) -> String?,
+        body: [UInt8]
+    ) async -> Response {
+        if body.isEmpty { return empty(source) }
+        if let refusal = authenticateBody(source, header: header, body: body) { return refusal }
         var headers = [
             KafkaHeader(key: Header.source, text: source.name),
             KafkaHeader(key: Header.receivedAt, text: Timestamp.current.rfc3339),
@@ -93,7 +125,7 @@ public final class WebhookIntake: Sendable {
         return await write(source, body: body, headers: headers)
     }
 
-    /// A request over the size limit (told by the server before the body is read).
+    /// A request over the size limit (told by the server before the body is read, or while reading it).
     public func tooLarge(source name: String) -> Response {
         reject(configuration.source(name) == nil ? "unknown" : name, "too_large")
         return Response(
@@ -102,181 +134,10 @@ public final class WebhookIntake: Sendable {
         )
     }
 
-    // MARK: - Authentication
-
-    private func authenticate(
-        _ source: IntakeConfiguration.Source,
-        header: (String) -> String?,
-        body: [UInt8]
-    ) -> Response? {
-        switch source.authentication {
-        case .none:
-            return nil
-        case .bearer(let token):
-            let given = header("authorization").flatMap { value -> String? in
-                let parts = value.split(separator: " ", maxSplits: 1)
-                guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-                return String(parts[1]).trimmingCharacters(in: .whitespaces)
-            }
-            guard let given, Self.constantTimeEqual(Array(given.utf8), Array(token.exposedValue.utf8)) else {
-                return unauthorized(
-                    source,
-                    given == nil ? "missing_credentials" : "invalid_credentials",
-                    scheme: "Bearer"
-                )
-            }
-            return nil
-        case .hmac(let check):
-            guard let value = header(check.header.lowercased()) else {
-                return unauthorized(source, "missing_signature", scheme: nil)
-            }
-            guard value.hasPrefix(check.prefix),
-                let signature = Self.decode(String(value.dropFirst(check.prefix.count)), encoding: check.encoding),
-                Self.validHMAC(signature, body: body, secret: check.secret, algorithm: check.algorithm)
-            else { return unauthorized(source, "invalid_signature", scheme: nil) }
-            return nil
-        }
-    }
-
-    private func unauthorized(_ source: IntakeConfiguration.Source, _ reason: String, scheme: String?) -> Response {
-        reject(source.name, reason)
-        return Response(
-            status: 401,
-            headers: scheme.map { [HTTPHeader("WWW-Authenticate", "\($0) realm=\"ingestor\"")] } ?? [],
-            body: Self.error("not authorized (\(reason.replacingOccurrences(of: "_", with: " ")))")
-        )
-    }
-
-    static func validHMAC(_ signature: [UInt8], body: [UInt8], secret: Secret, algorithm: String) -> Bool {
-        let key = SymmetricKey(data: Array(secret.exposedValue.utf8))
-        switch algorithm {
-        case "sha1": return HMAC<Insecure.SHA1>.isValidAuthenticationCode(signature, authenticating: body, using: key)
-        case "sha512": return HMAC<SHA512>.isValidAuthenticationCode(signature, authenticating: body, using: key)
-        default: return HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: body, using: key)
-        }
-    }
-
-    static func decode(_ text: String, encoding: String) -> [UInt8]? {
-        if encoding == "base64" { return Data(base64Encoded: text).map(Array.init) }
-        let digits = Array(text.utf8)
-        guard digits.count.isMultiple(of: 2) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-
-    /// Compares without an early exit, so the time taken does not tell how much of a token was right.
-    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        var difference = UInt8(lhs.count == rhs.count ? 0 : 1)
-        for index in 0..<max(lhs.count, rhs.count) {
-            difference |= (index < lhs.count ? lhs[index] : 0) ^ (index < rhs.count ? rhs[index] : 0)
-        }
-        return difference == 0
-    }
-
-    // MARK: - SNS
-
-    private enum SNSOutcome {
-        case refused(Response)
-        case answered(Response)
-        case verified
-        case unverified
-    }
-
-    private func checkSNS(
-        _ source: IntakeConfiguration.Source,
-        _ options: IntakeConfiguration.SNS,
-        header: (String) -> String?,
-        body: [UInt8]
-    ) async -> SNSOutcome {
-        if header("x-amz-sns-rawdelivery")?.lowercased() == "true" {
-            guard !options.verifySignatures else {
-                reject(source.name, "unsigned")
-                return .refused(
-                    Response(
-                        status: 401,
-                        body: Self.error(
-                            "raw message delivery carries no signature; turn sns.verify_signatures off for this source"
-                        )
-                    )
-                )
-            }
-            return .unverified
-        }
-        guard let message = (try? JSONParser().parse(body))?.object, message["Type"]?.string != nil else {
-            reject(source.name, "not_sns")
-            return .refused(Response(status: 400, body: Self.error("the body is not an SNS message")))
-        }
-        if options.verifySignatures {
-            do {
-                try await sns.verify(message, trustedURLPattern: options.trustedURLPattern)
-            } catch {
-                reject(source.name, "invalid_signature")
-                logger.warning("intake \(source.name): refused an SNS message: \(error)")
-                return .refused(Response(status: 401, body: Self.error("SNS signature check failed: \(error)")))
-            }
-        }
-        let topicARN = message["TopicArn"]?.string ?? ""
-        if !options.topicARNs.isEmpty, !options.topicARNs.contains(topicARN) {
-            reject(source.name, "topic_not_allowed")
-            return .refused(Response(status: 403, body: Self.error("topic \(topicARN) is not in sns.topic_arns")))
-        }
-        if message["Type"]?.string == "SubscriptionConfirmation", options.confirmSubscriptions {
-            return .answered(await confirm(source, message, options))
-        }
-        return options.verifySignatures ? .verified : .unverified
-    }
-
-    /// Confirms a subscription by fetching its `SubscribeURL`; SNS sends the confirmation again when this fails.
-    private func confirm(
-        _ source: IntakeConfiguration.Source,
-        _ message: JSONObject,
-        _ options: IntakeConfiguration.SNS
-    ) async -> Response {
-        let topic = message["TopicArn"]?.string ?? "?"
-        guard let url = message["SubscribeURL"]?.string else {
-            reject(source.name, "not_sns")
-            return Response(status: 400, body: Self.error("the SubscriptionConfirmation has no SubscribeURL"))
-        }
-        do {
-            try SNSVerifier.checkTrusted(url, pattern: options.trustedURLPattern, what: "SubscribeURL")
-        } catch {
-            reject(source.name, "untrusted_url")
-            return Response(status: 400, body: Self.error("\(error)"))
-        }
-        do {
-            let answer = try await client.execute(
-                HTTPRequest(method: "GET", url: url, timeout: configuration.ackTimeout)
-            )
-            guard (200..<300).contains(answer.status) else {
-                throw SNSVerifier.Failure(description: "SubscribeURL answered \(answer.status)")
-            }
-        } catch {
-            reject(source.name, "confirmation_failed")
-            logger.warning("intake \(source.name): confirming the subscription to \(topic) failed: \(error)")
-            return unavailable("confirming the subscription failed: \(error)")
-        }
-        count("ingestor_intake_sns_confirmations_total", [("source", source.name)])
-        logger.notice("intake \(source.name): confirmed the SNS subscription to \(topic)")
-        return Response(
-            status: 200,
-            body: .object(JSONObject([("status", .string("confirmed")), ("topic", .string(topic))]))
-        )
+    /// An empty body, refused at the door: it could only become a dead letter.
+    private func empty(_ source: IntakeConfiguration.Source) -> Response {
+        reject(source.name, "empty_body")
+        return Response(status: 400, body: Self.error("the body is empty"))
     }
 
     // MARK: - Kafka
@@ -312,7 +173,7 @@ public final class WebhookIntake: Sendable {
         }
     }
 
-    private func unavailable(_ message: String) -> Response {
+    func unavailable(_ message: String) -> Response {
         Response(
             status: 503,
             headers: [HTTPHeader("Retry-After", String(configuration.retryAfter.components.seconds))],
@@ -345,11 +206,11 @@ public final class WebhookIntake: Sendable {
 
     // MARK: - Metrics
 
-    private func reject(_ source: String, _ reason: String) {
+    func reject(_ source: String, _ reason: String) {
         count("ingestor_intake_rejected_total", [("source", source), ("reason", reason)])
     }
 
-    private func count(_ label: String, _ dimensions: [(String, String)], by amount: Int = 1) {
+    func count(_ label: String, _ dimensions: [(String, String)], by amount: Int = 1) {
         let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
         let counter = instruments.withLock { cache in
             if let found = cache[key] { return found }

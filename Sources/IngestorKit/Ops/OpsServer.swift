@@ -9,6 +9,9 @@ import ServiceLifecycle
 
 /// The operations endpoints: `/metrics` (Prometheus text format), `/healthz` (the process answers), `/readyz`
 /// (the worker is doing its job: 200 or 503 with JSON detail that names every reason, see ``Readiness``).
+///
+/// They have a listener of their own (``HTTPListener``), never shared with the webhook intake: one event loop
+/// thread that also runs the handlers, so no load elsewhere in the process queues ahead of them.
 enum OpsServer {
     static func make(
         host: String,
@@ -16,11 +19,11 @@ enum OpsServer {
         registry: PrometheusCollectorRegistry,
         status: WorkerStatus,
         health: WorkerHealth,
-        intake: WebhookIntake? = nil,
+        intakeAddress: String? = nil,
         logger: Logger
     ) -> some Service {
         let router = Router()
-        if let intake { IntakeRoutes.register(intake, on: router) }
+        if let intakeAddress { registerMisdirectedIntake(intakeAddress, on: router) }
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok,
@@ -43,31 +46,32 @@ enum OpsServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(detail)))
             )
         }
-        let routes = intake == nil ? "" : " POST /v1/ingest/{source}"
-        return server(router, host: host, port: port, name: "ingestor-ops", logger: logger) { bound in
+        // One thread of its own, handlers included: a flood on the intake's listener cannot delay these answers.
+        return HTTPListener(
+            router,
+            host: host,
+            port: port,
+            name: "ingestor-ops",
+            threads: 1,
+            handlers: .eventLoop,
+            logger: logger
+        ) { bound in
             status.setOpsPort(bound)
-            logger.info("ops server listening on \(host):\(bound) (/metrics /healthz /readyz\(routes))")
+            logger.info("ops server listening on \(host):\(bound) (/metrics /healthz /readyz)")
         }
     }
 
-    /// A Hummingbird server for `router` that logs only warnings of its own and reports the port it bound.
-    static func server(
-        _ router: Router<BasicRequestContext>,
-        host: String,
-        port: Int,
-        name: String,
-        logger: Logger,
-        bound: @escaping @Sendable (Int) -> Void
-    ) -> some Service {
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: name),
-            onServerRunning: { channel in
-                if let port = channel.localAddress?.port { bound(port) }
-            },
-            logger: quiet
-        )
+    /// `POST /v1/ingest/{source}` on the ops port, where the intake was served before it had a listener of its
+    /// own: 421 naming where it is now, so a sender still pointed here says so in its logs.
+    private static func registerMisdirectedIntake(_ intakeAddress: String, on router: Router<BasicRequestContext>) {
+        router.post("/v1/ingest/:source") { _, _ -> Response in
+            let message = "the webhook intake listens on \(intakeAddress), not on the ops port"
+            let body = JSONValue.object(JSONObject([("status", .string("error")), ("error", .string(message))]))
+            return Response(
+                status: .misdirectedRequest,
+                headers: [.contentType: "application/json", .connection: "close"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(body)))
+            )
+        }
     }
 }

@@ -136,7 +136,7 @@ public struct IngestorApp: Sendable {
                 logger: logger
             )
         }
-        let ownIntakePort = configuration.intake?.port
+        let intakeHost = configuration.intake?.host ?? configuration.ops.host
         let probe = BrokerProbe(
             consumer: consumer,
             topics: configuration.sources.map(\.topic),
@@ -160,7 +160,9 @@ public struct IngestorApp: Sendable {
             registry: registry,
             status: status,
             health: health,
-            intake: ownIntakePort == nil ? intake : nil,
+            intakeAddress: configuration.intake.map {
+                $0.port == 0 ? "a port of its own (intake.port)" : "\(intakeHost):\($0.port) (intake.port)"
+            },
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -176,11 +178,16 @@ public struct IngestorApp: Sendable {
             ),
         ]
         services += work
-        if let intake, let port = ownIntakePort {
-            let host = configuration.intake?.host ?? configuration.ops.host
+        if let intake {
+            IntakeRoutes.checkFileDescriptors(intake.configuration.connections, logger: logger)
             services.insert(
                 .init(
-                    service: IntakeRoutes.server(intake, host: host, port: port, logger: logger),
+                    service: IntakeRoutes.server(
+                        intake,
+                        host: intakeHost,
+                        port: intake.configuration.port,
+                        logger: logger
+                    ),
                     successTerminationBehavior: .gracefullyShutdownGroup
                 ),
                 at: 2
