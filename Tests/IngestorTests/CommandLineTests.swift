@@ -112,7 +112,7 @@ struct CommandLineTests {
             .finish()
         #expect(unknown == 2)
         #expect(unknownErr.contains("unrecognized_format"), "\(unknownErr)")
-        let (badFlag, _, badFlagErr) = try IngestorProcess(["normalize", "--format", "splunk"], input: []).finish()
+        let (badFlag, _, badFlagErr) = try IngestorProcess(["normalize", "--format", "solarwinds"], input: []).finish()
         #expect(badFlag == 64, "a usage error, not a rejection")
         #expect(badFlagErr.contains("known: "))
     }

@@ -91,6 +91,9 @@ extension IngestorConfiguration {
         mapping.labels = paths("labels", mapping.labels)
         mapping.links = paths("links", mapping.links)
         mapping.source = paths("source", mapping.source)
+        mapping.events = paths("events", mapping.events)
+        mapping.dedupFields = paths("dedup_fields", mapping.dedupFields)
+        mapping.titleTemplate = generic.string("title_template")
         for (word, value) in generic.stringMap("status_values") {
             guard let status = AlertStatus(rawValue: value.lowercased()) else {
                 generic.problem("status_values.\(word)", value, "must be one of \(statuses.joined(separator: ", "))")

@@ -447,7 +447,8 @@ public struct EmailEnvelopeDecoder: AlertDecoder {
     }
 
     public var format: SourceFormat { .email }
-    public var detectionRank: Int? { 13 }
+    public var detectionRank: Int? { 15 }
+    public var detectionRule: String { "`rfc822` (a string: the raw message)" }
 
     public func recognizes(_ object: JSONObject) -> Bool {
         object["rfc822"]?.string != nil
