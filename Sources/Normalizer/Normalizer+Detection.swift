@@ -87,18 +87,33 @@ extension Normalizer {
         return index < bytes.count && (bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "["))
     }
 
-    /// Whether the bytes start like an RFC 5322 message: a header field `Name: value` (or an mbox `From ` line).
+    /// Whether the bytes are an RFC 5322 message: not JSON, and header lines (`Name: value`, or the obsolete
+    /// `Name : value`) before the first empty line, whatever the first line looks like. A first line that is folded,
+    /// corrupt or an mbox `From ` line does not hide the header lines after it.
     static func looksLikeEmail(_ bytes: [UInt8]) -> Bool {
         guard !looksLikeJSON(bytes) else { return false }
-        if bytes.starts(with: Array("From ".utf8)) { return true }
-        var index = 0
-        while index < bytes.count, index < 200 {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: ":") { return index > 0 }
-            // Field names are printable ASCII without spaces or colons (RFC 5322 §3.6.8).
-            guard byte > 32, byte < 127 else { return false }
-            index += 1
+        var headerLines = 0
+        var otherLines = 0
+        var lineStart = 0
+        // Looking at the first 32 lines (at most 8 KiB) is enough: a mail's header section starts there.
+        let end = min(bytes.count, 8192)
+        while lineStart < end, headerLines + otherLines < 32 {
+            var lineEnd = lineStart
+            while lineEnd < end, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            var line = bytes[lineStart..<lineEnd]
+            if line.last == 0x0D { line = line.dropLast() }
+            if line.isEmpty { break }
+            if line.first == 0x20 || line.first == 0x09 {
+                // A folded continuation; at the very top it is a defect, not a reason to stop.
+            } else if MailHeaders.fieldName(in: line) != nil {
+                headerLines += 1
+            } else if !line.starts(with: Array("From ".utf8)) {
+                otherLines += 1
+            }
+            lineStart = lineEnd + 1
         }
-        return false
+        // One header line among garbage is a coincidence (`note: something`); two, or more header lines than other
+        // lines, is a header section.
+        return headerLines >= 2 || (headerLines == 1 && otherLines == 0)
     }
 }

@@ -3,7 +3,7 @@ import IngestorKit
 import Normalizer
 import Testing
 
-/// A source's decoder settings.
+/// A source's decoder settings: the generic mapping and email patterns.
 extension ConfigurationTests {
     @Test func genericListsCompositeKeysAndTitleTemplates() throws {
         let yaml = validYAML.replacingOccurrences(
@@ -23,5 +23,33 @@ extension ConfigurationTests {
         #expect(mapping.events == ["checks"])
         #expect(mapping.dedupFields == ["host", "name"])
         #expect(mapping.titleTemplate == "{name} on {host}")
+    }
+
+    @Test func emailPatternsMayLetTheBodyWin() throws {
+        let yaml = validYAML.replacingOccurrences(
+            of: "  - topic: other.raw\n",
+            with: """
+                  - topic: other.raw
+                    format: email
+                    email:
+                      patterns:
+                        - name: backup
+                          subject: '^(?<type>FAILED|OK): backup of (?<host>\\S+)$'
+                          body: ['Result: (?<state>\\w+)']
+                          status_words: {failed: firing, ok: resolved}
+                          identity: [host]
+                          body_wins: [state]
+                          resolving_states: [Success]
+
+                """
+        )
+        let configuration = try IngestorConfiguration.parse(yaml: yaml, environment: ["DEVREV_TOKEN": "tok"])
+        let pattern = try #require(
+            configuration.sources.first { $0.topic == "other.raw" }?.route.options.email.patterns.first
+        )
+        #expect(pattern.bodyWins == ["state"])
+        #expect(pattern.resolvingStates == ["success"])
+        let bad = yaml.replacingOccurrences(of: "body_wins: [state]", with: "body_wins: [colour]")
+        #expect(problems(bad).map(\.path).contains { $0.hasSuffix("body_wins") })
     }
 }

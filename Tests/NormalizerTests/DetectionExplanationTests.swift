@@ -27,6 +27,9 @@ struct DetectionExplanationTests {
     }
 
     @Test func aRejectionNamesTheRuleThatRefusedIt() throws {
+        let mail = Self.explain(try fixture("email/sisimai-rfc3834-03.eml"))
+        #expect(mail.format == .email)
+        #expect(mail.steps.last?.contains("rejected: auto_reply: a vacation reply (X-Apple-Action: VACATION)") == true)
         let test = Self.explain(try fixture("gcp/test-notification.json"))
         #expect(test.steps.contains { $0.hasPrefix("gcp-monitoring refused it: not_an_alert") })
         let shape = Self.explain(Array(#"{"alerts":"nope","groupKey":"g","version":"4"}"#.utf8), format: .alertmanager)

@@ -100,6 +100,42 @@ struct NormalizerFuzzTests {
         #expect(outcomes[1] > 0, "some mutations must be rejected")
     }
 
+    /// What `schemas/normalized-event.schema.json` requires of every event, checked in-process (SchemaTests runs the
+    /// real validator over the fixtures' events).
+    static func expectSchemaPromises(_ event: NormalizedEvent, _ name: String) {
+        #expect(!event.source.isEmpty && !event.dedupKey.isEmpty && !event.title.isEmpty, "\(name)")
+        #expect(event.status == .resolved || event.resolvedAt == nil, "\(name): resolvedAt only when resolved")
+        #expect(event.links.allSatisfy { !$0.href.isEmpty }, "\(name)")
+        #expect(event.attachments.allSatisfy { $0.size >= 0 && !$0.contentType.isEmpty }, "\(name)")
+        #expect(!event.description.utf8.contains(0x0D) || event.source != "email", "\(name): line feeds only")
+    }
+
+    /// Detection on mutated fixtures never traps, explains the same outcome `normalize` gives, and every event it
+    /// accepts keeps the schema's promises.
+    @Test func detectionOnMutatedFixturesNeverThrowsAnythingButARejection() throws {
+        var random = Generator(seed: 0xDE7EC7)
+        var accepted = 0
+        for (name, seed) in try Self.allFixtures() {
+            for _ in 0..<max(Self.rounds / 6, 4) {
+                let bytes = Self.mutate(seed, &random)
+                let input = NormalizerInput(payload: bytes, receivedAt: Timestamp(millisecondsSinceEpoch: 0))
+                let explanation = Self.normalizer.explain(input, route: SourceRoute())
+                let direct = Result { try Self.normalizer.normalize(input) }
+                switch (explanation.outcome, direct) {
+                case (.success(let events), .success(let same)):
+                    #expect(events == same, "\(name)")
+                    accepted += events.count
+                    for event in events { Self.expectSchemaPromises(event, name) }
+                case (.failure(let rejection), .failure(let same as Rejection)):
+                    #expect(rejection.code == same.code && !rejection.message.isEmpty, "\(name)")
+                default:
+                    Issue.record("\(name): explain and normalize disagree on a mutation")
+                }
+            }
+        }
+        #expect(accepted > 0)
+    }
+
     @Test func everyFormatSurvivesEveryOtherFormatsFixtures() throws {
         let fixtures = try Self.allFixtures()
         for format in Self.normalizer.knownFormats {

@@ -165,6 +165,15 @@ extension IngestorConfiguration {
             return status
         }
         let identity = section.stringList("identity") ?? ["host", "service"]
+        let bodyWins = section.stringList("body_wins") ?? []
+        for group in bodyWins where !["type", "state", "host", "service", "id", "title", "region"].contains(group) {
+            section.problem(
+                "body_wins",
+                group,
+                "must name a pattern group: type, state, host, service, id, title, region"
+            )
+        }
+        let resolvingStates = (section.stringList("resolving_states") ?? []).map { $0.lowercased() }
         guard let name, let subject else { return nil }
         return EmailPattern(
             name: name,
@@ -172,7 +181,9 @@ extension IngestorConfiguration {
             body: body,
             statusWords: words.sorted { $0.word.count > $1.word.count },
             fixedStatus: fixed,
-            identity: identity
+            identity: identity,
+            bodyWins: bodyWins,
+            resolvingStates: resolvingStates
         )
     }
 
