@@ -51,19 +51,25 @@ extension Normalizer {
     /// Auto-detection: the first decoder (in rank order) that recognises the shape, provided no other decoder of
     /// the same rank does too; never a guess.
     func detectAndDecode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {
-        let candidates = decoders.filter { $0.detectionRank != nil && $0.recognizes(object) }
-        for candidate in candidates {
-            context.note("\(candidate.format) recognises it: \(candidate.detectionRule)")
-        }
-        if let first = candidates.first {
-            let ties = candidates.filter { $0.detectionRank == first.detectionRank }
-            guard ties.count == 1 else {
+        // The first match in rank order decides; asking every other decoder is only for an explanation (and for a
+        // decoder sharing the first one's rank, which would make the shape ambiguous).
+        if let first = decoders.first(where: { $0.detectionRank != nil && $0.recognizes(object) }) {
+            if context.trace != nil {
+                let candidates = decoders.filter { $0.detectionRank != nil && $0.recognizes(object) }
+                for candidate in candidates {
+                    context.note("\(candidate.format) recognises it: \(candidate.detectionRule)")
+                }
+                if candidates.count > 1 { context.note("\(first.format) is the most specific of those") }
+            }
+            let ties = decoders.filter {
+                $0.detectionRank == first.detectionRank && $0.format != first.format && $0.recognizes(object)
+            }
+            guard ties.isEmpty else {
                 throw Rejection(
                     .unrecognizedFormat,
-                    "ambiguous shape: \(ties.map(\.format.name).joined(separator: ", ")) all match"
+                    "ambiguous shape: \(([first] + ties).map(\.format.name).joined(separator: ", ")) all match"
                 )
             }
-            if candidates.count > 1 { context.note("\(first.format) is the most specific of those") }
             if context.nesting == 0 { context.trace?.format = first.format }
             return try decode(object, with: first, context: context)
         }

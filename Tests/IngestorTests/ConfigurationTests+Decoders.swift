@@ -36,6 +36,7 @@ extension ConfigurationTests {
                         - name: backup
                           subject: '^(?<type>FAILED|OK): backup of (?<host>\\S+)$'
                           body: ['Result: (?<state>\\w+)']
+                          body_fields: {Job: id}
                           status_words: {failed: firing, ok: resolved}
                           identity: [host]
                           body_wins: [state]
@@ -48,8 +49,11 @@ extension ConfigurationTests {
             configuration.sources.first { $0.topic == "other.raw" }?.route.options.email.patterns.first
         )
         #expect(pattern.bodyWins == ["state"])
+        #expect(pattern.bodyFields == ["Job": "id"])
         #expect(pattern.resolvingStates == ["success"])
         let bad = yaml.replacingOccurrences(of: "body_wins: [state]", with: "body_wins: [colour]")
         #expect(problems(bad).map(\.path).contains { $0.hasSuffix("body_wins") })
+        let badField = yaml.replacingOccurrences(of: "body_fields: {Job: id}", with: "body_fields: {Job: colour}")
+        #expect(problems(badField).map(\.path).contains { $0.hasSuffix("body_fields.Job") })
     }
 }

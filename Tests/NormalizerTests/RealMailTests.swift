@@ -169,4 +169,18 @@ struct RealMailTests {
     func aMailIsAMailWhenItHasHeaderLines(_ text: String, _ isMail: Bool) {
         #expect(Normalizer.looksLikeEmail(Array(text.utf8)) == isMail, "\(text)")
     }
+
+    @Test(arguments: [
+        ("Notification Type: RECOVERY\r\nState: OK\r\n", [("type", "RECOVERY"), ("state", "OK")]),
+        ("Host:  web-01 (10.0.0.1)\nService State:\tCRITICAL now", [("host", "web-01"), ("state", "CRITICAL")]),
+        ("Additional Info: State: OK\nState:\n", []),
+        (String(repeating: "filler\n", count: 40) + "State: OK\n", []),
+        (String(repeating: "x", count: 50) + " State: OK\n", []),
+    ])
+    func labelledLinesAreReadFromTheBodysFirstLines(_ body: String, _ expected: [(String, String)]) {
+        let fields = ["Notification Type": "type", "State": "state", "Service State": "state", "Host": "host"]
+        let found = EmailDecoder.labelledLines(body, fields)
+        #expect(found.map(\.group) == expected.map(\.0), "\(body.prefix(40))")
+        #expect(found.map(\.value) == expected.map(\.1), "\(body.prefix(40))")
+    }
 }

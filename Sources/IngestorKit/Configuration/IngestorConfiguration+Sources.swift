@@ -165,13 +165,18 @@ extension IngestorConfiguration {
             return status
         }
         let identity = section.stringList("identity") ?? ["host", "service"]
-        let bodyWins = section.stringList("body_wins") ?? []
-        for group in bodyWins where !["type", "state", "host", "service", "id", "title", "region"].contains(group) {
+        let bodyFields = section.stringMap("body_fields")
+        let groups = EmailDecoderGroups.names
+        for (label, group) in bodyFields where !groups.contains(group) {
             section.problem(
-                "body_wins",
+                "body_fields.\(label)",
                 group,
-                "must name a pattern group: type, state, host, service, id, title, region"
+                "must name a pattern group: \(groups.joined(separator: ", "))"
             )
+        }
+        let bodyWins = section.stringList("body_wins") ?? []
+        for group in bodyWins where !groups.contains(group) {
+            section.problem("body_wins", group, "must name a pattern group: \(groups.joined(separator: ", "))")
         }
         let resolvingStates = (section.stringList("resolving_states") ?? []).map { $0.lowercased() }
         guard let name, let subject else { return nil }
@@ -179,6 +184,7 @@ extension IngestorConfiguration {
             name: name,
             subject: subject,
             body: body,
+            bodyFields: bodyFields,
             statusWords: words.sorted { $0.word.count > $1.word.count },
             fixedStatus: fixed,
             identity: identity,
@@ -197,4 +203,9 @@ extension IngestorConfiguration {
         let minutes = value / 100 * 60 + value % 100
         return .seconds((sign == "-" ? -minutes : minutes) * 60)
     }
+}
+
+/// The named groups an email pattern can fill.
+enum EmailDecoderGroups {
+    static let names = ["type", "state", "host", "service", "id", "title", "region"]
 }

@@ -22,7 +22,7 @@ struct PrometheusStyleAlerts {
             group.set("truncated_alerts", String(truncated))
         }
         let externalURL = object.text("externalURL")
-        let groupStatus = object.text("status")?.lowercased()
+        let groupStatus = object["status"]?.string?.lowercased()
         var events: [NormalizedEvent] = []
         events.reserveCapacity(alerts.count)
         for (position, element) in alerts.enumerated() {
@@ -52,7 +52,8 @@ struct PrometheusStyleAlerts {
         context: DecodeContext
     ) throws(Rejection) -> NormalizedEvent {
         let status: AlertStatus
-        switch alert["status"]?.string?.lowercased() ?? groupStatus {
+        let own = alert["status"]?.string
+        switch own == "firing" || own == "resolved" ? own : own?.lowercased() ?? groupStatus {
         case "firing": status = .firing
         case "resolved": status = .resolved
         case nil:
@@ -80,9 +81,8 @@ struct PrometheusStyleAlerts {
         let fingerprint = alert.text("fingerprint") ?? AlertmanagerDecoder.fingerprint(of: ownLabels)
         var all = labels.labels
         var severity = context.severity(all["severity"], labels: &all)
-        // Grafana's own no-data and error alerts are about the data source, not the service (Grafana's DatasourceNoData
-        // and
-        // DatasourceError).
+        // Grafana's own no-data and error alerts (DatasourceNoData, DatasourceError) are about the data source, not
+        // the service.
         if all["severity"] == nil, ["DatasourceNoData", "DatasourceError"].contains(all["alertname"]) {
             severity = .low
         }
@@ -101,8 +101,7 @@ struct PrometheusStyleAlerts {
         if let runbook = annotations?.text("runbook_url") { links.append(.init(href: runbook, text: "runbook")) }
 
         let startsAt = alert["startsAt"]?.string.flatMap(Timestamp.init(rfc3339:))
-        // A firing alert's endsAt is a placeholder or a guess (Alertmanager's resolve timeout): only read when
-        // resolved.
+        // A firing alert's endsAt is a placeholder or a guess (Alertmanager's resolve timeout): read when resolved.
         let endsAt = status == .resolved ? alert["endsAt"]?.string.flatMap(Timestamp.init(rfc3339:)) : nil
         return NormalizedEvent(
             source: source,
@@ -122,14 +121,12 @@ struct PrometheusStyleAlerts {
     /// line, `Name: summary`; the summary alone when it already says the name (`DiskFull`, "Disk full on db-1");
     /// the name with the instance or job when there is no summary.
     static func title(alertname: String?, summary: String?, labels: [String: String]) -> String? {
-        let line = summary.flatMap {
-            $0.split(whereSeparator: \.isNewline).first.map { String($0).trimmingWhitespace() }?.nonEmpty
-        }
+        let line = summary.flatMap(Self.firstLine)
         switch (alertname?.nonEmpty, line) {
         case (let name?, let line?):
-            // `DiskFull` and "Disk full on db-1" say the same: compared by their letters and digits alone.
-            func squeezed(_ text: String) -> String { String(text.lowercased().filter { $0.isLetter || $0.isNumber }) }
-            return squeezed(line).contains(squeezed(name)) ? line : "\(name): \(line)"
+            // Most summaries that say the name start with it as written: that needs no squeezing.
+            if line.hasPrefix(name) { return line }
+            return Self.squeezed(line).containsRun(Self.squeezed(name)) ? line : "\(name): \(line)"
         case (let name?, nil):
             let scope = [labels["instance"], labels["job"]].compactMap { $0 }.joined(separator: " / ")
             return scope.isEmpty ? name : "\(name) on \(scope)"
@@ -138,5 +135,41 @@ struct PrometheusStyleAlerts {
         case (nil, nil):
             return nil
         }
+    }
+
+    /// The first non-empty line, trimmed; most summaries are one line, so that case does not split.
+    private static func firstLine(_ text: String) -> String? {
+        var bytes = text
+        let oneLine = bytes.withUTF8 { !$0.contains(0x0A) && !$0.contains(0x0D) }
+        guard !oneLine else { return text.nonEmpty }
+        return text.split(whereSeparator: \.isNewline).lazy.compactMap { String($0).nonEmpty }.first
+    }
+
+    /// The text's letters and digits, ASCII lower-cased (non-ASCII bytes kept): `DiskFull` and "Disk full on db-1"
+    /// become `diskfull` and `diskfullondb1`. Bytes, because this runs for every alert.
+    private static func squeezed(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte | 0x20)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), 0x80...:
+                bytes.append(byte)
+            default: continue
+            }
+        }
+        return bytes
+    }
+}
+
+extension [UInt8] {
+    /// Whether `other` occurs in these bytes.
+    fileprivate func containsRun(_ other: [UInt8]) -> Bool {
+        guard !other.isEmpty else { return true }
+        guard other.count <= count else { return false }
+        for start in 0...(count - other.count) where self[start] == other[0] {
+            if self[start..<(start + other.count)].elementsEqual(other) { return true }
+        }
+        return false
     }
 }

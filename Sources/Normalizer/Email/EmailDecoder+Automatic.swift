@@ -9,14 +9,17 @@ extension EmailDecoder {
     static func rejectAutomatic(
         _ message: MIMEPart,
         subject: String,
+        base baseSubject: String,
         sender: String?,
         body: String,
         options: EmailOptions
     ) throws(Rejection) {
         let headers = message.headers
         let from = sender ?? "the mail system"
-        try rejectReports(message, subject: subject, from: from)
-        try rejectBounce(message, subject: subject, sender: sender, body: body)
+        let leaves = message.leaves(limit: 64)
+        let base = baseSubject.lowercased()
+        try rejectReports(message, leaves: leaves, from: from)
+        try rejectBounce(message, leaves: leaves, subject: subject, base: base, sender: sender, body: body)
         try rejectAutomaticReply(headers, subject: subject, from: from, options: options)
         // Bounces and automatic replies both use the null return path (RFC 3834 §3.3): alone, it means a bounce.
         if headers.plain("Return-Path")?.trimmingWhitespace() == "<>" {
@@ -25,7 +28,7 @@ extension EmailDecoder {
         if message.mediaType == "multipart/report" {
             throw Rejection(.deliveryReport, "a machine report (multipart/report without report-type) from \(from)")
         }
-        if baseSubject(subject).lowercased().hasPrefix("complaint about message from") {
+        if base.utf8.starts(with: "complaint about message from".utf8) {
             throw Rejection(
                 .deliveryReport,
                 "an abuse complaint (subject \"complaint about message from …\") from \(from)"
@@ -59,7 +62,7 @@ extension EmailDecoder {
     }
 
     /// Delivery status notifications, read receipts and feedback reports, known by their MIME structure.
-    private static func rejectReports(_ message: MIMEPart, subject: String, from: String) throws(Rejection) {
+    private static func rejectReports(_ message: MIMEPart, leaves: [MIMEPart], from: String) throws(Rejection) {
         if message.mediaType == "multipart/report" {
             let reportType = message.contentType.parameters["report-type"]?.lowercased() ?? ""
             if reportType.contains("delivery-status") {
@@ -72,7 +75,7 @@ extension EmailDecoder {
                 throw Rejection(.deliveryReport, "a \(reportType) report (multipart/report) from \(from)")
             }
         }
-        for part in message.leaves(limit: 64) {
+        for part in leaves {
             switch part.mediaType {
             case "message/delivery-status", "message/global-delivery-status":
                 throw Rejection(.bounce, "a delivery status notification (a \(part.mediaType) part) from \(from)")
@@ -122,7 +125,7 @@ extension EmailDecoder {
             throw Rejection(.autoReply, "an automatic reply (header \(header)) from \(from): \(subject)")
         }
         let lower = subject.lowercased()
-        if let prefix = options.autoReplySubjects.first(where: { lower.hasPrefix($0) }) {
+        if let prefix = options.autoReplySubjects.first(where: { lower.utf8.starts(with: $0.utf8) }) {
             throw Rejection(.autoReply, "an automatic reply (subject starts \"\(prefix)\") from \(from): \(subject)")
         }
     }
@@ -153,7 +156,9 @@ extension EmailDecoder {
 
     private static func rejectBounce(
         _ message: MIMEPart,
+        leaves: [MIMEPart],
         subject: String,
+        base: String,
         sender: String?,
         body: String
     ) throws(Rejection) {
@@ -168,33 +173,36 @@ extension EmailDecoder {
         if headers.raw("X-Failed-Recipients") != nil {
             throw Rejection(.bounce, "a bounce (header X-Failed-Recipients) from \(from): \(subject)")
         }
-        let base = baseSubject(subject).lowercased()
-        if let prefix = bounceSubjects.first(where: { base.hasPrefix($0) }) {
+        if let prefix = bounceSubjects.first(where: { base.utf8.starts(with: $0.utf8) }) {
             throw Rejection(.bounce, "a bounce (subject starts \"\(prefix)\") from \(from): \(subject)")
         }
-        let attachesOriginal = message.leaves(limit: 64).contains {
+        let attachesOriginal = leaves.contains {
             $0.mediaType == "message/rfc822" || $0.mediaType == "text/rfc822-headers"
         }
         if attachesOriginal, let word = bounceWords.first(where: { base.contains($0) }) {
             throw Rejection(.bounce, "a failure notice (subject with \"\(word)\", the original attached) from \(from)")
         }
-        let start = body.prefix(4096)
-        if start.contains("Final-Recipient:"), start.contains("Action: failed") || start.contains("Status: 5.") {
-            throw Rejection(
-                .bounce,
-                "a delivery status notification in plain text (Final-Recipient, Action) from \(from)"
-            )
-        }
-        // Amazon SES notifications by mail, bare or inside an SNS envelope (`email-json`), where the quotes are
-        // escaped.
-        if start.hasPrefix("{") {
-            let unescaped = start.replacing("\\\"", with: "\"")
-            if unescaped.contains("\"notificationType\":\"Bounce\"") {
-                throw Rejection(.bounce, "an Amazon SES bounce notification (notificationType Bounce) from \(from)")
+        // The start of the body, as bytes: searching Characters costs more than reading the whole mail.
+        var text = body
+        let found: (code: Rejection.Code, why: String)? = text.withUTF8 { whole in
+            let start = UnsafeBufferPointer(rebasing: whole.prefix(4096))
+            if start.contains(text: "Final-Recipient:"),
+                start.contains(text: "Action: failed") || start.contains(text: "Status: 5.")
+            {
+                return (.bounce, "a delivery status notification in plain text (Final-Recipient, Action)")
             }
-            for kind in ["Complaint", "Delivery"] where unescaped.contains("\"notificationType\":\"\(kind)\"") {
-                throw Rejection(.deliveryReport, "an Amazon SES notification (notificationType \(kind)) from \(from)")
+            // Amazon SES notifications by mail, bare or inside an SNS envelope (`email-json`; quotes escaped).
+            guard start.first == UInt8(ascii: "{") else { return nil }
+            for (kind, code) in [
+                ("Bounce", Rejection.Code.bounce), ("Complaint", .deliveryReport), ("Delivery", .deliveryReport),
+            ]
+            where start.contains(text: "\"notificationType\":\"\(kind)\"")
+                || start.contains(text: #"\"notificationType\":\"\#(kind)\""#)
+            {
+                return (code, "an Amazon SES notification (notificationType \(kind))")
             }
+            return nil
         }
+        if let found { throw Rejection(found.code, "\(found.why) from \(from)") }
     }
 }

@@ -20,6 +20,10 @@ extension EmailDecoder {
             for name in groupNames {
                 if let value = match.output[name]?.substring { groups[name] = String(value).trimmingWhitespace() }
             }
+            for (name, value) in labelledLines(body, pattern.bodyFields)
+            where groups[name] == nil || pattern.bodyWins.contains(name) {
+                groups[name] = value
+            }
             for bodyPattern in pattern.body {
                 guard let regex = compile(bodyPattern), let bodyMatch = try? regex.firstMatch(in: body) else {
                     continue
@@ -33,6 +37,32 @@ extension EmailDecoder {
             return ToolMatch(pattern: pattern, groups: groups, status: status(of: pattern, groups: groups))
         }
         return nil
+    }
+
+    /// The groups `fields` names, from the body's first 40 lines of the form `Label: VALUE` (the value's first word).
+    /// Reads bytes and stops after those lines, whatever the body's length; the label is at most 40 bytes.
+    static func labelledLines(_ body: String, _ fields: [String: String]) -> [(group: String, value: String)] {
+        guard !fields.isEmpty else { return [] }
+        var text = body
+        return text.withUTF8 { bytes in
+            var found: [(group: String, value: String)] = []
+            var lineStart = 0
+            var lines = 0
+            while lineStart < bytes.count, lines < 40 {
+                let lineEnd = bytes.firstIndex(of: 0x0A, from: lineStart) ?? bytes.count
+                let line = bytes[lineStart..<lineEnd]
+                lineStart = lineEnd + 1
+                lines += 1
+                guard let colon = line.prefix(40).firstIndex(of: UInt8(ascii: ":")),
+                    let label = String(validating: line[..<colon], as: UTF8.self)?.trimmingWhitespace(),
+                    let group = fields[label]
+                else { continue }
+                let value = line[(colon + 1)...].drop { $0 == 0x20 || $0 == 0x09 }
+                    .prefix { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
+                if let word = String(validating: value, as: UTF8.self), !word.isEmpty { found.append((group, word)) }
+            }
+            return found
+        }
     }
 
     static func status(of pattern: EmailPattern, groups: [String: String]) -> AlertStatus? {

@@ -21,10 +21,18 @@ struct EmailDecoder {
         let subject = headers.text("Subject", fallback: fallback, guessed: &guessed) ?? ""
         let from = headers.text("From", fallback: fallback, guessed: &guessed) ?? ""
         let sender = Self.address(in: from)
+        let base = Self.baseSubject(subject)
         // The body text and the attachments.
         var attachments: [NormalizedEvent.Attachment] = []
         let body = Self.bodyText(message, attachments: &attachments, fallback: fallback, guessed: &guessed)
-        try Self.rejectAutomatic(message, subject: subject, sender: sender, body: body, options: options)
+        try Self.rejectAutomatic(
+            message,
+            subject: subject,
+            base: base,
+            sender: sender,
+            body: body,
+            options: options
+        )
         if body.utf8.count > limits.maxEmailTextBytes {
             throw Rejection(
                 .emailTooLarge,
@@ -46,7 +54,7 @@ struct EmailDecoder {
         let occurred = headers.plain("Date").flatMap(MailDate.parse) ?? context.receivedAt
 
         let inThread = headers.raw("In-Reply-To") != nil || headers.raw("References") != nil
-        let replyPrefix = Self.baseSubject(subject).count < subject.trimmingWhitespace().count
+        let replyPrefix = base.count < subject.trimmingWhitespace().count
         let configuredKey = try Self.configuredKey(options.dedupPattern, subject: subject, body: body)
 
         // A person's reply in a thread: a comment on the incident the thread opened, never a new incident.
@@ -57,7 +65,7 @@ struct EmailDecoder {
                     dedupKey: configuredKey.map { "email:key:\($0)" } ?? "email:thread:\(threadRoot)",
                     status: .firing,
                     severity: context.options.defaultSeverity,
-                    title: Self.baseSubject(subject).nonEmpty ?? "(no subject)",
+                    title: base.nonEmpty ?? "(no subject)",
                     description: body,
                     labels: labels.labels,
                     links: [],
@@ -73,7 +81,7 @@ struct EmailDecoder {
         var status = AlertStatus.firing
         var severityWord: String?
         var key: String
-        var title = Self.baseSubject(subject).nonEmpty ?? "(no subject)"
+        var title = base.nonEmpty ?? "(no subject)"
         if let match {
             context.note(
                 "email pattern \(match.pattern.name) matches: "

@@ -50,6 +50,9 @@ public struct EmailPattern: Sendable, Hashable {
     public var fixedStatus: AlertStatus?
     /// The groups that identify the problem, joined into the dedup key.
     public var identity: [String]
+    /// Body lines `Label: VALUE` whose value's first word becomes a group (`["Notification Type": "type"]`), read
+    /// from the body's first 40 lines: the labelled lines tools write, found without a regex.
+    public var bodyFields: [String: String] = [:]
     /// Groups whose value from the body wins over the subject's (the body's `Notification Type:` and `State:` lines
     /// when a template's subject says otherwise); by default the subject's win.
     public var bodyWins: [String] = []
@@ -75,6 +78,7 @@ public struct EmailPattern: Sendable, Hashable {
         name: String,
         subject: String,
         body: [String] = [],
+        bodyFields: [String: String] = [:],
         statusWords: [StatusWord] = [],
         fixedStatus: AlertStatus? = nil,
         identity: [String],
@@ -84,6 +88,7 @@ public struct EmailPattern: Sendable, Hashable {
         self.name = name
         self.subject = subject
         self.body = body
+        self.bodyFields = bodyFields
         self.statusWords = statusWords
         self.fixedStatus = fixedStatus
         self.identity = identity
@@ -91,14 +96,13 @@ public struct EmailPattern: Sendable, Hashable {
         self.resolvingStates = resolvingStates
     }
 
-    /// The body lines of Nagios's (and Icinga 1's) default notification mail: its type and state, which win over a
+    /// The labelled lines of Nagios's (and Icinga 1's) default notification mail, whose type and state win over a
     /// subject that says otherwise.
-    /// The body of Icinga 2's notification scripts (`<service> on <host> is OK!`, `<host> is UP!`), and Icinga 1's,
-    /// which is Nagios's.
-    static let icingaBody = nagiosBody + [#"(?m)^\S.* is (?<state>[A-Z]+)!\s*$"#]
-    static let nagiosBody = [
-        #"(?m)^Notification Type:\s*(?<type>[A-Z]+)"#, #"(?m)^(?:Service |Host )?State:\s*(?<state>[A-Z]+)"#,
+    static let nagiosFields = [
+        "Notification Type": "type", "State": "state", "Service State": "state", "Host State": "state",
     ]
+    /// Icinga 2's notification scripts write the state in a sentence (`<service> on <host> is OK!`, `<host> is UP!`).
+    static let icingaBody = [#"(?m)^\S.* is (?<state>[A-Z]+)!\s*$"#]
 
     static let notificationTypes = [
         StatusWord("acknowledgement", .acknowledged), StatusWord("problem", .firing), StatusWord("recovery", .resolved),
@@ -115,7 +119,7 @@ public struct EmailPattern: Sendable, Hashable {
         EmailPattern(
             name: "nagios",
             subject: #"\*\* (?<type>[A-Z]+) Service Alert: (?<host>[^/]+)/(?<service>.+?) is (?<state>[A-Z]+) \*\*"#,
-            body: nagiosBody,
+            bodyFields: nagiosFields,
             statusWords: notificationTypes,
             identity: ["host", "service"],
             bodyWins: ["type", "state"],
@@ -124,7 +128,7 @@ public struct EmailPattern: Sendable, Hashable {
         EmailPattern(
             name: "nagios",
             subject: #"\*\* (?<type>[A-Z]+) Host Alert: (?<host>.+?) is (?<state>[A-Z]+) \*\*"#,
-            body: nagiosBody,
+            bodyFields: nagiosFields,
             statusWords: notificationTypes,
             identity: ["host"],
             bodyWins: ["type", "state"],
@@ -134,6 +138,7 @@ public struct EmailPattern: Sendable, Hashable {
             name: "icinga",
             subject: #"\[(?<type>[A-Z]+)\] Host (?<host>.+?) is (?<state>[A-Z]+)!"#,
             body: icingaBody,
+            bodyFields: nagiosFields,
             statusWords: notificationTypes,
             identity: ["host"],
             bodyWins: ["type", "state"],
@@ -143,6 +148,7 @@ public struct EmailPattern: Sendable, Hashable {
             name: "icinga",
             subject: #"\[(?<type>[A-Z]+)\] (?<service>.+?) on (?<host>.+?) is (?<state>[A-Z]+)!"#,
             body: icingaBody,
+            bodyFields: nagiosFields,
             statusWords: notificationTypes,
             identity: ["host", "service"],
             bodyWins: ["type", "state"],
