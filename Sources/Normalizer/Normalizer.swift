@@ -51,19 +51,19 @@ public struct Normalizer: Sendable {
     /// Options for calls that name no route.
     public var options: DecodeOptions
     /// Decoders in detection order; route-only decoders last.
-    private let decoders: [any AlertDecoder]
+    let decoders: [any AlertDecoder]
 
     /// Creates a normalizer with every built-in decoder.
     public init(limits: Limits = Limits(), options: DecodeOptions = DecodeOptions()) {
         self.limits = limits
         self.options = options
         let all: [any AlertDecoder] = [
-            SNSDecoder(), EventBridgeDecoder(), AzureMonitorDecoder(), GoogleCloudMonitoringDecoder(),
-            PagerDutyDecoder(),
-            GrafanaDecoder(), AlertmanagerDecoder(), CloudWatchAlarmDecoder(), GrafanaLegacyDecoder(),
-            OpsgenieDecoder(),
-            SentryDecoder(), NewRelicDecoder(), EmailEnvelopeDecoder(limits: limits), DatadogDecoder(), ZabbixDecoder(),
-            GenericDecoder(),
+            SNSDecoder(), CloudWatchAlarmDecoder(), AWSHealthDecoder(), EventBridgeDecoder(), AzureMonitorDecoder(),
+            GoogleCloudMonitoringDecoder(), PagerDutyDecoder(), PagerDutyWebhookDecoder(), GrafanaDecoder(),
+            AlertmanagerDecoder(), GrafanaLegacyDecoder(), OpsgenieDecoder(), SentryDecoder(), NewRelicDecoder(),
+            EmailEnvelopeDecoder(limits: limits), GraylogDecoder(), PingdomDecoder(), Site24x7Decoder(),
+            SplunkDecoder(), UptimeRobotDecoder(), VMwareAriaDecoder(), AlertaDecoder(), RiemannDecoder(),
+            DatadogDecoder(), ZabbixDecoder(), GenericDecoder(),
         ]
         decoders = all.sorted { ($0.detectionRank ?? Int.max) < ($1.detectionRank ?? Int.max) }
         var formats: [SourceFormat] = [.auto]
@@ -103,6 +103,11 @@ public struct Normalizer: Sendable {
     /// Normalizes one message for a route, reporting whether the events depend on the record's metadata.
     /// - Throws: ``Rejection`` with a stable reason code.
     public func normalization(of input: NormalizerInput, route: SourceRoute) throws(Rejection) -> Normalization {
+        try run(input, route: route, trace: nil)
+    }
+
+    /// The one normalization path; `trace` collects the steps when an explanation was asked for.
+    func run(_ input: NormalizerInput, route: SourceRoute, trace: DetectionTrace?) throws(Rejection) -> Normalization {
         if input.payload.isEmpty { throw Rejection(.emptyPayload, "the message has no bytes") }
         if input.payload.count > limits.maxPayloadBytes {
             throw Rejection(
@@ -110,36 +115,48 @@ public struct Normalizer: Sendable {
                 "the message has \(input.payload.count) bytes, the limit is \(limits.maxPayloadBytes)"
             )
         }
-        let requested = input.header(Self.formatHeader).map { SourceFormat($0.trimmingWhitespace()) } ?? route.format
-        guard knownFormats.contains(requested) else {
-            throw Rejection(
-                .unknownFormat,
-                "no decoder named \"\(requested)\"; known: \(knownFormats.map(\.name).joined(separator: ", "))"
-            )
-        }
+        let header = input.header(Self.formatHeader).map { SourceFormat($0.trimmingWhitespace()) }
+        let requested = header ?? route.format
         let reads = TransportReads()
         let context = DecodeContext(
             input: input,
             options: route.options,
             reads: reads,
             decodeNested: detectAndDecode,
-            nesting: 0
+            nesting: 0,
+            trace: trace
         )
+        context.note(
+            "format \(requested) from \(header != nil ? "the record header \(Self.formatHeader)" : "the route"); \(input.payload.count) bytes"
+        )
+        guard knownFormats.contains(requested) else {
+            throw Rejection(
+                .unknownFormat,
+                "no decoder named \"\(requested)\"; known: \(knownFormats.map(\.name).joined(separator: ", "))"
+            )
+        }
         let events: [NormalizedEvent]
         if requested == .email && !Self.looksLikeJSON(input.payload)
             || requested == .auto && Self.looksLikeEmail(input.payload)
         {
+            context.note("a mail: the bytes start with header lines, not JSON")
+            trace?.format = .email
             events = try EmailDecoder(limits: limits).decode(input.payload, context: context)
         } else {
-            let object = try parseObject(input.payload)
+            let object = try parseObject(input.payload, requested: requested, context: context)
             if requested == .auto {
                 events = try detectAndDecode(object, context: context)
             } else {
                 let decoder = decoders.first { $0.format == requested }!
                 guard decoder.recognizes(object) else {
-                    throw Rejection(.invalidPayload, "the payload does not have the shape of \(decoder.format)")
+                    throw Rejection(
+                        .invalidPayload,
+                        "the payload does not have the shape of \(decoder.format) (\(decoder.detectionRule)); it is \(PayloadSummary.object(object))"
+                    )
                 }
-                events = try decoder.decode(object, context: context)
+                context.note("\(decoder.format) recognises it: \(decoder.detectionRule)")
+                trace?.format = decoder.format
+                events = try decode(object, with: decoder, context: context)
             }
         }
         if events.count > limits.maxEventsPerMessage {
@@ -148,70 +165,21 @@ public struct Normalizer: Sendable {
                 "\(events.count) events in one message, the limit is \(limits.maxEventsPerMessage)"
             )
         }
+        context.note("\(events.count) event\(events.count == 1 ? "" : "s")")
         return Normalization(events: events, readsTransport: reads.transport)
     }
 
-    private func parseObject(_ payload: [UInt8]) throws(Rejection) -> JSONObject {
-        let document: JSONValue
+    /// Decodes with one decoder, noting a refusal for `--explain`.
+    func decode(
+        _ object: JSONObject,
+        with decoder: any AlertDecoder,
+        context: DecodeContext
+    ) throws(Rejection) -> [NormalizedEvent] {
         do {
-            document = try JSONParser(maxDepth: limits.maxJSONDepth).parse(payload)
+            return try decoder.decode(object, context: context)
         } catch {
-            throw Rejection(error.tooDeep ? .nestingTooDeep : .invalidJSON, error.message)
+            context.note("\(decoder.format) refused it: \(error)")
+            throw error
         }
-        guard let object = document.object else {
-            throw Rejection(.unrecognizedFormat, "the payload is JSON but not an object")
-        }
-        return object
-    }
-
-    /// Auto-detection: the first decoder (in rank order) that recognises the shape, provided no other decoder of
-    /// the same rank does too; never a guess (INPUT-FORMATS.md §0.1).
-    private func detectAndDecode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {
-        let nested = DecodeContext(
-            input: context.transport,
-            options: context.options,
-            reads: context.reads,
-            decodeNested: context.decodeNested,
-            nesting: context.nesting + 1
-        )
-        let candidates = decoders.filter { $0.detectionRank != nil && $0.recognizes(object) }
-        if let first = candidates.first {
-            let ties = candidates.filter { $0.detectionRank == first.detectionRank }
-            guard ties.count == 1 else {
-                throw Rejection(
-                    .unrecognizedFormat,
-                    "ambiguous shape: \(ties.map(\.format.name).joined(separator: ", ")) all match"
-                )
-            }
-            return try first.decode(object, context: context.nesting == 0 ? context : nested)
-        }
-        if context.options.genericFallback {
-            return try GenericDecoder().decode(object, context: context)
-        }
-        let keys = object.keys.prefix(8).joined(separator: ", ")
-        throw Rejection(.unrecognizedFormat, "no decoder recognises an object with keys [\(keys)]")
-    }
-
-    /// Whether the first meaningful byte opens a JSON object or array.
-    static func looksLikeJSON(_ bytes: [UInt8]) -> Bool {
-        var index = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
-        return index < bytes.count && (bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "["))
-    }
-
-    /// Whether the bytes start like an RFC 5322 message: a header field `Name: value` (or an mbox `From ` line).
-    static func looksLikeEmail(_ bytes: [UInt8]) -> Bool {
-        guard !looksLikeJSON(bytes) else { return false }
-        if bytes.starts(with: Array("From ".utf8)) { return true }
-        var index = 0
-        while index < bytes.count, index < 200 {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: ":") { return index > 0 }
-            // Field names are printable ASCII without spaces or colons (RFC 5322 §3.6.8).
-            guard byte > 32, byte < 127 else { return false }
-            index += 1
-        }
-        return false
     }
 }

@@ -8,7 +8,7 @@ public struct SourceFormat: Sendable, Hashable, CustomStringConvertible {
         self.name = name.lowercased()
     }
 
-    /// Detect the format from the payload's shape (INPUT-FORMATS.md §0.1).
+    /// Detect the format from the payload's shape.
     public static let auto = SourceFormat("auto")
     /// Prometheus Alertmanager webhook, version 4.
     public static let alertmanager = SourceFormat("alertmanager")
@@ -38,6 +38,26 @@ public struct SourceFormat: Sendable, Hashable, CustomStringConvertible {
     public static let newrelic = SourceFormat("newrelic")
     /// Opsgenie outgoing webhook.
     public static let opsgenie = SourceFormat("opsgenie")
+    /// AWS Health events, from EventBridge directly or through SNS.
+    public static let awsHealth = SourceFormat("aws-health")
+    /// PagerDuty's outgoing webhooks, V1, V2 and V3 (an incident in PagerDuty becoming a ticket here).
+    public static let pagerdutyWebhook = SourceFormat("pagerduty-webhook")
+    /// Graylog event notifications (3.1 and later) and Graylog 2 stream alert callbacks.
+    public static let graylog = SourceFormat("graylog")
+    /// Pingdom uptime and transaction check state-change webhooks.
+    public static let pingdom = SourceFormat("pingdom")
+    /// Site24x7 webhooks with the default JSON payload.
+    public static let site24x7 = SourceFormat("site24x7")
+    /// Splunk's webhook alert action.
+    public static let splunk = SourceFormat("splunk")
+    /// UptimeRobot JSON webhooks.
+    public static let uptimerobot = SourceFormat("uptimerobot")
+    /// VMware vRealize / Aria Operations REST notification plugin alerts.
+    public static let vmwareAria = SourceFormat("vmware-aria")
+    /// Alerta alerts, as Alerta's SNS plugin publishes them.
+    public static let alerta = SourceFormat("alerta")
+    /// Riemann events posted as JSON.
+    public static let riemann = SourceFormat("riemann")
     /// Any JSON object, read through configured field paths (route only, or the `auto` fallback when enabled).
     public static let generic = SourceFormat("generic")
     /// A raw RFC 5322 email message, or a JSON envelope carrying one.

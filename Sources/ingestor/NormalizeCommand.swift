@@ -26,6 +26,11 @@ struct NormalizeCommand: AsyncParsableCommand {
               ingestor normalize --format generic --config ingestor.yaml --topic custom.raw event.json
               cat mail.eml | ingestor normalize --format email --pretty
               ingestor normalize --commands firing.json repeat.json resolved.json
+              ingestor normalize --explain payload.json
+
+            With --explain each message's detection is written out instead of its events: the format asked for, \
+            what the bytes look like, every decoder whose rule matches, the one chosen, and the events (status, \
+            severity, dedup key, title) or the rule that refused the message.
             """
     )
 
@@ -37,6 +42,11 @@ struct NormalizeCommand: AsyncParsableCommand {
     @Flag(help: "Indent the JSON for reading.") var pretty = false
     @Flag(help: "Print the incident commands a correlator with nothing open would send, not the events.")
     var commands = false
+    @Flag(
+        help:
+            "Say which format was detected and why (the rule each matching decoder applies), or which rule refused the message."
+    )
+    var explain = false
     @Argument(help: "Files to read; standard input when none.") var files: [String] = []
 
     func validate() throws {
@@ -46,6 +56,7 @@ struct NormalizeCommand: AsyncParsableCommand {
                 "--format \(format) is not a decoder; known: \(Normalizer().knownFormats.map(\.name).joined(separator: ", "))"
             )
         }
+        if explain && commands { throw ValidationError("--explain and --commands go separately") }
         for header in headers where !header.contains("=") {
             throw ValidationError("--header \(header): expected NAME=VALUE")
         }
@@ -81,6 +92,10 @@ struct NormalizeCommand: AsyncParsableCommand {
         var rejected = false
         for (name, bytes) in try inputs() {
             let input = NormalizerInput(payload: bytes, headers: recordHeaders, origin: topic ?? name, recordID: name)
+            if explain {
+                rejected = !printExplanation(normalizer.explain(input, route: route), of: name) || rejected
+                continue
+            }
             let events: [NormalizedEvent]
             do {
                 events = try normalizer.normalize(input, route: route)
@@ -110,6 +125,23 @@ struct NormalizeCommand: AsyncParsableCommand {
             }
         }
         if rejected { throw ExitCode(ExitStatus.badConfiguration) }
+    }
+
+    /// Writes one message's explanation; returns whether it gave events rather than a rejection.
+    private func printExplanation(_ explanation: Normalizer.Explanation, of name: String) -> Bool {
+        Console.out("\(name): detected \(explanation.format?.name ?? "no format")")
+        for step in explanation.steps { Console.out("  " + step) }
+        switch explanation.outcome {
+        case .success(let events):
+            for event in events {
+                Console.out(
+                    "  → \(event.status.rawValue) \(event.severity.rawValue) \(event.dedupKey): \(event.title)"
+                )
+            }
+            return true
+        case .failure:
+            return false
+        }
     }
 
     private func print(_ value: JSONValue) {

@@ -112,9 +112,24 @@ struct CommandLineTests {
             .finish()
         #expect(unknown == 2)
         #expect(unknownErr.contains("unrecognized_format"), "\(unknownErr)")
-        let (badFlag, _, badFlagErr) = try IngestorProcess(["normalize", "--format", "splunk"], input: []).finish()
+        let (badFlag, _, badFlagErr) = try IngestorProcess(["normalize", "--format", "solarwinds"], input: []).finish()
         #expect(badFlag == 64, "a usage error, not a rejection")
         #expect(badFlagErr.contains("known: "))
+    }
+
+    @Test func normalizeExplainSaysWhatWasDetectedAndWhy() throws {
+        let mail = Array("Subject: x\r\nAuto-Submitted: auto-replied\r\nFrom: a@example.com\r\n\r\naway".utf8)
+        let (status, out, _) = try IngestorProcess(["normalize", "--explain"], input: mail).finish()
+        #expect(status == 2, "a rejection")
+        #expect(out.hasPrefix("stdin: detected email\n"), "\(out)")
+        #expect(out.contains("rejected: auto_reply: an automatic reply (Auto-Submitted: auto-replied)"), "\(out)")
+        let alert = Array(
+            #"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"A"}}]}"#.utf8
+        )
+        let (ok, explained, _) = try IngestorProcess(["normalize", "--explain"], input: alert).finish()
+        #expect(ok == 0)
+        #expect(explained.contains("alertmanager recognises it: `alerts[]`"), "\(explained)")
+        #expect(explained.contains("→ firing medium am:"), "\(explained)")
     }
 
     @Test func normalizeCommandsIsADryRunOfDeduplication() throws {

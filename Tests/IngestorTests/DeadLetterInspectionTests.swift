@@ -74,6 +74,23 @@ struct DeadLetterInspectionTests {
         #expect(DeadLetterFilter.parseTime("-3h", now: now) == nil)
     }
 
+    @Test func statsTellUnknownSendersApartByWhatWasSeen() throws {
+        func unknown(_ offset: Int64, _ seen: String) -> DeadLetterRecord {
+            let plain = Self.letter(offset: offset, stage: "normalize", reason: "unrecognized_format", target: nil)
+            var message = plain.message
+            message.headers.append(KafkaHeader(key: "ingestor-dlq-message", text: seen))
+            return DeadLetterRecord(message)
+        }
+        let newSender = "a JSON object with top-level keys [monitor, level, when] that no decoder recognises"
+        var stats = DeadLetterStats(topic: "alerts.dlq")
+        for offset in 0..<3 { stats.add(unknown(Int64(offset), newSender)) }
+        stats.add(unknown(3, "the payload is a JSON array of 2 elements, not an object"))
+        stats.add(Self.letter(offset: 4))
+        #expect(stats.unrecognized == [newSender: 3, "the payload is a JSON array of 2 elements, not an object": 1])
+        #expect(stats.table.contains("      3  \(newSender)"), "\(stats.table)")
+        #expect(stats.jsonValue["unrecognized"]?[newSender]?.int64 == 3)
+    }
+
     @Test func statsCountByReasonStageTargetAndHour() throws {
         var stats = DeadLetterStats(topic: "alerts.dlq")
         stats.add(Self.letter(offset: 0))

@@ -21,6 +21,11 @@ struct NormalizeStageEndToEndTests {
     static func fixtures() throws -> [Fixture] {
         var fixtures: [Fixture] = []
         for directory in try FileManager.default.contentsOfDirectory(atPath: SchemaTests.fixtures.path).sorted() {
+            var isDirectory: ObjCBool = false
+            let path = SchemaTests.fixtures.appendingPathComponent(directory).path
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                continue  // the fixtures' README
+            }
             let suffix = directory == "email" ? ".eml" : ".json"
             // Datadog and Zabbix payloads are the user's own templates: they need the format named.
             let format = ["email", "datadog", "zabbix"].contains(directory) ? directory : "auto"

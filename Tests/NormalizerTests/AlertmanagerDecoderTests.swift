@@ -1,5 +1,6 @@
-import Normalizer
 import Testing
+
+@testable import Normalizer
 
 @Suite("Alertmanager webhook v4")
 struct AlertmanagerDecoderTests {
@@ -22,7 +23,10 @@ struct AlertmanagerDecoderTests {
 
     @Test func firingAlertMapsTitleDescriptionLinksAndTimes() throws {
         let event = try events("group-mixed.json")[0]
-        #expect(event.title == "Probe failed for https://api.example.com")
+        #expect(
+            event.title == "ProbeFailure: Probe failed for https://api.example.com",
+            "the alert's name and its summary"
+        )
         #expect(event.description == "HTTP probe returned 503\nfor 5 minutes")
         #expect(event.occurredAt?.rfc3339 == "2026-11-24T07:52:26.739Z")
         #expect(event.resolvedAt == nil, "Go's zero endsAt means unset")
@@ -44,7 +48,8 @@ struct AlertmanagerDecoderTests {
     }
 
     @Test func computesPrometheusFingerprintWhenTheSenderOmitsIt() throws {
-        // prometheus/common model: labelSetToFingerprint({name: "garland, briggs", fear: "love is not enough"}) = 5799056148416392346
+        // prometheus/common model: labelSetToFingerprint({name: "garland, briggs", fear: "love is not enough"}) =
+        // 5799056148416392346
         let events = try events("old-sender-no-fingerprint.json")
         #expect(events[0].dedupKey == "am:507a62d79ee76c9a")
         #expect(AlertmanagerDecoder.fingerprint(of: []) == "cbf29ce484222325")
@@ -88,7 +93,6 @@ struct AlertmanagerDecoderTests {
     @Test(arguments: [
         #"{"version":"4","groupKey":"g","alerts":[{"status":"firing"}]}"#,
         #"{"version":"4","groupKey":"g","alerts":[{"status":"pending","labels":{}}]}"#,
-        #"{"version":"4","groupKey":"g","alerts":[{"labels":{}}]}"#,
         #"{"version":"4","groupKey":"g","alerts":[42]}"#,
     ])
     func malformedAlertsAreInvalidPayload(payload: String) {
@@ -98,6 +102,19 @@ struct AlertmanagerDecoderTests {
         } catch {
             #expect(error.code == .invalidPayload)
         }
+    }
+
+    @Test(
+        arguments: [
+            ("DiskFull", "Disk full on db-1", "Disk full on db-1"),
+            ("ProbeFailure", "Probe failed for https://x", "ProbeFailure: Probe failed for https://x"),
+            ("HighLoad", "Load above 8\nsince 10:00", "HighLoad: Load above 8"),
+            ("HighLoad", nil, "HighLoad on db-1:9100"),
+        ] as [(String, String?, String)]
+    )
+    func titlesAreTheAlertsNameWithItsSummary(_ name: String, _ summary: String?, _ expected: String) {
+        let title = PrometheusStyleAlerts.title(alertname: name, summary: summary, labels: ["instance": "db-1:9100"])
+        #expect(title == expected)
     }
 
     @Test func emptyGroupGivesNoEvents() throws {

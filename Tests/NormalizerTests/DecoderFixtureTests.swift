@@ -48,7 +48,7 @@ struct DecoderFixtureTests {
         Expectation(
             fixture: "grafana/unified-firing.json",
             events: [
-                (.firing, .high, "grafana:3f2a9c1d0e4b5a67", "Checkout p99 above 2s"),
+                (.firing, .high, "grafana:3f2a9c1d0e4b5a67", "HighLatency: Checkout p99 above 2s"),
                 (.resolved, .low, "grafana:aa00bb11cc22dd33", "DatasourceNoData"),
             ]
         ),
@@ -213,8 +213,8 @@ struct DecoderFixtureTests {
         Expectation(
             fixture: "alertmanager/group-mixed.json",
             events: [
-                (.firing, .critical, "am:8b3a0e2c7f1d4a55", "Probe failed for https://api.example.com"),
-                (.resolved, .critical, "am:0c1d2e3f40516273", "Probe failed for https://www.example.com"),
+                (.firing, .critical, "am:8b3a0e2c7f1d4a55", "ProbeFailure: Probe failed for https://api.example.com"),
+                (.resolved, .critical, "am:0c1d2e3f40516273", "ProbeFailure: Probe failed for https://www.example.com"),
             ]
         ),
     ]
@@ -422,11 +422,14 @@ struct DecoderFixtureTests {
         #expect(event.labels["entities"] == "web-1,web-2")
         #expect(event.links.map(\.text) == ["issue", "runbook"])
         #expect(event.occurredAt == Timestamp(millisecondsSinceEpoch: 1_795_515_000_000))
+        // A workflow may notify on creation only: CREATED fires like ACTIVATED, on the same key.
         let created = String(decoding: try fixture("newrelic/activated.json"), as: UTF8.self).replacingFirst(
             #""state":"ACTIVATED""#,
             with: #""state":"CREATED""#
         )
-        #expect(try Normalizer().normalize(NormalizerInput(payload: Array(created.utf8))).isEmpty)
+        let fromCreated = try Normalizer().normalize(NormalizerInput(payload: Array(created.utf8)))
+        #expect(fromCreated.map(\.status) == [.firing])
+        #expect(fromCreated.first?.dedupKey == event.dedupKey)
     }
 
     @Test func opsgenieNanosecondUpdatedAtStaysExact() throws {

@@ -6,8 +6,9 @@ import Testing
 /// Random bytes and mutated fixtures must end as events or a rejection: never a crash, never a hang.
 ///
 /// Deterministic (fixed seeds), so a failure reproduces; the time limits turn a hang into a failure instead of a
-/// stuck CI job.
-@Suite("Normalizer fuzz", .timeLimit(.minutes(2)))
+/// stuck CI job. Serialized, and each test yields after every fixture: they are seconds of pure CPU, and run side by
+/// side they held both of a 2-core machine's cooperative threads long enough to time out the waits of other suites.
+@Suite("Normalizer fuzz", .serialized, .timeLimit(.minutes(2)))
 struct NormalizerFuzzTests {
     /// SplitMix64; the Normalizer tests do not depend on the fakes module that exports one.
     struct Generator {
@@ -81,7 +82,7 @@ struct NormalizerFuzzTests {
     /// Mutations per fixture: 60 in CI; `INGESTOR_FUZZ_ROUNDS=1000 swift test --filter fuzz` digs deeper.
     static let rounds = ProcessInfo.processInfo.environment["INGESTOR_FUZZ_ROUNDS"].flatMap { Int($0) } ?? 60
 
-    @Test func mutatedFixturesNeverCrashOrHang() throws {
+    @Test func mutatedFixturesNeverCrashOrHang() async throws {
         let fixtures = try Self.allFixtures()
         #expect(fixtures.count > 70, "every decoder's fixtures take part")
         var random = Generator(
@@ -89,6 +90,7 @@ struct NormalizerFuzzTests {
         )
         var outcomes = [0, 0]
         for (name, seed) in fixtures {
+            await Task.yield()
             let own: SourceFormat = name.hasSuffix(".eml") ? .email : .auto
             for round in 0..<Self.rounds {
                 let bytes = Self.mutate(seed, &random)
@@ -100,9 +102,47 @@ struct NormalizerFuzzTests {
         #expect(outcomes[1] > 0, "some mutations must be rejected")
     }
 
-    @Test func everyFormatSurvivesEveryOtherFormatsFixtures() throws {
+    /// What `schemas/normalized-event.schema.json` requires of every event, checked in-process (SchemaTests runs the
+    /// real validator over the fixtures' events).
+    static func expectSchemaPromises(_ event: NormalizedEvent, _ name: String) {
+        #expect(!event.source.isEmpty && !event.dedupKey.isEmpty && !event.title.isEmpty, "\(name)")
+        #expect(event.status == .resolved || event.resolvedAt == nil, "\(name): resolvedAt only when resolved")
+        #expect(event.links.allSatisfy { !$0.href.isEmpty }, "\(name)")
+        #expect(event.attachments.allSatisfy { $0.size >= 0 && !$0.contentType.isEmpty }, "\(name)")
+        #expect(!event.description.utf8.contains(0x0D) || event.source != "email", "\(name): line feeds only")
+    }
+
+    /// Detection on mutated fixtures never traps, explains the same outcome `normalize` gives, and every event it
+    /// accepts keeps the schema's promises.
+    @Test func detectionOnMutatedFixturesNeverThrowsAnythingButARejection() async throws {
+        var random = Generator(seed: 0xDE7EC7)
+        var accepted = 0
+        for (name, seed) in try Self.allFixtures() {
+            await Task.yield()
+            for _ in 0..<max(Self.rounds / 6, 4) {
+                let bytes = Self.mutate(seed, &random)
+                let input = NormalizerInput(payload: bytes, receivedAt: Timestamp(millisecondsSinceEpoch: 0))
+                let explanation = Self.normalizer.explain(input, route: SourceRoute())
+                let direct = Result { try Self.normalizer.normalize(input) }
+                switch (explanation.outcome, direct) {
+                case (.success(let events), .success(let same)):
+                    #expect(events == same, "\(name)")
+                    accepted += events.count
+                    for event in events { Self.expectSchemaPromises(event, name) }
+                case (.failure(let rejection), .failure(let same as Rejection)):
+                    #expect(rejection.code == same.code && !rejection.message.isEmpty, "\(name)")
+                default:
+                    Issue.record("\(name): explain and normalize disagree on a mutation")
+                }
+            }
+        }
+        #expect(accepted > 0)
+    }
+
+    @Test func everyFormatSurvivesEveryOtherFormatsFixtures() async throws {
         let fixtures = try Self.allFixtures()
         for format in Self.normalizer.knownFormats {
+            await Task.yield()
             for (_, bytes) in fixtures { _ = Self.run(Self.normalizer, bytes, format) }
         }
     }

@@ -191,7 +191,7 @@ struct MinimumUpdateIntervalTests {
         runner.stop()
         try await task.value
         #expect(harness.target.calls.map(\.action) == [.create, .update])
-        #expect(harness.target.calls.last?.event.title == "v4", "only the newest state is sent")
+        #expect(harness.target.calls.last?.event.title == "A: v4", "only the newest state is sent")
         #expect(harness.source.committable[PartitionID(topic: "raw", partition: 0)] == 4)
     }
 
@@ -250,7 +250,7 @@ struct StormFastPathTests {
         try await task.value
         let forK = harness.target.calls.filter { $0.dedupKey == "am:k" }
         #expect(forK.map(\.action) == [.create, .update, .update])
-        #expect(forK.map(\.event.title) == ["v1", "v2", "v1"], "the newest state wins")
+        #expect(forK.map(\.event.title) == ["A: v1", "A: v2", "A: v1"], "the newest state wins")
         #expect(harness.instruments.snapshot.suppressed == 1, "only the repeat of `other`")
     }
 }
@@ -295,7 +295,7 @@ struct StormGuardTests {
         try await waitUntil { harness.target.calls.contains { $0.dedupKey == aggregateKey && $0.action == .update } }
         let update = try #require(harness.target.calls.last { $0.dedupKey == aggregateKey })
         #expect(update.event.title == "Alert storm from alertmanager: 15 new problems held back")
-        let samples = update.event.description.split(separator: "\n").filter { $0.hasPrefix("- disk ") }
+        let samples = update.event.description.split(separator: "\n").filter { $0.hasPrefix("- A: disk ") }
         #expect(samples.count == 3, "samples name the first problems held back: \(samples)")
 
         // Quiet for the quiet period: the storm is over, its incident resolved.

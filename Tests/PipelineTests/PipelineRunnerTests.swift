@@ -95,6 +95,7 @@ struct RunnerHarness {
         }
         runner.stop()
         try await task.value
+        if instruments.snapshot.messagesFinished < count { throw WaitTimedOut() }
     }
 }
 

@@ -91,6 +91,9 @@ extension IngestorConfiguration {
         mapping.labels = paths("labels", mapping.labels)
         mapping.links = paths("links", mapping.links)
         mapping.source = paths("source", mapping.source)
+        mapping.events = paths("events", mapping.events)
+        mapping.dedupFields = paths("dedup_fields", mapping.dedupFields)
+        mapping.titleTemplate = generic.string("title_template")
         for (word, value) in generic.stringMap("status_values") {
             guard let status = AlertStatus(rawValue: value.lowercased()) else {
                 generic.problem("status_values.\(word)", value, "must be one of \(statuses.joined(separator: ", "))")
@@ -162,14 +165,31 @@ extension IngestorConfiguration {
             return status
         }
         let identity = section.stringList("identity") ?? ["host", "service"]
+        let bodyFields = section.stringMap("body_fields")
+        let groups = EmailDecoderGroups.names
+        for (label, group) in bodyFields where !groups.contains(group) {
+            section.problem(
+                "body_fields.\(label)",
+                group,
+                "must name a pattern group: \(groups.joined(separator: ", "))"
+            )
+        }
+        let bodyWins = section.stringList("body_wins") ?? []
+        for group in bodyWins where !groups.contains(group) {
+            section.problem("body_wins", group, "must name a pattern group: \(groups.joined(separator: ", "))")
+        }
+        let resolvingStates = (section.stringList("resolving_states") ?? []).map { $0.lowercased() }
         guard let name, let subject else { return nil }
         return EmailPattern(
             name: name,
             subject: subject,
             body: body,
+            bodyFields: bodyFields,
             statusWords: words.sorted { $0.word.count > $1.word.count },
             fixedStatus: fixed,
-            identity: identity
+            identity: identity,
+            bodyWins: bodyWins,
+            resolvingStates: resolvingStates
         )
     }
 
@@ -183,4 +203,9 @@ extension IngestorConfiguration {
         let minutes = value / 100 * 60 + value % 100
         return .seconds((sign == "-" ? -minutes : minutes) * 60)
     }
+}
+
+/// The named groups an email pattern can fill.
+enum EmailDecoderGroups {
+    static let names = ["type", "state", "host", "service", "id", "title", "region"]
 }

@@ -18,6 +18,9 @@ public struct DeadLetterStats: Sendable {
     public private(set) var byReason: [String: Int] = [:]
     public private(set) var byStage: [String: Int] = [:]
     public private(set) var byTarget: [String: Int] = [:]
+    /// Letters refused as `unrecognized_format`, by what was seen (the rejection message names the shape: "a JSON
+    /// object with top-level keys […]"), so a sender nobody configured yet stands out from garbage.
+    public private(set) var unrecognized: [String: Int] = [:]
     /// Per hour (UTC), keyed by `YYYY-MM-DDTHH:00Z`.
     public private(set) var byHour: [String: Int] = [:]
     public private(set) var oldest: Timestamp?
@@ -41,6 +44,11 @@ public struct DeadLetterStats: Sendable {
         if record.isParked { parked += 1 }
         if record.replayCount > 0 { replayed += 1 }
         if record.isIncomplete { truncated += 1 }
+        if record.reason == "unrecognized_format" {
+            let seen = record.field(.message) ?? "(no message)"
+            // Shapes are bounded by the letters read; keep the table small all the same.
+            if unrecognized[seen] != nil || unrecognized.count < 1000 { unrecognized[seen, default: 0] += 1 }
+        }
         if let at = record.writtenAt {
             byHour[String(at.rfc3339.prefix(13)) + ":00Z", default: 0] += 1
             oldest = min(oldest ?? at, at)
@@ -72,6 +80,13 @@ public struct DeadLetterStats: Sendable {
                 )
             }
         }
+        if !unrecognized.isEmpty {
+            lines.append("")
+            lines.append("  unrecognized_format, by what was seen (most frequent first)")
+            for (seen, count) in unrecognized.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }).prefix(10) {
+                lines.append("  " + String(count).leftPadded(to: 5) + "  " + seen)
+            }
+        }
         lines.append("")
         lines.append("replayed before: \(replayed)   parked (replay leaves them alone): \(parked)")
         if truncated > 0 {
@@ -101,6 +116,7 @@ public struct DeadLetterStats: Sendable {
         object["byStage"] = counts(byStage)
         object["byTarget"] = counts(byTarget)
         object["byHour"] = counts(byHour)
+        object["unrecognized"] = counts(unrecognized)
         return .object(object)
     }
 }

@@ -5,16 +5,28 @@ public protocol AlertDecoder: Sendable {
     /// The format this decoder implements.
     var format: SourceFormat { get }
 
-    /// Its place in auto-detection, lower first (INPUT-FORMATS.md §0.1: the most specific shapes are tried first);
+    /// Its place in auto-detection, lower first (the most specific shapes are tried first);
     /// `nil` for formats whose bodies are user templates and are therefore chosen by route only.
     var detectionRank: Int? { get }
 
     /// Whether `object` has this decoder's distinctive keys.
     func recognizes(_ object: JSONObject) -> Bool
 
+    /// The rule ``recognizes(_:)`` applies, in words, for `ingestor normalize --explain`
+    /// (e.g. "`alerts[]` + `groupKey` + `orgId`, or `version` \"1\"").
+    var detectionRule: String { get }
+
+    /// Whether real senders of this format repeat a member name in one object, so that a payload that does is read
+    /// with the last value winning instead of being refused as `invalid_json`; default `false`.
+    var acceptsRepeatedKeys: Bool { get }
+
     /// Decodes a payload already known to be this decoder's format.
     /// - Throws: ``Rejection`` with ``Rejection/Code/invalidPayload`` when a required field is missing or wrong.
     func decode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent]
+}
+
+extension AlertDecoder {
+    public var acceptsRepeatedKeys: Bool { false }
 }
 
 /// What a decoder may read besides the payload: the transport metadata, the route's options, and a way to decode
@@ -34,19 +46,42 @@ public struct DecodeContext: Sendable {
     let reads: TransportReads
     let decodeNested: @Sendable (JSONObject, DecodeContext) throws(Rejection) -> [NormalizedEvent]
     let nesting: Int
+    /// Where ``note(_:)`` writes when the caller asked for an explanation; `nil` otherwise, so notes cost nothing.
+    let trace: DetectionTrace?
 
     init(
         input: NormalizerInput,
         options: DecodeOptions,
         reads: TransportReads,
         decodeNested: @escaping @Sendable (JSONObject, DecodeContext) throws(Rejection) -> [NormalizedEvent],
-        nesting: Int
+        nesting: Int,
+        trace: DetectionTrace? = nil
     ) {
         self.transport = input
         self.options = options
         self.reads = reads
         self.decodeNested = decodeNested
         self.nesting = nesting
+        self.trace = trace
+    }
+
+    /// The same context one payload deeper (an SNS envelope's `Message`).
+    func nested() -> DecodeContext {
+        DecodeContext(
+            input: transport,
+            options: options,
+            reads: reads,
+            decodeNested: decodeNested,
+            nesting: nesting + 1,
+            trace: trace
+        )
+    }
+
+    /// Records a step of detection or decoding for `ingestor normalize --explain`; evaluated only when an
+    /// explanation was asked for.
+    public func note(_ line: @autoclosure () -> String) {
+        guard let trace else { return }
+        trace.append(String(repeating: "  ", count: nesting) + line())
     }
 
     /// Decodes a JSON object found inside this payload through auto-detection, at most one level deep.
@@ -55,7 +90,9 @@ public struct DecodeContext: Sendable {
         guard nesting == 0 else {
             throw Rejection(.unrecognizedFormat, "payloads nested more than one level deep are not decoded")
         }
-        return try decodeNested(object, self)
+        let inner = nested()
+        inner.note("the inner payload is \(PayloadSummary.object(object))")
+        return try decodeNested(object, inner)
     }
 
     /// Maps a source severity word, recording the raw word as the `source_severity` label when it is unknown.
@@ -68,6 +105,15 @@ public struct DecodeContext: Sendable {
 
     /// The time a payload without one is given: the transport's record timestamp.
     public var receivedAt: Timestamp? { input.receivedAt }
+}
+
+/// The steps of one normalization, for `ingestor normalize --explain`. One per call, never shared between threads.
+final class DetectionTrace: @unchecked Sendable {
+    private(set) var lines: [String] = []
+    /// The decoder that took the payload at the top level.
+    var format: SourceFormat?
+
+    func append(_ line: String) { lines.append(line) }
 }
 
 /// Whether one normalization read the transport's metadata (record timestamp, record id, headers) through its

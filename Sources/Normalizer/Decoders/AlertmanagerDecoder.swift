@@ -1,4 +1,6 @@
-/// Prometheus Alertmanager webhook, version 4 (INPUT-FORMATS.md §1).
+/// Prometheus Alertmanager webhooks (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config): version
+/// 4, the version 3 of older Alertmanagers, and Alertmanager-compatible senders and relays that leave out `version`,
+/// `groupKey` or the per-alert `status`, or send the group key as a number.
 ///
 /// Every element of `alerts[]` becomes one event; the alert's `fingerprint` is the dedup key, so firing and
 /// resolved notifications of one alert, and the notifications of both replicas of an HA pair, meet on one
@@ -8,11 +10,19 @@ public struct AlertmanagerDecoder: AlertDecoder {
     public init() {}
 
     public var format: SourceFormat { .alertmanager }
-    public var detectionRank: Int? { 8 }
+    public var detectionRank: Int? { 10 }
+    public var detectionRule: String {
+        "`alerts[]` of objects with `labels` + one of `groupKey`, `version`, `receiver`, `commonLabels`, `groupLabels`; no `orgId`, `version` not \"1\" (Grafana)"
+    }
 
     public func recognizes(_ object: JSONObject) -> Bool {
-        object["version"]?.string == "4" && object["groupKey"] != nil && object["alerts"]?.array != nil
-            && object["orgId"] == nil
+        guard let alerts = object.array("alerts"), object["orgId"] == nil, object["version"]?.scalarText != "1" else {
+            return false
+        }
+        let groupShape =
+            object["groupKey"] != nil || object["version"] != nil || object["receiver"] != nil
+            || object["commonLabels"] != nil || object["groupLabels"] != nil
+        return groupShape && (alerts.isEmpty || alerts.first?["labels"] != nil || object["groupKey"] != nil)
     }
 
     public func decode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {

@@ -1,13 +1,18 @@
-/// Azure Monitor common alert schema, and the legacy metric-alert schema (INPUT-FORMATS.md §5).
+/// Azure Monitor alerts: the common alert schema
+/// (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-common-schema), and the older shapes in
+/// `AzureMonitorDecoder+Classic.swift` (metric alerts' own schema, classic alerts).
 public struct AzureMonitorDecoder: AlertDecoder {
     /// Creates the decoder.
     public init() {}
 
     public var format: SourceFormat { .azureMonitor }
-    public var detectionRank: Int? { 4 }
+    public var detectionRank: Int? { 5 }
+    public var detectionRule: String {
+        "`schemaId` + `data.essentials` (common schema), `schemaId` \"AzureMonitorMetricAlert\" + `data.context`, or `status` Activated, Resolved or Deactivated + `context.id` + `context.name` (classic)"
+    }
 
     public func recognizes(_ object: JSONObject) -> Bool {
-        guard let schema = object["schemaId"]?.string else { return false }
+        guard let schema = object["schemaId"]?.string else { return Self.isClassic(object) }
         if schema == "AzureMonitorMetricAlert" { return object["data"]?["context"]?.object != nil }
         return object["data"]?["essentials"]?.object != nil
     }
@@ -17,7 +22,13 @@ public struct AzureMonitorDecoder: AlertDecoder {
     ]
 
     public func decode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {
-        if object.text("schemaId") == "AzureMonitorMetricAlert" { return try decodeLegacy(object, context: context) }
+        if object.text("schemaId") == "AzureMonitorMetricAlert" {
+            guard let data = object.object("data") else {
+                throw Rejection(.invalidPayload, "azure-monitor (metric alert): data is required")
+            }
+            return try decodeContextShape(data, schema: "metric alert", context: context)
+        }
+        if object["schemaId"] == nil { return try decodeContextShape(object, schema: "classic", context: context) }
         guard let essentials = object["data"]?["essentials"]?.object else {
             throw Rejection(.invalidPayload, "azure-monitor: data.essentials is required")
         }
@@ -95,46 +106,6 @@ public struct AzureMonitorDecoder: AlertDecoder {
                 links: links,
                 occurredAt: fired,
                 resolvedAt: status == .resolved ? (resolved ?? context.receivedAt) : nil
-            )
-        ]
-    }
-
-    private func decodeLegacy(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {
-        guard let data = object.object("data"), let alert = data.object("context"), let id = alert.text("id") else {
-            throw Rejection(.invalidPayload, "azure-monitor (legacy): data.context.id is required")
-        }
-        let status: AlertStatus
-        switch data.text("status")?.lowercased() {
-        case "activated": status = .firing
-        case "resolved": status = .resolved
-        case let other:
-            throw Rejection(
-                .invalidPayload,
-                "azure-monitor (legacy): status is \(other ?? "missing"), expected Activated or Resolved"
-            )
-        }
-        var labels = LabelBuilder()
-        labels.set("resourceId", alert.text("resourceId"))
-        labels.set("resourceGroupName", alert.text("resourceGroupName"))
-        labels.set("conditionType", alert.text("conditionType"))
-        var all = labels.labels
-        let word = alert.text("severity").map { "sev\($0)" }
-        let severity = word.flatMap { Self.severities[$0] } ?? context.severity(nil, labels: &all)
-        let time = alert.text("timestamp").flatMap(Timestamp.init(rfc3339:)) ?? context.receivedAt
-        var links: [NormalizedEvent.Link] = []
-        if let portal = alert.text("portalLink") { links.append(.init(href: portal, text: "portal")) }
-        return [
-            NormalizedEvent(
-                source: "azure-monitor",
-                dedupKey: "azure:" + id,
-                status: status,
-                severity: severity,
-                title: alert.text("name") ?? "Azure alert",
-                description: alert.text("description") ?? "",
-                labels: all,
-                links: links,
-                occurredAt: time,
-                resolvedAt: status == .resolved ? time : nil
             )
         ]
     }

@@ -1,4 +1,5 @@
-/// Datadog webhook with the template the README recommends (INPUT-FORMATS.md §8). The body is a user template,
+/// Datadog webhook with the template the README recommends
+/// (https://docs.datadoghq.com/integrations/webhooks/). The body is a user template,
 /// so the format is chosen by route only.
 public struct DatadogDecoder: AlertDecoder {
     /// Creates the decoder.
@@ -6,6 +7,7 @@ public struct DatadogDecoder: AlertDecoder {
 
     public var format: SourceFormat { .datadog }
     public var detectionRank: Int? { nil }
+    public var detectionRule: String { "by route only: `alert_cycle_key`, `alert_id`, `alert_transition` or `title`" }
 
     public func recognizes(_ object: JSONObject) -> Bool {
         object["alert_cycle_key"] != nil || object["alert_id"] != nil || object["alert_transition"] != nil

@@ -1,56 +1,13 @@
-/// Where the generic decoder finds each field, and how it maps values; set per route in the configuration.
-///
-/// Paths are dotted (`alert.labels`), tried in order; the defaults follow INPUT-FORMATS.md §13.
-public struct GenericMapping: Sendable, Hashable {
-    /// Paths to the title; default `title`, `summary`, `message`.
-    public var title = ["title", "summary", "message"]
-    /// Paths to the description; default `description`, `details`, `body`.
-    public var description = ["description", "details", "body"]
-    /// Paths to the status; default `status`, `state`, `event_action`.
-    public var status = ["status", "state", "event_action"]
-    /// Paths to the severity; default `severity`, `priority`, `level`.
-    public var severity = ["severity", "priority", "level"]
-    /// Paths to the dedup key; default `dedup_key`, `fingerprint`, `alias`, `id`. Without one, a hash of the source
-    /// and the sorted labels.
-    public var dedupKey = ["dedup_key", "fingerprint", "alias", "id"]
-    /// Paths to the start time (RFC 3339 or epoch s/ms); default `starts_at`, `timestamp`, `time`.
-    public var occurredAt = ["starts_at", "timestamp", "time"]
-    /// Paths to the end time; default `ends_at`, `resolved_at`.
-    public var resolvedAt = ["ends_at", "resolved_at"]
-    /// Paths to labels (an object, or a list of `key:value` strings); default `labels`, `tags`.
-    public var labels = ["labels", "tags"]
-    /// Paths to links (a list of `{href|url, text}`, or one URL string); default `links`, `url`.
-    public var links = ["links", "url"]
-    /// Path to the sending system's name; default `source`.
-    public var source = ["source"]
-    /// Status words (lower-cased) on top of the built-in vocabulary.
-    public var statusValues: [String: AlertStatus] = [:]
-    /// Severity words (lower-cased) on top of the built-in vocabulary.
-    public var severityValues: [String: Severity] = [:]
-
-    /// The defaults.
-    public init() {}
-
-    /// The built-in status vocabulary.
-    static let statusVocabulary: [String: AlertStatus] = [
-        "firing": .firing, "fire": .firing, "trigger": .firing, "triggered": .firing, "open": .firing,
-        "alerting": .firing,
-        "problem": .firing, "active": .firing, "alarm": .firing, "resolved": .resolved, "resolve": .resolved,
-        "ok": .resolved,
-        "closed": .resolved, "recovered": .resolved, "clear": .resolved, "cleared": .resolved,
-        "acknowledged": .acknowledged,
-        "ack": .acknowledged,
-    ]
-}
-
-/// Any JSON object read through configured field paths (INPUT-FORMATS.md §13), optionally in a CloudEvents 1.0
-/// envelope. Chosen by route, or as the `auto` fallback when the route enables it.
+/// Any JSON object read through configured field paths (``GenericMapping``), optionally in a CloudEvents 1.0
+/// envelope, optionally holding a list of alerts (`events`). Chosen by route, or as the `auto` fallback when the
+/// route enables it: the way to take in a sender no decoder knows, without code.
 public struct GenericDecoder: AlertDecoder {
     /// Creates the decoder.
     public init() {}
 
     public var format: SourceFormat { .generic }
     public var detectionRank: Int? { nil }
+    public var detectionRule: String { "by route only (or generic_fallback): any JSON object" }
 
     public func recognizes(_ object: JSONObject) -> Bool { true }
 
@@ -58,16 +15,50 @@ public struct GenericDecoder: AlertDecoder {
         let mapping = context.options.generic
         // CloudEvents 1.0 structured mode: the event is in `data`; `source`, `time` and `id` come from the envelope.
         let cloudEvent = object["specversion"] != nil && object["data"]?.object != nil
-        let body = JSONValue.object(cloudEvent ? object.object("data")! : object)
+        let document = JSONValue.object(cloudEvent ? object.object("data")! : object)
+        let envelope = cloudEvent ? object : nil
+        let paths = mapping.events.isEmpty ? [GenericMapping.topLevelArrayPath] : mapping.events
+        let list = paths.lazy.compactMap { path -> [JSONValue]? in
+            path == GenericMapping.topLevelArrayPath ? object[path]?.array : document.at(path: path)?.array
+        }.first
+        guard let list else {
+            if !mapping.events.isEmpty {
+                context.note("generic: no list at \(mapping.events.joined(separator: ", ")): the payload is one alert")
+            }
+            return [try decodeOne(document, root: document, envelope: envelope, mapping: mapping, context: context)]
+        }
+        context.note("generic: \(list.count) alerts in the list")
+        var events: [NormalizedEvent] = []
+        for (position, element) in list.enumerated() {
+            guard element.object != nil else {
+                throw Rejection(.invalidPayload, "generic: element \(position) of the events list is not an object")
+            }
+            events.append(
+                try decodeOne(element, root: document, envelope: envelope, mapping: mapping, context: context)
+            )
+        }
+        return events
+    }
+
+    private func decodeOne(
+        _ body: JSONValue,
+        root: JSONValue,
+        envelope: JSONObject?,
+        mapping: GenericMapping,
+        context: DecodeContext
+    ) throws(Rejection) -> NormalizedEvent {
         func first(_ paths: [String]) -> JSONValue? {
             for path in paths {
                 if let value = body.at(path: path), value != .null { return value }
+            }
+            for path in paths where root != body {
+                if let value = root.at(path: path), value != .null { return value }
             }
             return nil
         }
         func text(_ paths: [String]) -> String? { first(paths)?.scalarText?.nonEmpty }
 
-        guard let title = text(mapping.title) else {
+        guard let title = mapping.titleTemplate.flatMap({ Self.render($0, with: text) }) ?? text(mapping.title) else {
             throw Rejection(.invalidPayload, "generic: no title at \(mapping.title.joined(separator: ", "))")
         }
         let statusWord = text(mapping.status)?.lowercased()
@@ -99,7 +90,7 @@ public struct GenericDecoder: AlertDecoder {
                 labels.flatten(value, prefix: "", depth: 2)
             }
         }
-        let source = text(mapping.source) ?? (cloudEvent ? object.text("source") : nil)
+        let source = text(mapping.source) ?? envelope?.text("source")
         labels.set("generic_source", source)
         var all = labels.labels
         let severityWord = text(mapping.severity)?.lowercased()
@@ -107,7 +98,10 @@ public struct GenericDecoder: AlertDecoder {
             severityWord.flatMap { mapping.severityValues[$0] } ?? context.severity(severityWord, labels: &all)
 
         let key: String
-        if let provided = text(mapping.dedupKey) ?? (cloudEvent ? object.text("id") : nil) {
+        let fields = mapping.dedupFields.map { text([$0]) }
+        if !fields.isEmpty, fields.contains(where: { $0 != nil }) {
+            key = "generic:" + fields.map { $0 ?? "" }.joined(separator: "/")
+        } else if let provided = text(mapping.dedupKey) ?? envelope?.text("id") {
             key = "generic:" + provided
         } else {
             var hash = FNV1a()
@@ -133,22 +127,37 @@ public struct GenericDecoder: AlertDecoder {
                 }
             }
         }
-        let occurred =
-            Timestamp(flexible: first(mapping.occurredAt)) ?? (cloudEvent ? Timestamp(flexible: object["time"]) : nil)
+        let occurred = Timestamp(flexible: first(mapping.occurredAt)) ?? Timestamp(flexible: envelope?["time"])
         let resolved = Timestamp(flexible: first(mapping.resolvedAt))
-        return [
-            NormalizedEvent(
-                source: "generic",
-                dedupKey: key,
-                status: status,
-                severity: severity,
-                title: title,
-                description: text(mapping.description) ?? "",
-                labels: all,
-                links: links,
-                occurredAt: occurred ?? context.receivedAt,
-                resolvedAt: status == .resolved ? (resolved ?? context.receivedAt) : nil
-            )
-        ]
+        return NormalizedEvent(
+            source: "generic",
+            dedupKey: key,
+            status: status,
+            severity: severity,
+            title: title,
+            description: text(mapping.description) ?? "",
+            labels: all,
+            links: links,
+            occurredAt: occurred ?? context.receivedAt,
+            resolvedAt: status == .resolved ? (resolved ?? context.receivedAt) : nil
+        )
+    }
+
+    /// `"{check} on {host}"` with each `{path}` replaced by its value (empty when missing); `nil` when no placeholder
+    /// has a value.
+    static func render(_ template: String, with value: ([String]) -> String?) -> String? {
+        var result = ""
+        var found = false
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            result += rest[..<open]
+            if let text = value([String(rest[rest.index(after: open)..<close]).trimmingWhitespace()]) {
+                result += text
+                found = true
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        result += rest
+        return found ? result.trimmingWhitespace().nonEmpty : nil
     }
 }

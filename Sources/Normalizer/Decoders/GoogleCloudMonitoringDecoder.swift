@@ -1,17 +1,24 @@
-/// Google Cloud Monitoring webhook, schema 1.2 (INPUT-FORMATS.md §6).
+/// Google Cloud Monitoring (formerly Stackdriver) webhooks, schema versions 1.2 and 1.1
+/// (https://cloud.google.com/monitoring/support/notification-options#webhooks). Version 1.1 lacks `resource`,
+/// `metric`, `scoping_project_id` and the user labels; the rest reads the same. Test notifications (`version`
+/// "test") are refused as `not_an_alert`.
 public struct GoogleCloudMonitoringDecoder: AlertDecoder {
     /// Creates the decoder.
     public init() {}
 
     public var format: SourceFormat { .gcpMonitoring }
-    public var detectionRank: Int? { 5 }
+    public var detectionRank: Int? { 6 }
+    public var detectionRule: String { "`incident.incident_id` + `version`" }
+
+    /// The schema versions read; others (`test`) are not alerts.
+    static let versions: Set<String> = ["1.1", "1.2"]
 
     public func recognizes(_ object: JSONObject) -> Bool {
         object["incident"]?["incident_id"] != nil && object["version"] != nil
     }
 
     public func decode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {
-        guard object.text("version") == "1.2" else {
+        guard let version = object.text("version"), Self.versions.contains(version) else {
             throw Rejection(
                 .notAnAlert,
                 "gcp-monitoring: version \(object.text("version") ?? "?") is a test or unknown payload"
@@ -35,6 +42,8 @@ public struct GoogleCloudMonitoringDecoder: AlertDecoder {
         )
         labels.set("metric", incident["metric"]?["type"]?.scalarText)
         labels.set("condition", incident.text("condition_name"))
+        labels.set("schema_version", version)
+        labels.set("resource_id", incident.text("resource_id"))
         labels.set("observed_value", incident.text("observed_value"))
         labels.set("threshold_value", incident.text("threshold_value"))
         labels.flatten(incident["resource"]?["labels"], prefix: "resource", depth: 1)
@@ -55,7 +64,8 @@ public struct GoogleCloudMonitoringDecoder: AlertDecoder {
         let title =
             [policy, resource].compactMap { $0 }.joined(separator: " on ").nonEmpty ?? documentation?.text("subject")
             ?? "Google Cloud incident \(id)"
-        let description = [incident.text("summary"), documentation?.text("content")].compactMap { $0 }.joined(
+        let content = documentation?.text("content") ?? incident["documentation"]?.string?.nonEmpty
+        let description = [incident.text("summary"), content].compactMap { $0 }.joined(
             separator: "\n\n"
         )
         var links: [NormalizedEvent.Link] = []

@@ -92,7 +92,8 @@ extension Timestamp {
     }
 
     /// From a number or numeric text of seconds, milliseconds, microseconds or nanoseconds since the epoch, told
-    /// apart by magnitude; integers are read from their digits, never through `Double` (INPUT-FORMATS.md §0.4).
+    /// apart by magnitude; integers are read from their digits, never through `Double` (Opsgenie's nanoseconds exceed
+    /// 2^53).
     /// Zero and negative values mean "unset" and give `nil`.
     init?(epoch value: JSONValue) {
         guard let text = value.scalarText?.trimmingWhitespace(), !text.isEmpty else { return nil }

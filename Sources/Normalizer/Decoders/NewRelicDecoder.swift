@@ -1,16 +1,23 @@
-/// New Relic workflow webhook with the default template, or our template that adds `isAcknowledged`
-/// (INPUT-FORMATS.md §11).
+/// New Relic webhooks: the workflow webhook with the default template or ours, which adds `isAcknowledged`
+/// (https://docs.newrelic.com/docs/alerts/get-notified/custom-variables-incident-workflows/), and the legacy
+/// alert-policy webhook (`current_state`, `incident_id`; `NewRelicDecoder+Legacy.swift`).
+///
+/// Issue states: `CREATED` and `ACTIVATED` fire (a workflow may notify on creation only, so the first is not left
+/// to a later `ACTIVATED`), `CLOSED` resolves; an issue with `isAcknowledged` true, or the state `acknowledged` some
+/// templates send, is acknowledged.
 public struct NewRelicDecoder: AlertDecoder {
     /// Creates the decoder.
     public init() {}
 
     public var format: SourceFormat { .newrelic }
-    public var detectionRank: Int? { 12 }
+    public var detectionRank: Int? { 14 }
+    public var detectionRule: String {
+        "`state` + (`issueUrl` or `issuePageUrl`) (workflow webhook), or `current_state` + (`incident_id` or `incident_url`) (legacy webhook)"
+    }
 
     public func recognizes(_ object: JSONObject) -> Bool {
-        (object["issueUrl"] != nil || object["issuePageUrl"] != nil) && object["priority"] != nil
-            && object["state"] != nil
-            && (object["trigger"] != nil || object["triggerEvent"] != nil)
+        (object["state"] != nil && (object["issueUrl"] != nil || object["issuePageUrl"] != nil))
+            || (object["current_state"] != nil && (object["incident_id"] != nil || object["incident_url"] != nil))
     }
 
     /// The first element when a field is a list (one entry per aggregated incident), else the value.
@@ -20,23 +27,26 @@ public struct NewRelicDecoder: AlertDecoder {
     }
 
     public func decode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {
+        if object["current_state"] != nil { return try decodeLegacy(object, context: context) }
         guard let id = object.text("issueId", "id") else {
             throw Rejection(.invalidPayload, "newrelic: issueId (or id) is required")
         }
         let acknowledged = object["isAcknowledged"]?.scalarText?.lowercased() == "true"
         let status: AlertStatus
         switch object.text("state")?.uppercased() {
-        case "CREATED": return []  // an ACTIVATED follows
-        case "ACTIVATED": status = acknowledged ? .acknowledged : .firing
-        case "CLOSED": status = .resolved
+        case "CREATED", "ACTIVATED", "ACTIVE", "OPEN": status = acknowledged ? .acknowledged : .firing
+        case "ACKNOWLEDGED": status = .acknowledged
+        case "CLOSED", "RESOLVED": status = .resolved
         case let other:
             throw Rejection(
                 .invalidPayload,
-                "newrelic: state is \(other ?? "missing"), expected CREATED, ACTIVATED or CLOSED"
+                "newrelic: state is \(other ?? "missing"), expected CREATED, ACTIVATED, ACKNOWLEDGED or CLOSED"
             )
         }
         var labels = LabelBuilder()
         labels.set("trigger", object.text("triggerEvent", "trigger"))
+        labels.set("nr_state", object.text("state")?.lowercased())
+        labels.set("owner", object.text("owner"))
         labels.flatten(object["alertPolicyNames"], prefix: "policies")
         labels.flatten(object["alertConditionNames"], prefix: "conditions")
         labels.set("workflow", object.text("workflowName"))
@@ -53,11 +63,15 @@ public struct NewRelicDecoder: AlertDecoder {
         case let word: severity = context.severity(word, labels: &all)
         }
         let annotations = object.object("annotations")
-        let title = Self.first(annotations?["title"]) ?? object.text("issueTitle", "title") ?? "New Relic issue \(id)"
-        let description = Self.first(annotations?["description"]) ?? ""
+        let title =
+            Self.first(annotations?["title"]) ?? object.text("issueTitle", "title", "condition_name")
+            ?? "New Relic issue \(id)"
+        let description = Self.first(annotations?["description"]) ?? object.text("details") ?? ""
         var links: [NormalizedEvent.Link] = []
         if let page = object.text("issuePageUrl", "issueUrl") { links.append(.init(href: page, text: "issue")) }
-        if let ack = object.text("issueAckUrl") { links.append(.init(href: ack, text: "acknowledge")) }
+        if let ack = object.text("issueAckUrl", "incident_acknowledge_url") {
+            links.append(.init(href: ack, text: "acknowledge"))
+        }
         if let runbook = Self.first(object["accumulations"]?["runbookUrl"]) {
             links.append(.init(href: runbook, text: "runbook"))
         }

@@ -1,10 +1,11 @@
-/// Opsgenie outgoing webhook (INPUT-FORMATS.md §12).
+/// Opsgenie outgoing webhook (https://docs.opsgenie.com/docs/marid-alert-action-data).
 public struct OpsgenieDecoder: AlertDecoder {
     /// Creates the decoder.
     public init() {}
 
     public var format: SourceFormat { .opsgenie }
-    public var detectionRank: Int? { 10 }
+    public var detectionRank: Int? { 12 }
+    public var detectionRule: String { "`action` + `alert.alertId` + `alert.tinyId`" }
 
     public func recognizes(_ object: JSONObject) -> Bool {
         object["action"] != nil && object["alert"]?["alertId"] != nil && object["alert"]?["tinyId"] != nil

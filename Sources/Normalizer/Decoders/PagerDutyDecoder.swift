@@ -1,4 +1,5 @@
-/// PagerDuty Events API v2 and v1 bodies, which many tools send (INPUT-FORMATS.md §7).
+/// PagerDuty Events API v2 and v1 bodies, which many tools send
+/// (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/).
 ///
 /// The routing (or service) key is a credential: it is never copied into labels or text. The dedup key is scoped
 /// by a hash of it, as PagerDuty scopes `dedup_key` by routing key.
@@ -7,7 +8,10 @@ public struct PagerDutyDecoder: AlertDecoder {
     public init() {}
 
     public var format: SourceFormat { .pagerduty }
-    public var detectionRank: Int? { 6 }
+    public var detectionRank: Int? { 7 }
+    public var detectionRule: String {
+        "`routing_key` + `event_action` (Events API v2), or `service_key` + `event_type` (v1)"
+    }
 
     public func recognizes(_ object: JSONObject) -> Bool {
         (object["routing_key"] != nil && object["event_action"] != nil)

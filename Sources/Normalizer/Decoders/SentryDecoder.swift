@@ -1,11 +1,14 @@
 /// Sentry integration-platform webhooks (`event_alert`, `metric_alert`, `issue`) and the legacy WebHooks plugin
-/// (INPUT-FORMATS.md §10).
+/// (https://docs.sentry.io/organization/integrations/integration-platform/webhooks/).
 public struct SentryDecoder: AlertDecoder {
     /// Creates the decoder.
     public init() {}
 
     public var format: SourceFormat { .sentry }
-    public var detectionRank: Int? { 11 }
+    public var detectionRank: Int? { 13 }
+    public var detectionRule: String {
+        "`action` + `data` + `installation` (integration platform), or `triggering_rules` + `project_slug` (legacy plugin)"
+    }
 
     public func recognizes(_ object: JSONObject) -> Bool {
         (object["action"] != nil && object["data"]?.object != nil && object["installation"] != nil)

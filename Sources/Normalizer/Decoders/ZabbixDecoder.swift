@@ -1,27 +1,43 @@
-/// Zabbix webhook media type with the parameter set the README recommends (INPUT-FORMATS.md §9). Every value is
-/// a string built from macros; the format is chosen by route only.
+/// Zabbix webhook media types. Every value is a string built from macros and the script decides the body, so the
+/// format is chosen by route only. Read are the parameter set the README recommends (`event_id`, `event_value`,
+/// `event_update_status`, …), the names Zabbix's own media types use (`alert_subject`, `alert_message`,
+/// `event_severity`, `host_name`, `zabbix_url`, …), and the older message shapes that carry only a subject and a
+/// message ("Problem: …" / "Resolved in 5m: …" / "OK: …") or a trigger status (`status` PROBLEM / OK, `trigger`,
+/// `hostname`, `link`) (https://www.zabbix.com/documentation/current/en/manual/config/notifications/media/webhook).
+///
+/// A macro Zabbix could not expand (`{EVENT.NAME}` left as is, `*UNKNOWN*`) counts as missing.
 public struct ZabbixDecoder: AlertDecoder {
     /// Creates the decoder.
     public init() {}
 
     public var format: SourceFormat { .zabbix }
     public var detectionRank: Int? { nil }
-
-    public func recognizes(_ object: JSONObject) -> Bool {
-        object["event_id"] != nil && object["event_value"] != nil
+    public var detectionRule: String {
+        "by route only: `event_id`, `event_value`, `trigger`, `subject`/`alert_subject` or `message`/`alert_message`"
     }
 
-    /// A macro Zabbix could not resolve stays literal (`{EVENT.X}`) or becomes `*UNKNOWN*`: treat it as missing.
-    static func value(_ object: JSONObject, _ key: String) -> String? {
-        guard let text = object.text(key) else { return nil }
-        if text == "*UNKNOWN*" || (text.hasPrefix("{") && text.hasSuffix("}") && text.contains(".")) { return nil }
-        return text
+    public func recognizes(_ object: JSONObject) -> Bool {
+        ["event_id", "eventid", "event_value", "trigger", "subject", "alert_subject", "message", "alert_message"]
+            .contains { object[$0] != nil }
+    }
+
+    /// The first of `keys` with a value, unless Zabbix left the macro unexpanded (`{EVENT.X}`, `{$MACRO}`,
+    /// `*UNKNOWN*`).
+    static func value(_ object: JSONObject, _ keys: String...) -> String? {
+        for key in keys {
+            guard let text = object.text(key), !isUnexpanded(text) else { continue }
+            return text
+        }
+        return nil
+    }
+
+    /// Whether `text` is a macro left as it was written.
+    static func isUnexpanded(_ text: String) -> Bool {
+        text == "*UNKNOWN*"
+            || (text.hasPrefix("{") && text.hasSuffix("}") && (text.contains(".") || text.hasPrefix("{$")))
     }
 
     public func decode(_ object: JSONObject, context: DecodeContext) throws(Rejection) -> [NormalizedEvent] {
-        guard let eventID = Self.value(object, "event_id") else {
-            throw Rejection(.invalidPayload, "zabbix: event_id is required")
-        }
         let source = Self.value(object, "event_source") ?? "0"
         guard source == "0" || source == "4" else {
             throw Rejection(
@@ -29,21 +45,20 @@ public struct ZabbixDecoder: AlertDecoder {
                 "zabbix: event source \(source) (discovery, autoregistration or internal) opens no incident"
             )
         }
-        let value = Self.value(object, "event_value")
-        let update = Self.value(object, "event_update_status") == "1"
+        let subject = Self.value(object, "subject", "alert_subject")
+        let message = Self.value(object, "message", "alert_message")
         let action = Self.value(object, "event_update_action")?.lowercased() ?? ""
-        let status: AlertStatus
-        switch (value, update) {
-        case ("0", _): status = .resolved
-        case ("1", false): status = .firing
-        case ("1", true):
-            status = action.contains("acknowledged") && !action.contains("unacknowledged") ? .acknowledged : .firing
-        default: throw Rejection(.invalidPayload, "zabbix: event_value is \(value ?? "missing"), expected 0 or 1")
-        }
+        let status = try Self.status(object, subject: subject, message: message, action: action)
+        let key = try Self.problemKey(object, message: message, subject: subject)
         var labels = LabelBuilder()
-        labels.set("host", Self.value(object, "host"))
-        labels.set("trigger_id", Self.value(object, "trigger_id"))
+        labels.set("host", Self.value(object, "host", "host_name", "hostname"))
+        labels.set(
+            "trigger_id",
+            Self.value(object, "trigger_id", "triggerid") ?? Self.linkParameter(object, "triggerid")
+        )
         labels.set("update_action", action.nonEmpty)
+        labels.set("zabbix_status", Self.value(object, "status", "trigger_status", "event_status"))
+        labels.set("item", Self.value(object, "item", "item_name"))
         if let tags = Self.value(object, "event_tags"),
             let parsed = try? JSONParser(maxDepth: 4).parse(Array(tags.utf8))
         {
@@ -52,15 +67,7 @@ public struct ZabbixDecoder: AlertDecoder {
             }
         }
         var all = labels.labels
-        let severity: Severity
-        switch Self.value(object, "event_nseverity") {
-        case "5": severity = .critical
-        case "4": severity = .high
-        case "3": severity = .medium
-        case "2": severity = .low
-        case "1": severity = .info
-        default: severity = context.severity(nil, labels: &all)
-        }
+        let severity = Self.severity(object, context: context, labels: &all)
         let offset = context.options.zabbixUTCOffset
         let problemTime = Self.time(
             date: Self.value(object, "event_date"),
@@ -73,15 +80,20 @@ public struct ZabbixDecoder: AlertDecoder {
             offset: offset
         )
         var links: [NormalizedEvent.Link] = []
-        if let url = Self.value(object, "url") { links.append(.init(href: url, text: "zabbix")) }
+        if let url = Self.value(object, "url", "zabbix_url", "event_url", "link") {
+            links.append(.init(href: url, text: "zabbix"))
+        }
+        let title =
+            Self.value(object, "event_name", "trigger_name", "trigger", "trigger_description")
+            ?? subject.flatMap(Self.subjectTitle) ?? "Zabbix problem \(key.dropFirst("zabbix:".count))"
         return [
             NormalizedEvent(
                 source: "zabbix",
-                dedupKey: "zabbix:" + eventID,
+                dedupKey: key,
                 status: status,
                 severity: severity,
-                title: Self.value(object, "event_name") ?? Self.value(object, "subject") ?? "Zabbix problem \(eventID)",
-                description: Self.value(object, "message") ?? "",
+                title: title,
+                description: message ?? "",
                 labels: all,
                 links: links,
                 occurredAt: problemTime ?? context.receivedAt,

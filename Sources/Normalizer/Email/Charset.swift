@@ -6,7 +6,8 @@ import Darwin
 
 /// Converts bytes in a mail charset to a Swift string, never failing: malformed bytes become U+FFFD.
 ///
-/// Labels are mapped to the superset senders really use (INPUT-FORMATS.md §14.3): `iso-8859-1` and `us-ascii` to
+/// Labels are mapped to the superset senders really use (the WHATWG Encoding Standard's table, widened): `iso-8859-1`
+/// and `us-ascii` to
 /// windows-1252, GB2312/GBK to GB18030, EUC-KR to CP949, Shift_JIS to CP932. Conversion goes through glibc's
 /// iconv, which is pure computation.
 enum Charset {
@@ -68,7 +69,7 @@ enum Charset {
     }
 
     /// Converts with iconv; `nil` when iconv does not know the charset. Malformed input becomes U+FFFD: on `EILSEQ`
-    /// one byte is skipped (INPUT-FORMATS.md §14.3: `//IGNORE` still reports failure).
+    /// one byte is skipped (glibc's `//IGNORE` still reports failure).
     static func convert(_ bytes: [UInt8], from charset: String) -> String? {
         let descriptor = iconv_open("UTF-8", charset)
         guard descriptor != iconv_t(bitPattern: -1) else { return nil }
@@ -110,7 +111,7 @@ enum Charset {
     }
 
     /// ISO-2022-JP with NEC extensions (①…), which no glibc ISO-2022-JP variant decodes: walk the escape states
-    /// and feed JIS X 0208 pairs + 0x8080 to EUC-JP-MS, which knows them (INPUT-FORMATS.md §14.3).
+    /// and feed JIS X 0208 pairs + 0x8080 to EUC-JP-MS, which knows them.
     static func iso2022JPThroughEUCJPMS(_ bytes: [UInt8]) -> String? {
         enum Mode { case ascii, jisx0208, katakana }
         var mode = Mode.ascii

@@ -15,9 +15,11 @@ public struct EmailOptions: Sendable, Hashable {
     public var acceptLists = false
     /// Subject prefixes of automatic replies, matched case-insensitively.
     public var autoReplySubjects = [
-        "auto:", "automatic reply", "autoreply", "auto-reply", "out of office", "abwesenheitsnotiz",
-        "réponse automatique",
-        "respuesta automática", "risposta automatica",
+        "auto:", "automatic reply", "auto reply", "autoreply", "auto-reply", "auto response", "autoresponse",
+        "autorespons", "out of office", "out of the office", "abwesenheitsnotiz", "automatische antwort",
+        "réponse automatique", "respuesta automática", "risposta automatica", "resposta automática",
+        "automatisch antwoord", "autosvar", "automaattinen vastaus", "odpowiedź automatyczna", "automatická odpověď",
+        "автоматический ответ", "自动回复", "自動回覆", "自動応答", "자동 회신",
     ]
 
     /// The defaults.
@@ -32,7 +34,8 @@ public struct EmailOptions: Sendable, Hashable {
 ///
 /// The status: a `type` word found in `statusWords`; a `type` word not found there marks informational mail
 /// (flapping, downtime, …), which gives no event. Without `type`: `fixedStatus`, else the `state` word looked up
-/// in `statusWords`, else firing.
+/// in `statusWords`, else firing. A `state` in `resolvingStates` resolves whatever the `type` says (a PROBLEM
+/// notification whose state is OK), unless the mail is informational.
 public struct EmailPattern: Sendable, Hashable {
     /// The tool's name, used in the dedup key and the `email_tool` label.
     public var name: String
@@ -47,6 +50,14 @@ public struct EmailPattern: Sendable, Hashable {
     public var fixedStatus: AlertStatus?
     /// The groups that identify the problem, joined into the dedup key.
     public var identity: [String]
+    /// Body lines `Label: VALUE` whose value's first word becomes a group (`["Notification Type": "type"]`), read
+    /// from the body's first 40 lines: the labelled lines tools write, found without a regex.
+    public var bodyFields: [String: String] = [:]
+    /// Groups whose value from the body wins over the subject's (the body's `Notification Type:` and `State:` lines
+    /// when a template's subject says otherwise); by default the subject's win.
+    public var bodyWins: [String] = []
+    /// State words (lower-case) that mean the problem is over, whatever the type word says; e.g. `ok`, `up`.
+    public var resolvingStates: [String] = []
 
     /// A word and the status it means.
     public struct StatusWord: Sendable, Hashable {
@@ -67,17 +78,31 @@ public struct EmailPattern: Sendable, Hashable {
         name: String,
         subject: String,
         body: [String] = [],
+        bodyFields: [String: String] = [:],
         statusWords: [StatusWord] = [],
         fixedStatus: AlertStatus? = nil,
-        identity: [String]
+        identity: [String],
+        bodyWins: [String] = [],
+        resolvingStates: [String] = []
     ) {
         self.name = name
         self.subject = subject
         self.body = body
+        self.bodyFields = bodyFields
         self.statusWords = statusWords
         self.fixedStatus = fixedStatus
         self.identity = identity
+        self.bodyWins = bodyWins
+        self.resolvingStates = resolvingStates
     }
+
+    /// The labelled lines of Nagios's (and Icinga 1's) default notification mail, whose type and state win over a
+    /// subject that says otherwise.
+    static let nagiosFields = [
+        "Notification Type": "type", "State": "state", "Service State": "state", "Host State": "state",
+    ]
+    /// Icinga 2's notification scripts write the state in a sentence (`<service> on <host> is OK!`, `<host> is UP!`).
+    static let icingaBody = [#"(?m)^\S.* is (?<state>[A-Z]+)!\s*$"#]
 
     static let notificationTypes = [
         StatusWord("acknowledgement", .acknowledged), StatusWord("problem", .firing), StatusWord("recovery", .resolved),
@@ -88,31 +113,46 @@ public struct EmailPattern: Sendable, Hashable {
         StatusWord("unkn", .firing), StatusWord("down", .firing), StatusWord("unreach", .firing),
     ]
 
-    /// The default patterns (INPUT-FORMATS.md §14.5).
+    /// The default patterns: the default mail templates of Nagios, Icinga 2, Checkmk, Zabbix, Monit,
+    /// Alertmanager and CloudWatch alarms by SNS, then a keyword catch-all.
     public static let defaults: [EmailPattern] = [
         EmailPattern(
             name: "nagios",
             subject: #"\*\* (?<type>[A-Z]+) Service Alert: (?<host>[^/]+)/(?<service>.+?) is (?<state>[A-Z]+) \*\*"#,
+            bodyFields: nagiosFields,
             statusWords: notificationTypes,
-            identity: ["host", "service"]
+            identity: ["host", "service"],
+            bodyWins: ["type", "state"],
+            resolvingStates: ["ok", "up"]
         ),
         EmailPattern(
             name: "nagios",
             subject: #"\*\* (?<type>[A-Z]+) Host Alert: (?<host>.+?) is (?<state>[A-Z]+) \*\*"#,
+            bodyFields: nagiosFields,
             statusWords: notificationTypes,
-            identity: ["host"]
+            identity: ["host"],
+            bodyWins: ["type", "state"],
+            resolvingStates: ["ok", "up"]
         ),
         EmailPattern(
             name: "icinga",
             subject: #"\[(?<type>[A-Z]+)\] Host (?<host>.+?) is (?<state>[A-Z]+)!"#,
+            body: icingaBody,
+            bodyFields: nagiosFields,
             statusWords: notificationTypes,
-            identity: ["host"]
+            identity: ["host"],
+            bodyWins: ["type", "state"],
+            resolvingStates: ["ok", "up"]
         ),
         EmailPattern(
             name: "icinga",
             subject: #"\[(?<type>[A-Z]+)\] (?<service>.+?) on (?<host>.+?) is (?<state>[A-Z]+)!"#,
+            body: icingaBody,
+            bodyFields: nagiosFields,
             statusWords: notificationTypes,
-            identity: ["host", "service"]
+            identity: ["host", "service"],
+            bodyWins: ["type", "state"],
+            resolvingStates: ["ok", "up"]
         ),
         EmailPattern(
             name: "checkmk",

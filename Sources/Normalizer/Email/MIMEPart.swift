@@ -23,6 +23,20 @@ struct MIMEPart {
     var filename: String? { disposition?.parameters["filename"] ?? contentType.parameters["name"] }
     var isAttachment: Bool { disposition?.value == "attachment" || (filename != nil && !mediaType.hasPrefix("text/")) }
 
+    /// The parts that are not multiparts, depth first, at most `limit` of them (embedded messages are leaves).
+    func leaves(limit: Int) -> [MIMEPart] {
+        var found: [MIMEPart] = []
+        var stack = [self]
+        while let part = stack.popLast(), found.count < limit {
+            if part.isMultipart {
+                stack.append(contentsOf: part.children.reversed())
+            } else {
+                found.append(part)
+            }
+        }
+        return found
+    }
+
     /// The body with its transfer encoding undone.
     var decodedBody: [UInt8] { TransferEncoding.decode(body, encoding: transferEncoding) }
 

@@ -5,6 +5,8 @@ struct MailHeaders {
         var name: String
         var lowercasedName: String
         var value: [UInt8]
+        /// Whether the value was cut at the field size limit.
+        var truncated = false
     }
 
     private(set) var fields: [Field] = []
@@ -14,9 +16,13 @@ struct MailHeaders {
     /// Malformations met on the way, for the `mime_defect` label.
     private(set) var defects: Set<String> = []
 
+    /// What a cut field's decoded text ends with.
+    static let truncationMarker = " [truncated]"
+
     /// Splits `bytes` into the header section and the body start: up to the first empty line, with CRLF, bare LF or
-    /// mixed line endings.
-    /// - Throws: ``Rejection`` for more fields than `maxCount` or a field longer than `maxFieldBytes`.
+    /// mixed line endings. A field longer than `maxFieldBytes` after unfolding (a subject folded over hundreds of
+    /// kilobytes) is cut there and marked, not refused.
+    /// - Throws: ``Rejection`` for more fields than `maxCount`.
     init(parsing bytes: ArraySlice<UInt8>, maxCount: Int, maxFieldBytes: Int, count: inout Int) throws(Rejection) {
         var index = bytes.startIndex
         // mbox "From " line at the top.
@@ -25,6 +31,18 @@ struct MailHeaders {
             index = Self.nextLine(bytes, from: index)
         }
         var current: Field?
+        func append(_ piece: ArraySlice<UInt8>, to field: inout Field) {
+            guard !field.truncated else { return }
+            let room = maxFieldBytes - field.value.count
+            if piece.count <= room {
+                field.value.append(contentsOf: piece)
+            } else {
+                field.value.append(contentsOf: piece.prefix(max(room, 0)))
+                Self.cutAtWhitespace(&field.value)
+                field.truncated = true
+                defects.insert("header_truncated")
+            }
+        }
         while index < bytes.endIndex {
             let lineEnd = Self.lineEnd(bytes, from: index)
             var line = bytes[index..<lineEnd]
@@ -34,30 +52,32 @@ struct MailHeaders {
                 index = next
                 break
             }
-            if line.first == 0x20 || line.first == 0x09, current != nil {
-                // Unfolding: the line break goes, the whitespace stays (RFC 5322 §2.2.3).
-                current!.value.append(contentsOf: line)
-                if current!.value.count > maxFieldBytes {
-                    throw Rejection(.headerTooLong, "header \(current!.name) is longer than \(maxFieldBytes) bytes")
+            if line.first == 0x20 || line.first == 0x09 {
+                if current != nil {
+                    // Unfolding: the line break goes, the whitespace stays (RFC 5322 §2.2.3).
+                    append(line, to: &current!)
+                } else {
+                    defects.insert("folded_first_line")
                 }
-            } else if let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
-                line[line.startIndex..<colon].allSatisfy({ $0 > 32 && $0 < 127 })
-            {
+            } else if let name = Self.fieldName(in: line) {
                 if let finished = current { fields.append(finished) }
                 count += 1
                 if count > maxCount { throw Rejection(.tooManyHeaders, "more than \(maxCount) header fields") }
-                let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
+                if name.endIndex < line.endIndex, line[name.endIndex] != UInt8(ascii: ":") {
+                    defects.insert("obsolete_field_syntax")  // `Subject : …` (RFC 5322 §4.5)
+                }
+                let colon = line[name.endIndex...].firstIndex(of: UInt8(ascii: ":"))!
                 var value = line[(colon + 1)...]
                 while value.first == 0x20 || value.first == 0x09 { value = value.dropFirst() }
-                guard value.count <= maxFieldBytes else {
-                    throw Rejection(.headerTooLong, "header \(name) is longer than \(maxFieldBytes) bytes")
-                }
-                current = Field(name: name, lowercasedName: name.lowercased(), value: Array(value))
+                let text = String(decoding: name, as: UTF8.self)
+                var field = Field(name: text, lowercasedName: text.lowercased(), value: [])
+                append(value, to: &field)
+                current = field
             } else if current != nil {
                 // A continuation line without leading whitespace: keep it with the field before.
                 defects.insert("unindented_continuation")
-                current!.value.append(0x20)
-                current!.value.append(contentsOf: line)
+                append([0x20], to: &current!)
+                append(line, to: &current!)
             } else {
                 defects.insert("garbage_before_headers")
             }
@@ -65,6 +85,27 @@ struct MailHeaders {
         }
         if let finished = current { fields.append(finished) }
         bodyStart = index
+    }
+
+    /// The name of a header line `Name: value`: printable ASCII without colon (RFC 5322 §3.6.8), white space before
+    /// the colon tolerated (the obsolete `Subject :` of §4.5); `nil` when the line is no header field.
+    static func fieldName(in line: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else { return nil }
+        var end = colon
+        while end > line.startIndex, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
+        guard end > line.startIndex, line[line.startIndex..<end].allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            return nil
+        }
+        return line[line.startIndex..<end]
+    }
+
+    /// Backs a cut value off to its last white space (at most 256 bytes back), so no encoded word or multibyte
+    /// character is left half.
+    private static func cutAtWhitespace(_ value: inout [UInt8]) {
+        let floor = max(0, value.count - 256)
+        if let space = value[floor...].lastIndex(where: { $0 == 0x20 || $0 == 0x09 }), space > 0 {
+            value.removeSubrange(space...)
+        }
     }
 
     /// An empty header section (the implicit headers of a part that has none).
@@ -79,10 +120,15 @@ struct MailHeaders {
         return end < bytes.endIndex ? end + 1 : end
     }
 
+    /// The first field named `name`.
+    func field(_ name: String) -> Field? {
+        let wanted = name.lowercased()
+        return fields.first { $0.lowercasedName == wanted }
+    }
+
     /// The raw value of the first field named `name`.
     func raw(_ name: String) -> [UInt8]? {
-        let wanted = name.lowercased()
-        return fields.first { $0.lowercasedName == wanted }?.value
+        field(name)?.value
     }
 
     /// Every raw value of fields named `name`, in order.
@@ -92,11 +138,12 @@ struct MailHeaders {
     }
 
     /// The decoded text of the first field named `name`: raw UTF-8 if valid (RFC 6532), else the fallback
-    /// charset; then RFC 2047 encoded words.
+    /// charset; RFC 2047 encoded words in their own charsets. A field cut at the size limit ends with
+    /// ``truncationMarker``.
     func text(_ name: String, fallback: String, guessed: inout Bool) -> String? {
-        guard let raw = raw(name) else { return nil }
-        let text = Charset.decode(raw, label: nil, fallback: fallback, guessed: &guessed)
-        return EncodedWords.decode(text, fallback: fallback, guessed: &guessed).trimmingWhitespace()
+        guard let field = field(name) else { return nil }
+        let text = EncodedWords.decode(bytes: field.value, fallback: fallback, guessed: &guessed).trimmingWhitespace()
+        return field.truncated ? text + Self.truncationMarker : text
     }
 
     /// The value as ASCII-ish text without decoding, for structured fields (Content-Type, Message-ID, Date).
@@ -155,7 +202,7 @@ struct HeaderParameters {
                 simple[name] = EncodedWords.decode(raw, fallback: fallback, guessed: &guessed)
             }
         }
-        // Continuations may arrive out of order: join them by index (INPUT-FORMATS.md §14.2).
+        // Continuations may arrive out of order: join them by index (RFC 2231 §3).
         for (name, pieces) in continuations {
             let ordered = pieces.sorted { $0.index < $1.index }
             var charset: String?

@@ -1,4 +1,4 @@
-/// Undoes MIME transfer encodings leniently, as real mail needs (INPUT-FORMATS.md §14.7): base64 with missing
+/// Undoes MIME transfer encodings leniently, as real mail needs: base64 with missing
 /// padding, spaces or long lines; quoted-printable with lowercase hex or a stray `=`.
 enum TransferEncoding {
     private static let base64Values: [UInt8] = {

@@ -1,8 +1,8 @@
 /// A strict RFC 8259 parser with limits for hostile input.
 ///
 /// It rejects what lenient parsers repair: invalid UTF-8, `NaN`/`Infinity`, trailing bytes, nesting deeper than
-/// the limit, and duplicate member names with different values (INPUT-FORMATS.md §13). A leading UTF-8 BOM is
-/// tolerated.
+/// the limit, and duplicate member names with different values. A leading UTF-8 BOM is
+/// tolerated. Senders known to repeat a member name are read with ``RepeatedMembers/lastWins``, as most parsers do.
 public struct JSONParser: Sendable {
     /// Why a document was refused.
     public struct Failure: Error, Sendable, Equatable {
@@ -10,15 +10,31 @@ public struct JSONParser: Sendable {
         public var tooDeep: Bool
         /// What was wrong, with the byte offset.
         public var message: String
+        /// The member name written twice with different values, when that was the only problem found so far.
+        public var repeatedMember: String?
+    }
+
+    /// What to do with an object that names a member twice with different values.
+    public enum RepeatedMembers: Sendable, Hashable {
+        /// Refuse the document (the default: a repair would be a guess).
+        case reject
+        /// Keep the last value, as most JSON parsers do.
+        case lastWins
     }
 
     /// The deepest nesting of arrays and objects accepted.
     public var maxDepth: Int
+    /// What a member name written twice with different values does.
+    public var repeatedMembers: RepeatedMembers
 
     /// Creates a parser.
-    /// - Parameter maxDepth: the deepest nesting of arrays and objects accepted; default 32.
-    public init(maxDepth: Int = 32) {
+    /// - Parameters:
+    ///   - maxDepth: the deepest nesting of arrays and objects accepted; default 32.
+    ///   - repeatedMembers: what a repeated member name with a different value does; default
+    /// ``RepeatedMembers/reject``.
+    public init(maxDepth: Int = 32, repeatedMembers: RepeatedMembers = .reject) {
         self.maxDepth = maxDepth
+        self.repeatedMembers = repeatedMembers
     }
 
     /// Parses one JSON document.
@@ -26,7 +42,7 @@ public struct JSONParser: Sendable {
     public func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { (buffer) throws(Failure) -> JSONValue in
-            var reader = Reader(bytes: buffer, maxDepth: maxDepth)
+            var reader = Reader(bytes: buffer, maxDepth: maxDepth, lastWins: repeatedMembers == .lastWins)
             return try reader.document()
         }
     }
@@ -35,12 +51,14 @@ public struct JSONParser: Sendable {
 private struct Reader {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
+    let lastWins: Bool
     var index = 0
     var depth = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, lastWins: Bool) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.lastWins = lastWins
     }
 
     mutating func document() throws(JSONParser.Failure) -> JSONValue {
@@ -122,7 +140,12 @@ private struct Reader {
             skipWhitespace()
             let value = try parseValue()
             if let existing = object.appendParsed(key, value), existing != value {
-                throw fail("duplicate member \"\(key)\" with different values")
+                guard lastWins else {
+                    var failure = fail("duplicate member \"\(key)\" with different values")
+                    failure.repeatedMember = key
+                    throw failure
+                }
+                object[key] = value
             }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input") }

@@ -1,7 +1,7 @@
 /// A parsed JSON document.
 ///
 /// Numbers keep their source text so that identifiers and timestamps larger than 2^53 never pass
-/// through `Double` (INPUT-FORMATS.md §0.4).
+/// through `Double` (Opsgenie's nanosecond `updatedAt` is larger).
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)

@@ -67,7 +67,9 @@ public struct Rejection: Error, Sendable, CustomStringConvertible {
         public static let emailTooLarge = Code(.emailTooLarge)
         /// An email has more header fields than `limits.max_header_count`.
         public static let tooManyHeaders = Code(.tooManyHeaders)
-        /// An email header field (unfolded) is longer than `limits.max_header_bytes`.
+        /// An email header field (unfolded) was longer than `limits.max_header_bytes`. No longer produced: such a field
+        /// is cut at the limit and marked (label `mime_defect=header_truncated`); the code stays so older dead
+        /// letters still read.
         public static let headerTooLong = Code(.headerTooLong)
         /// MIME parts nest deeper than `limits.max_mime_depth`.
         public static let mimeTooDeep = Code(.mimeTooDeep)

@@ -1,4 +1,4 @@
-/// The severity scale every source is mapped onto (INPUT-FORMATS.md §0.7).
+/// The severity scale every source is mapped onto; each decoder maps its source's words onto it.
 public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Page now; outage or data loss.
     case critical

@@ -68,7 +68,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
 extension Timestamp {
     /// Parses RFC 3339 and its common relatives: 0–9 fractional digits, `Z`, `±hh:mm`, `±hhmm` or no zone (UTC),
-    /// and `T` or a space between date and time (INPUT-FORMATS.md §0.2).
+    /// and `T` or a space between date and time: the forms alerting tools really send.
     ///
     /// Go's zero time `0001-01-01T00:00:00Z` means "unset" and parses to `nil`, as does anything malformed.
     public init?(rfc3339 text: String) {
