@@ -28,6 +28,11 @@ public struct DevRevConfiguration: Sendable, Hashable {
     /// Deadline for each request; default 10 s.
     public var requestTimeout: Duration = .seconds(10)
 
+    /// `Authorization: Bearer <token>`, as every DevRev call sends it.
+    public var authentication: Authentication {
+        .header(name: "Authorization", value: Secret("Bearer \(token.exposedValue)"))
+    }
+
     /// Creates a configuration; other properties have the documented defaults.
     public init(token: Secret, resolvedStage: String) {
         self.token = token

@@ -21,8 +21,7 @@ public struct DevRevRequestBuilder: Sendable {
             method: "GET",
             url: configuration.baseURL + "/tags.list?limit=1&name=" + Percent.encode(name),
             headers: [
-                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
-                HTTPHeader("Accept", "application/json"),
+                HTTPHeader("Accept", "application/json")
             ],
             timeout: configuration.requestTimeout
         )
@@ -34,7 +33,6 @@ public struct DevRevRequestBuilder: Sendable {
             method: "POST",
             url: configuration.baseURL + "/tags.create",
             headers: [
-                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
                 HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
             ],
             body: JSONWriter.bytes(.object(JSONObject([("name", .string(name))]))),
@@ -66,7 +64,7 @@ public struct DevRevRequestBuilder: Sendable {
         case .create:
             path = "/incidents.create"
             body["title"] = .string(event.title)
-            body["body"] = .string(Self.bodyText(for: event))
+            body["body"] = .string(IncidentText.body(event))
             body["severity"] = .number(String(severityID(event.severity)))
             body["sync_metadata"] = .object(
                 JSONObject([
@@ -86,7 +84,7 @@ public struct DevRevRequestBuilder: Sendable {
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))
             body["title"] = .string(event.title)
-            body["body"] = .string(Self.bodyText(for: event))
+            body["body"] = .string(IncidentText.body(event))
             body["severity"] = .number(String(severityID(event.severity)))
             if !tagIDs.isEmpty {
                 body["tags"] = .object(
@@ -105,7 +103,7 @@ public struct DevRevRequestBuilder: Sendable {
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))
             body["title"] = .string(event.title)
-            body["body"] = .string(Self.bodyText(for: event))
+            body["body"] = .string(IncidentText.body(event))
             body["severity"] = .number(String(severityID(event.severity)))
             body["stage"] = .object(
                 JSONObject([
@@ -139,7 +137,6 @@ public struct DevRevRequestBuilder: Sendable {
             method: "POST",
             url: configuration.baseURL + path,
             headers: [
-                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
                 HTTPHeader("Content-Type", "application/json"),
                 HTTPHeader("Accept", "application/json"),
             ],
@@ -155,8 +152,7 @@ public struct DevRevRequestBuilder: Sendable {
             url: configuration.baseURL + "/incidents.list?limit=1&sync_metadata.external_reference="
                 + Percent.encode(dedupKey),
             headers: [
-                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
-                HTTPHeader("Accept", "application/json"),
+                HTTPHeader("Accept", "application/json")
             ],
             timeout: configuration.requestTimeout
         )
@@ -184,22 +180,6 @@ public struct DevRevRequestBuilder: Sendable {
             )
         }
         return id
-    }
-
-    /// The incident body: the description, then labels and links, so a responder sees where the alert came from.
-    static func bodyText(for event: NormalizedEvent) -> String {
-        var text = event.description
-        if !event.labels.isEmpty {
-            if !text.isEmpty { text += "\n\n" }
-            text +=
-                "Labels:\n"
-                + event.labels.sorted { $0.key < $1.key }.map { "- \($0.key): \($0.value)" }.joined(separator: "\n")
-        }
-        if !event.links.isEmpty {
-            if !text.isEmpty { text += "\n\n" }
-            text += "Links:\n" + event.links.map { "- \($0.text): \($0.href)" }.joined(separator: "\n")
-        }
-        return text
     }
 }
 

@@ -1,0 +1,48 @@
+import Normalizer
+
+/// Reads Motadata answers. Pure.
+public struct MotadataResponseClassifier: Sendable {
+    private let http: HTTPStatusClassifier
+    private let api: MotadataConfiguration.API
+
+    /// Creates a classifier.
+    public init(api: MotadataConfiguration.API, redactor: Redactor) {
+        self.api = api
+        http = HTTPStatusClassifier(redactor: redactor)
+    }
+
+    /// Classifies one call's answer; `isCreate` requires the new incident's id.
+    public func classify(_ response: HTTPResponse, isCreate: Bool) -> TargetOutcome {
+        let document = try? JSONParser().parse(response.body)
+        guard (200..<300).contains(response.status) else {
+            var outcome = http.classify(response)
+            let detail = document?["userMessage"]?.string ?? document?["error_description"]?.string
+            if let detail, var failure = outcome.failure {
+                failure.message = "Motadata: \(http.redactor.redact(detail))"
+                outcome = outcome.replacingFailure(failure)
+            }
+            return outcome
+        }
+        // The legacy envelope can say FAILURE with a 2xx (CONTRACTS.md §2.5, INFERRED).
+        if api == .incident, let code = document?["returnCode"]?.string, code != "SUCCESS" {
+            return .permanent(
+                TargetFailure(
+                    .rejected,
+                    "Motadata returnCode \(code): \(http.redactor.redact(document?["userMessage"]?.string ?? "no message"))",
+                    httpStatus: response.status
+                )
+            )
+        }
+        let id = document?["id"]?.scalarText
+        if isCreate && (id ?? "").isEmpty {
+            return .permanent(
+                TargetFailure(
+                    .invalidResponse,
+                    "Motadata answered \(response.status) without id",
+                    httpStatus: response.status
+                )
+            )
+        }
+        return .success(externalID: id, httpStatus: response.status)
+    }
+}
