@@ -33,6 +33,16 @@ public struct FakeRequest: Sendable {
 
     /// The body parsed as a JSON object, or `nil`.
     var jsonObject: JSONObject? { (try? JSONParser().parse(body))?.object }
+
+    /// The media type of `Content-Type`, lower-cased, without parameters (`application/json`), or `nil`.
+    var mediaType: String? {
+        headers["content-type"].map { value in
+            String(value.split(separator: ";", maxSplits: 1).first ?? "").filter { $0 != " " }.lowercased()
+        }
+    }
+
+    /// Whether the body is declared as one of `types` (media types, lower case).
+    func declares(_ types: Set<String>) -> Bool { mediaType.map(types.contains) ?? false }
 }
 
 /// A fake vendor API's answer.

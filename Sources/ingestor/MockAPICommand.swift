@@ -35,8 +35,10 @@ struct MockAPICommand: AsyncParsableCommand {
             with the token as password. Affected user noc@example.com; close codes \
             \(FakeSymantecAPI.closeCodes.joined(separator: ", ")).
 
-            infraon: send Authorization: ApiKey <token>, or log in at /ux/api-token-auth/ as ingestor with the \
-            token as password and send the returned token bare. Requester noc@example.com.
+            infraon: send Authorization: <token> (the bare key, as Infraon's endpoint pages show it), or log in at \
+            /ux/api-token-auth/ as ingestor with the token as password and send the returned token bare. Creates \
+            answer 201 with no body and incidents are flat documents, as Infraon's API guide shows them. \
+            Requester noc@example.com.
 
             generic: a small REST API (POST /api/incidents, PATCH /api/incidents/{id}, POST \
             /api/incidents/{id}/resolve and /comments, GET /api/incidents?external_ref=) for the http target. \
@@ -71,7 +73,7 @@ struct MockAPICommand: AsyncParsableCommand {
         case "generic": FakeGenericAPI(token: secret)
         case "onetrust": FakeOneTrustAPI(clientSecret: secret)
         case "symantec": FakeSymantecAPI(password: secret)
-        case "infraon": FakeInfraonAPI(authorization: "ApiKey \(secret)", password: secret)
+        case "infraon": FakeInfraonAPI(apiKey: secret, password: secret)
         default: FakeDevRevAPI(token: secret)
         }
     }

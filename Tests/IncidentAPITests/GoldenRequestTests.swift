@@ -166,26 +166,42 @@ struct GoldenRequestTests {
         )
         let answer = try JSONParser().parse(
             Array(
-                #"{"incident":{"incident_id":"INC-ID-7","basic_info":{"summary":"old","priority":{"id":4,"name":"Low"},"status":{"id":1,"name":"New"}},"custom_field_data":{"cmdb":"db-1"}},"options":{"status":[{"id":4,"name":"Resolved"}]}}"#
+                #"{"incident_id":"INC-ID-7","basic_info":{"summary":"old","description":"old\n\ningestor-dedup-key: am:0123456789abcdef\n\nJo: on it","priority":"Low","priority_id":4,"status":"New","status_id":1},"custom_field_data":{"cmdb":"db-1"}}"#
                     .utf8
             )
         )
+        let incident = try #require(InfraonIncident(answer: answer))
         try Self.check("infraon-create", [builder.create(Self.command(.create))])
         try Self.check(
             "infraon-update",
             [
                 builder.get("INC-ID-7"),
-                builder.put("INC-ID-7", try builder.merged(answer, event: sampleEvent, status: nil).get()),
+                builder.put(
+                    "INC-ID-7",
+                    incident.updated(
+                        with: sampleEvent,
+                        dedupKey: "am:0123456789abcdef",
+                        levels: builder.levels(sampleEvent.severity)
+                    )
+                ),
             ]
         )
         try Self.check(
             "infraon-resolve",
             [
-                builder.put("INC-ID-7", try builder.merged(answer, event: nil, status: "Resolved").get()),
-                builder.note("INC-ID-7", text: "Resolved at the source."),
+                builder.inciResolve(Self.command(.resolve, Self.resolvedEvent)),
+                builder.note("INC-ID-7", text: IncidentText.resolutionNote(Self.resolvedEvent)),
+            ]
+        )
+        try Self.check(
+            "infraon-resolve-fallback",
+            [
+                builder.get("INC-ID-7"),
+                builder.put("INC-ID-7", try incident.settingStatus("Resolved", configuredID: 4, key: "k")),
             ]
         )
         try Self.check("infraon-comment", [builder.note("INC-ID-7", text: "Looking into it.\nLine two.")])
+        try Self.check("infraon-list", [builder.list(page: 2)])
     }
 
     @Test func genericHTTP() throws {

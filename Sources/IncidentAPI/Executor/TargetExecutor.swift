@@ -55,6 +55,12 @@ public struct TargetExecutor: Sendable {
         }
     }
 
+    /// Logs `message` at debug level, with the adapter's metadata: for a step an adapter takes that its answers
+    /// decided (a fallback endpoint), never for payloads.
+    public func debug(_ message: @autoclosure () -> String) {
+        logger.debug("\(message())")
+    }
+
     /// Runs one command's calls: a thrown outcome ends the command with it.
     public func run(
         _ steps: () async throws(TargetFailureOutcome) -> TargetOutcome

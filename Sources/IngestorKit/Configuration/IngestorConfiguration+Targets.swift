@@ -331,6 +331,13 @@ extension IngestorConfiguration {
         let requesterName = section.string("requester_name")
         let resolved = section.string("resolved_status")
         let acknowledged = section.string("acknowledged_status")
+        let resolvedID =
+            section.string("resolved_status_id") == nil
+            ? nil : section.int("resolved_status_id", default: 0, in: 1...10_000)
+        let acknowledgedID =
+            section.string("acknowledged_status_id") == nil
+            ? nil : section.int("acknowledged_status_id", default: 0, in: 1...10_000)
+        let lookupPages = section.int("lookup_pages", default: 20, in: 1...1000)
         var resolveBody: JSONValue?
         if let text = section.string("resolve_body") {
             do {
@@ -374,6 +381,9 @@ extension IngestorConfiguration {
         if let resolved { configuration.resolvedStatus = resolved }
         if let acknowledged { configuration.acknowledgedStatus = acknowledged }
         configuration.resolveBody = resolveBody
+        configuration.resolvedStatusID = resolvedID
+        configuration.acknowledgedStatusID = acknowledgedID
+        configuration.lookupPages = lookupPages
         for (severity, fields) in levels {
             var level = configuration.levels[severity]!
             if let priority = fields["priority"] { level.priority = priority }
