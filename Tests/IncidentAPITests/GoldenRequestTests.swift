@@ -108,7 +108,13 @@ struct GoldenRequestTests {
         configuration.severityAttribute = "Severity"
         let builder = OneTrustRequestBuilder(configuration: configuration)
         let details = JSONObject([
-            ("name", .string("old")), ("description", .string("old text")), ("incidentTypeName", .string("Unknown")),
+            ("name", .string("old")),
+            ("description", .string("old text\n\ningestor-dedup-key: am:0123456789abcdef\n\nReply: on it")),
+            ("incidentTypeName", .string("Unknown")),
+            (
+                "jurisdictions",
+                .array([.object(JSONObject([("countryCode", .string("USA")), ("stateProvinceCode", .string("CA"))]))])
+            ),
             ("orgGroupId", .string(configuration.orgGroupID)), ("rootCause", .string("a bad disk")),
             (
                 "attributeValues",

@@ -1,10 +1,11 @@
 public import Normalizer
 
-/// Builds OneTrust Incident Management requests (CONTRACTS.md §3). Pure.
+/// Builds OneTrust Incident Management requests, after OneTrust's "Update Incident" reference and its published
+/// OpenAPI spec (https://developer.onetrust.com/onetrust/openapi/privacy-automation-incident-management.json). Pure.
 ///
 /// OneTrust's update is a full replacement: a field left out is wiped (custom attributes included). So an update
-/// or a comment starts from the incident as OneTrust returns it (``replacement(from:applying:)``), changes what the
-/// event changes, and sends everything back.
+/// or a comment starts from the incident as OneTrust returns it (``replacement(from:event:dedupKey:appending:)``),
+/// changes what ingestor owns, and sends everything else back.
 public struct OneTrustRequestBuilder: Sendable {
     /// The settings.
     public var configuration: OneTrustConfiguration
@@ -16,16 +17,18 @@ public struct OneTrustRequestBuilder: Sendable {
 
     static let incidentsPath = "/api/incident/v1/incidents"
 
-    /// The marker that ties an incident to its dedup key, written into the description (OneTrust has no external
-    /// reference field; its full-text search covers descriptions).
-    public static func marker(_ dedupKey: String) -> String { "ingestor-dedup-key: \(dedupKey)" }
+    /// The marker that ties an incident to its dedup key, the line that ends ingestor's part of the description
+    /// (OneTrust has no external reference field; its full-text search covers descriptions).
+    public static func marker(_ dedupKey: String) -> String { DescriptionSections.marker(dedupKey) }
 
     /// `POST /api/incident/v1/incidents`.
     public func create(_ command: IncidentCommand) -> HTTPRequest {
         let event = command.event
         var body = JSONObject()
         body["name"] = .string(event.title)
-        body["description"] = .string(description(event, dedupKey: command.dedupKey))
+        body["description"] = .string(
+            DescriptionSections.initial(body: ownedDescription(event), dedupKey: command.dedupKey)
+        )
         body["incidentTypeName"] = .string(configuration.incidentTypeName)
         body["orgGroupId"] = .string(configuration.orgGroupID)
         if let occurred = event.occurredAt {
@@ -61,20 +64,23 @@ public struct OneTrustRequestBuilder: Sendable {
         )
     }
 
-    /// `POST /api/incident/v1/incidents/search` for the description marker of `dedupKey`.
+    /// `POST /api/incident/v1/incidents/search` for the description marker of `dedupKey`, newest first.
     public func search(_ dedupKey: String) -> HTTPRequest {
         request(
             "POST",
-            "\(Self.incidentsPath)/search?page=0&size=20",
+            "\(Self.incidentsPath)/search?page=0&size=20&sort=createdDate,desc",
             body: .object(JSONObject([("fullText", .string(Self.marker(dedupKey)))]))
         )
     }
 
-    /// The update body: every field OneTrust returned that the update request takes, with the event's changes.
+    /// The update body: every field OneTrust returned that the update request takes, with what ingestor owns
+    /// changed: name, its part of the description (above the marker line) and the severity and label attributes.
+    /// Everything else comes back as OneTrust answered it — root cause, dates, notification flag, assignees,
+    /// jurisdictions, every other attribute, and the description's text below the marker (replies, notes).
     /// - Parameters:
-    ///   - details: the `IncidentDetails` from a GET.
+    ///   - details: the incident from a GET (`IncidentDetails`, or `IncidentInformation` with `jurisdictions`).
     ///   - event: the new content; `nil` keeps name, description and severity.
-    ///   - appending: text added to the end of the description (a reply).
+    ///   - appending: a paragraph added at the end of the description (a reply).
     public func replacement(
         from details: JSONObject,
         event: NormalizedEvent?,
@@ -109,17 +115,42 @@ public struct OneTrustRequestBuilder: Sendable {
             return .object(item)
         }
         if !assignees.isEmpty { body["incidentAssigneeRequests"] = .array(assignees) }
+        if let jurisdictions = Self.jurisdictionRequests(details["jurisdictions"]) {
+            body["jurisdictions"] = .array(jurisdictions)
+        }
         if let event {
             body["name"] = .string(event.title)
-            body["description"] = .string(description(event, dedupKey: dedupKey))
+            body["description"] = .string(
+                DescriptionSections.replacingOwned(
+                    in: body["description"]?.string ?? "",
+                    with: ownedDescription(event),
+                    dedupKey: dedupKey
+                )
+            )
             if let attribute = configuration.severityAttribute { attributes[attribute] = severityValue(event.severity) }
             for (name, value) in labelAttributes(event) { attributes[name] = value }
         }
         if let appending {
-            body["description"] = .string((body["description"]?.string ?? "") + "\n\n" + appending)
+            body["description"] = .string(
+                DescriptionSections.appending(appending, to: body["description"]?.string ?? "")
+            )
         }
         if attributes.count > 0 { body["attributeValues"] = .object(attributes) }
         return body
+    }
+
+    /// Jurisdictions as the update takes them (`jurisdictionId`, `countryCode`, `stateProvinceCode`), from the
+    /// incident's `jurisdictions` (`IncidentJurisdictionGuidanceInformation`); `nil` when the answer has none.
+    public static func jurisdictionRequests(_ value: JSONValue?) -> [JSONValue]? {
+        guard let items = value?.array else { return nil }
+        return items.compactMap { item -> JSONValue? in
+            guard let country = item["countryCode"]?.string else { return nil }
+            var request = JSONObject()
+            if let id = item["jurisdictionId"]?.string { request["jurisdictionId"] = .string(id) }
+            request["countryCode"] = .string(country)
+            if let state = item["stateProvinceCode"]?.string { request["stateProvinceCode"] = .string(state) }
+            return .object(request)
+        }
     }
 
     /// (attribute, `[{value}]`) for each configured label the event has.
@@ -135,10 +166,9 @@ public struct OneTrustRequestBuilder: Sendable {
         ])
     }
 
-    private func description(_ event: NormalizedEvent, dedupKey: String) -> String {
-        var text = "Severity: \(event.severity.rawValue)\n\n" + IncidentText.body(event)
-        text += "\n\n" + Self.marker(dedupKey)
-        return text
+    /// Ingestor's part of the description: the severity (OneTrust has no field for it) and the body.
+    private func ownedDescription(_ event: NormalizedEvent) -> String {
+        "Severity: \(event.severity.rawValue)\n\n" + IncidentText.body(event)
     }
 
     private func request(_ method: String, _ path: String, body: JSONValue?) -> HTTPRequest {

@@ -5,7 +5,7 @@ public import Normalizer
 public struct OneTrustTarget: IncidentTarget {
     private let builder: OneTrustRequestBuilder
     private let executor: TargetExecutor
-    private let classifier: VendorResponseClassifier
+    private let classifier: OneTrustResponseClassifier
 
     /// Creates the target.
     public init(configuration: OneTrustConfiguration, client: any HTTPClient, logger: Logger) {
@@ -17,16 +17,13 @@ public struct OneTrustTarget: IncidentTarget {
             timeout: configuration.requestTimeout,
             logger: logger
         )
-        classifier = VendorResponseClassifier(
-            vendor: "OneTrust",
-            messageKeys: ["message", "error"],
-            redactor: executor.redactor
-        )
+        classifier = OneTrustResponseClassifier(redactor: executor.redactor)
     }
 
     public var name: String { "onetrust" }
 
-    /// Found through full-text search on the description marker (INFERRED to work: CONTRACTS.md §3.3).
+    /// Found through full-text search for the description's marker line (OneTrust documents that the search covers
+    /// descriptions, not how it matches; only an incident carrying the exact marker line is taken).
     public var supportsLookup: Bool { true }
 
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
@@ -34,15 +31,7 @@ public struct OneTrustTarget: IncidentTarget {
             let configuration = builder.configuration
             if command.action == .create {
                 let response = try await executor.send(builder.create(command))
-                // 201 with a bare JSON string: the new incident's UUID.
-                guard let id = try classifier.accept(response)?.string, !id.isEmpty else {
-                    throw .permanent(
-                        .invalidResponse,
-                        "OneTrust answered \(response.status) without the incident id",
-                        httpStatus: response.status
-                    )
-                }
-                return .success(externalID: id, httpStatus: response.status)
+                return .success(externalID: try classifier.createdID(response), httpStatus: response.status)
             }
             let id = try command.incidentID()
             let event = command.event
@@ -79,11 +68,9 @@ public struct OneTrustTarget: IncidentTarget {
 
     public func lookup(dedupKey: String) async -> LookupOutcome {
         await executor.lookup { () async throws(TargetFailureOutcome) -> LookupOutcome in
-            let document = try classifier.accept(try await executor.send(builder.search(dedupKey)))
-            // Full-text search may match loosely: take only an incident whose description holds the exact marker.
-            let marker = OneTrustRequestBuilder.marker(dedupKey)
-            let found = document?.array?.first { $0["description"]?.string?.hasSuffix(marker) == true }
-            return found?["incidentId"]?.string.map { .found(externalID: $0) } ?? .notFound
+            let answer = try classifier.accept(try await executor.send(builder.search(dedupKey)))
+            return OneTrustResponseClassifier.found(in: answer, dedupKey: dedupKey).map { .found(externalID: $0) }
+                ?? .notFound
         }
     }
 
