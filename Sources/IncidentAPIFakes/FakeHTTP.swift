@@ -45,8 +45,8 @@ public struct FakeRequest: Sendable {
     func declares(_ types: Set<String>) -> Bool { mediaType.map(types.contains) ?? false }
 }
 
-/// A fake vendor API's answer.
-public struct FakeResponse: Sendable {
+/// A fake vendor API's answer; an `Error` too, so a handler's checks can throw the refusal they make.
+public struct FakeResponse: Sendable, Error {
     /// The status code.
     public var status: Int
     /// Header fields.

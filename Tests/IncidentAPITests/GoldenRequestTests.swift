@@ -157,8 +157,24 @@ struct GoldenRequestTests {
                 closeCode: "Monitoring Cleared"
             )
         )
-        try Self.check("symantec-create", [builder.create(sampleEvent)])
-        try Self.check("symantec-update", [builder.put("INC-ID-7", builder.incident(sampleEvent))])
+        let current = JSONObject([
+            ("sessionId", .string("INC-ID-7")), ("processId", .string("IM-000007")), ("incidentName", .string("old")),
+            (
+                "incidentDescription",
+                .string("old\n\ningestor-dedup-key: am:0123456789abcdef\n\nReply at 2024-05-01T12:10:00.000Z: on it")
+            ),
+            ("affectedUserEmail", .string("noc@example.com")), ("classification", .string("Hardware.Disk")),
+            ("priority", .string("Low")), ("status", .string("Assigned")), ("resolution", .null),
+        ])
+        try Self.check("symantec-create", [builder.create(Self.command(.create))])
+        try Self.check(
+            "symantec-update",
+            [builder.get("INC-ID-7"), builder.put("INC-ID-7", builder.updated(current, with: Self.command(.update)))]
+        )
+        try Self.check(
+            "symantec-comment",
+            [builder.put("INC-ID-7", builder.replying(current, "Reply: Looking into it."))]
+        )
         try Self.check("symantec-resolve", [builder.resolve("INC-ID-7", Self.resolvedEvent)])
     }
 

@@ -4,12 +4,14 @@ public import Normalizer
 /// Symantec ServiceDesk 8.5 (`target.kind: symantec`).
 ///
 /// Logs in for a session token and sends it as `Authorization: token <GUID>`; a 403 may mean the session expired,
-/// so it logs in again once before treating the 403 as final. There are no comments and no search: a reply is
-/// appended to the description (GET, then PUT), and the dedup state is only ingestor's own.
+/// so it logs in again once before treating the 403 as final. Updates read the incident and write it back with
+/// what ingestor owns changed, so what people set is kept. There are no comments and no search: a reply is
+/// appended below the description's marker line (GET, then PUT), where updates never write, and the dedup state is
+/// only ingestor's own.
 public struct SymantecTarget: IncidentTarget {
     private let builder: SymantecRequestBuilder
     private let executor: TargetExecutor
-    private let classifier: VendorResponseClassifier
+    private let classifier: SymantecResponseClassifier
 
     /// Creates the target.
     public init(configuration: SymantecConfiguration, client: any HTTPClient, logger: Logger) {
@@ -22,11 +24,7 @@ public struct SymantecTarget: IncidentTarget {
             timeout: configuration.requestTimeout,
             logger: logger
         )
-        classifier = VendorResponseClassifier(
-            vendor: "ServiceDesk",
-            messageKeys: ["Message"],
-            redactor: executor.redactor
-        )
+        classifier = SymantecResponseClassifier(redactor: executor.redactor)
     }
 
     public var name: String { "symantec" }
@@ -35,15 +33,8 @@ public struct SymantecTarget: IncidentTarget {
         await executor.run { () async throws(TargetFailureOutcome) -> TargetOutcome in
             let event = command.event
             if command.action == .create {
-                let response = try await executor.send(builder.create(event))
-                guard let id = SymantecRequestBuilder.sessionID(in: try classifier.accept(response)) else {
-                    throw .permanent(
-                        .invalidResponse,
-                        "ServiceDesk answered \(response.status) without a sessionId",
-                        httpStatus: response.status
-                    )
-                }
-                return .success(externalID: id, httpStatus: response.status)
+                let response = try await executor.send(builder.create(command))
+                return .success(externalID: try classifier.createdID(response), httpStatus: response.status)
             }
             let id = try command.incidentID()
             switch command.action {
@@ -51,17 +42,11 @@ public struct SymantecTarget: IncidentTarget {
                 // No documented way back from resolved; the correlator opens a new incident instead (supportsReopen).
                 throw .permanent(.unsupported, "\(name) cannot reopen an incident")
             case .update:
-                return try await call(builder.put(id, builder.incident(event)), id: id)
+                let current = try classifier.incident(try await executor.send(builder.get(id)))
+                return try await call(builder.put(id, builder.updated(current, with: command)), id: id)
             case .comment:
-                let current = try classifier.accept(try await executor.send(builder.get(id)))
-                let existing = current?["incidentDescription"]?.string ?? ""
-                let reply = IncidentText.reply(event)
-                var body = builder.incident(event, description: existing.isEmpty ? reply : existing + "\n\n" + reply)
-                // A reply changes the text only: keep the incident's own title and levels.
-                for key in ["incidentName", "priority", "impact", "urgency"] {
-                    if let value = current?[key], value != .null { body[key] = value }
-                }
-                return try await call(builder.put(id, body), id: id)
+                let current = try classifier.incident(try await executor.send(builder.get(id)))
+                return try await call(builder.put(id, builder.replying(current, IncidentText.reply(event))), id: id)
             case .resolve:
                 return try await call(builder.resolve(id, event), id: id)
             }
