@@ -20,10 +20,10 @@ struct MockAPICommand: AsyncParsableCommand {
               triage   \(FakeDevRevAPI.stages["triage"]!)
               resolved \(FakeDevRevAPI.stages["resolved"]!)
 
-            motadata: both API generations (/api/v1/request and the legacy /api/v1/incident). Send \
-            Authorization: Apikey <token>, or use the password grant at /api/oauth/token with client \
-            ingestor-client / client-secret and user ingestor@example.com / user-password. The only known \
-            requester is ingestor@example.com.
+            motadata: the incident API of Motadata's "Update an Incident" page (/api/v1/incident). Get a \
+            bearer token with the password grant at /api/oauth/token: client ingestor-client / client-secret, \
+            user ingestor@example.com with the token as password. The only known requester is \
+            ingestor@example.com.
 
             onetrust: OAuth2 client credentials at /api/access/v1/oauth/token (multipart form) with client \
             ingestor and the token as its secret. Organization \(FakeOneTrustAPI.orgGroupID); incident types \
@@ -69,7 +69,7 @@ struct MockAPICommand: AsyncParsableCommand {
 
     private func api(_ secret: String) -> any FakeVendorAPI {
         switch flavor {
-        case "motadata": FakeMotadataAPI(apiKey: secret)
+        case "motadata": FakeMotadataAPI(apiKey: secret, password: secret)
         case "generic": FakeGenericAPI(token: secret)
         case "onetrust": FakeOneTrustAPI(clientSecret: secret)
         case "symantec": FakeSymantecAPI(password: secret)

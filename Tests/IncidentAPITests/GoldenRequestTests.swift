@@ -74,15 +74,30 @@ struct GoldenRequestTests {
         )
         configuration.dedupKeyField = api == .request ? "Alert Key" : "41"
         let builder = MotadataRequestBuilder(configuration: configuration)
+        let current = JSONObject([
+            ("subject", .string("old")),
+            ("description", .string("old\n\ningestor-dedup-key: am:0123456789abcdef\n\nReply: on it")),
+        ])
         for (action, event) in [
             (IncidentCommand.Action.create, sampleEvent), (.update, sampleEvent), (.resolve, Self.resolvedEvent),
             (.comment, Self.replyEvent), (.reopen, sampleEvent),
         ] {
-            if api == .incident && action == .comment { continue }
-            try Self.check(
-                "motadata-\(api.rawValue)-\(action.rawValue)",
-                builder.requests(for: Self.command(action, event))
-            )
+            let command = Self.command(action, event)
+            let requests: [HTTPRequest]
+            switch (api, action) {
+            case (.incident, .comment):
+                requests = [
+                    builder.legacyGet("INC-ID-7"),
+                    builder.legacyReply("INC-ID-7", current: current, paragraph: IncidentText.reply(event)),
+                ]
+            case (.incident, .update), (.incident, .reopen):
+                requests = [
+                    builder.legacyGet("INC-ID-7"), builder.legacyUpdate("INC-ID-7", current: current, command: command),
+                ]
+            default:
+                requests = try builder.requests(for: command)
+            }
+            try Self.check("motadata-\(api.rawValue)-\(action.rawValue)", requests)
         }
     }
 

@@ -37,6 +37,39 @@ struct TargetConfigurationTests {
         #expect(motadata.levels[.high]?.impact == "ONDEPARTMENT", "unset levels keep the generation's defaults")
     }
 
+    @Test func motadataDefaultsToTheIncidentAPIAndAnApikeyMustSayWhichAPI() throws {
+        let configuration = try IngestorConfiguration.parse(
+            yaml: Self.head + """
+                target:
+                  kind: motadata
+                  motadata:
+                    base_url: https://sd.example.com
+                    requester_email: noc@example.com
+                    auth: {type: oauth2_password, client_id: c, client_secret: {env: S}, username: u, password: {env: P}}
+                """,
+            environment: ["S": "client-secret", "P": "user-password"]
+        )
+        guard case .motadata(let motadata) = configuration.target else {
+            Issue.record("expected motadata")
+            return
+        }
+        #expect(motadata.api == .incident, "the API of Motadata's Update an Incident page")
+        #expect(motadata.levels[.critical]?.impact == "ONBUSINESS")
+        let found = problems(
+            Self.head + """
+                target:
+                  kind: motadata
+                  motadata:
+                    base_url: https://sd.example.com
+                    requester_email: noc@example.com
+                    auth: {type: apikey, key: {env: MOTADATA_KEY}}
+                """,
+            environment: ["MOTADATA_KEY": "k-123456"]
+        )
+        let problem = try #require(found.first { $0.path == "target.motadata.api" }, "\(found)")
+        #expect(problem.rule.contains("set api: request"))
+    }
+
     @Test func motadataPasswordGrantDefaultsTheTokenURL() throws {
         let configuration = try IngestorConfiguration.parse(
             yaml: Self.head + """

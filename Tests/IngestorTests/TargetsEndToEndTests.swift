@@ -110,8 +110,9 @@ struct TargetsEndToEndTests {
         #expect(motadataIncidents.count == 2)
         #expect(
             motadataIncidents.first { $0.externalReference == "am:e2e0000000000001" }?.calls == [
-                "create", "update", "resolve", "comment",
-            ]
+                "create", "update", "resolve",
+            ],
+            "the default incident API resolves with a status and has no notes"
         )
         #expect(
             motadataIncidents.first { $0.externalReference == "email:thread:cap-1@example.com" }?.calls == [

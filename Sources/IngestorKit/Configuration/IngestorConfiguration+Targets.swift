@@ -151,7 +151,8 @@ extension IngestorConfiguration {
 
     static func readMotadata(_ section: ConfigSection, environment: [String: String]) -> MotadataConfiguration? {
         let baseURL = readBaseURL(section, required: true, hint: "your ServiceOps server, e.g. https://sd.example.com")
-        let api = section.choice("api", default: "request", from: MotadataConfiguration.API.allCases.map(\.rawValue))
+        let apiSet = section.peekString("api") != nil
+        let api = section.choice("api", default: "incident", from: MotadataConfiguration.API.allCases.map(\.rawValue))
         let authentication = readAuthentication(
             section.section("auth"),
             environment: environment,
@@ -189,6 +190,17 @@ extension IngestorConfiguration {
             entry.finish()
         }
         levelsSection.finish()
+        if !apiSet, case .header(_, let value) = authentication, value.exposedValue.hasPrefix("Apikey ") {
+            // Before the incident API became the default, `api` defaulted to `request`: an Apikey configuration
+            // without `api` was written for the request API, and sending it elsewhere would fail every call.
+            section.problem(
+                "api",
+                nil,
+                "is required with an Apikey key: the default is now incident (the /api/v1/incident API of "
+                    + "Motadata's \"Update an Incident\" page), and Apikey keys belong to ServiceOps 8.x's request "
+                    + "API; set api: request to keep using it"
+            )
+        }
         guard let baseURL, let authentication, let requester else { return nil }
         var configuration = MotadataConfiguration(
             baseURL: baseURL,

@@ -1,9 +1,11 @@
 public import Normalizer
 
-/// Builds Motadata ServiceOps requests (CONTRACTS.md §2.2, §2.3). Pure.
+/// Builds Motadata ServiceOps requests for either API generation: the incident API of the "Update an Incident"
+/// page (`/api/v1/incident`, the default) or ServiceOps 8.x's request API (`/api/v1/request`). Pure.
 ///
 /// A command may need more than one call: a resolve on the request API is a PATCH of `statusName` and then a
-/// conversation note with the resolution.
+/// conversation note; an update, reopen or reply on the incident API first reads the incident
+/// (``legacyGet(_:)``), because its description is shared with replies and people (``legacyUpdate(_:current:command:)``).
 public struct MotadataRequestBuilder: Sendable {
     /// The settings.
     public var configuration: MotadataConfiguration
@@ -13,136 +15,61 @@ public struct MotadataRequestBuilder: Sendable {
         self.configuration = configuration
     }
 
-    /// The calls for `command`, in order.
+    /// Whether `command` starts with reading the incident: updates, reopens and replies on the incident API.
+    public func readsFirst(_ command: IncidentCommand) -> Bool {
+        configuration.api == .incident && [.update, .reopen, .comment].contains(command.action)
+    }
+
+    /// The calls for a command that needs nothing read first, in order.
+    /// - Throws: ``TargetFailure/Code/unsupported`` when the command has no incident id, or reads first.
     public func requests(for command: IncidentCommand) throws(TargetFailure) -> [HTTPRequest] {
         let event = command.event
-        let levels =
-            configuration.levels[event.severity] ?? MotadataConfiguration.defaultLevels(configuration.api)[
-                event.severity
-            ]!
-        switch configuration.api {
-        case .request:
-            switch command.action {
-            case .create:
-                var body = JSONObject()
-                body["subject"] = .string(event.title)
-                body["description"] = .string(IncidentText.html(IncidentText.body(event)))
-                body["requesterEmail"] = .string(configuration.requesterEmail)
-                if let category = configuration.categoryName { body["categoryName"] = .string(category) }
-                body["priorityName"] = .string(levels.priority)
-                body["urgencyName"] = .string(levels.urgency)
-                body["impactName"] = .string(levels.impact)
-                body["tags"] = .array((configuration.tags + ["source:\(event.source)"]).map(JSONValue.string))
-                body["source"] = .string(configuration.source)
-                var custom = JSONObject(customFields(event).map { ($0.0, JSONValue.string($0.1)) })
-                if let field = configuration.dedupKeyField { custom[field] = .string(command.dedupKey) }
-                if custom.count > 0 { body["customField"] = .object(custom) }
-                return [post("/api/v1/request", body)]
-            case .update, .reopen:
-                var body = JSONObject()
-                // The docs mark `subject` compulsory even on PATCH (CONTRACTS.md §2.3).
-                body["subject"] = .string(event.title)
-                body["description"] = .string(IncidentText.html(IncidentText.body(event)))
-                body["priorityName"] = .string(levels.priority)
-                body["urgencyName"] = .string(levels.urgency)
-                body["impactName"] = .string(levels.impact)
-                if event.status == .acknowledged { body["statusName"] = .string(configuration.acknowledgedStatus) }
-                if command.action == .reopen { body["statusName"] = .string(configuration.openStatus) }
-                return [request("PATCH", "/api/v1/request/\(try id(of: command))", body)]
-            case .resolve:
-                let id = try id(of: command)
-                let patch = request(
-                    "PATCH",
-                    "/api/v1/request/\(id)",
-                    JSONObject([
-                        ("subject", .string(event.title)), ("statusName", .string(configuration.resolvedStatus)),
-                    ])
-                )
-                return [patch, note(id: id, text: IncidentText.resolutionNote(event))]
-            case .comment:
-                return [note(id: try id(of: command), text: IncidentText.comment(event))]
-            }
-        case .incident:
-            switch command.action {
-            case .create:
-                var body = JSONObject()
-                body["subject"] = .string(event.title)
-                body["categoryName"] = .string(configuration.categoryName ?? "Incident")
-                body["requesterEmail"] = .string(configuration.requesterEmail)
-                body["description"] = .string(IncidentText.body(event))
-                body["priority"] = .string(levels.priority)
-                body["urgency"] = .string(levels.urgency)
-                body["impact"] = .string(levels.impact)
-                body["tags"] = .array((configuration.tags + ["source:\(event.source)"]).map(JSONValue.string))
-                // Type 1 = STRING (CONTRACTS.md §2.2).
-                var details = JSONObject()
-                for (field, value) in customFields(event) {
-                    details[field] = .object(JSONObject([("type", .number("1")), ("stringValue", .string(value))]))
-                }
-                if let field = configuration.dedupKeyField {
-                    details[field] = .object(
-                        JSONObject([("type", .number("1")), ("stringValue", .string(command.dedupKey))])
-                    )
-                }
-                if details.count > 0 { body["customFieldValueDetails"] = .object(details) }
-                return [post("/api/v1/incident", body)]
-            case .update, .reopen:
-                var body = JSONObject()
-                body["subject"] = .string(event.title)
-                body["description"] = .string(IncidentText.body(event))
-                body["priority"] = .string(levels.priority)
-                body["urgency"] = .string(levels.urgency)
-                body["impact"] = .string(levels.impact)
-                if event.status == .acknowledged { body["status"] = .string(configuration.acknowledgedStatus) }
-                if command.action == .reopen { body["status"] = .string(configuration.openStatus) }
-                // The legacy update is a POST, not PUT or PATCH (CONTRACTS.md §2.2).
-                return [post("/api/v1/incident/\(try id(of: command))", body)]
-            case .resolve:
-                return [
-                    post(
-                        "/api/v1/incident/\(try id(of: command))",
-                        JSONObject([("status", .string(configuration.resolvedStatus))])
-                    )
-                ]
-            case .comment:
-                throw TargetFailure(
-                    .unsupported,
-                    "the legacy Motadata incident API has no notes; use api: request for comments"
-                )
-            }
+        switch (configuration.api, command.action) {
+        case (.request, .create): return [requestCreate(command)]
+        case (.request, .update), (.request, .reopen): return [requestUpdate(try id(of: command), command)]
+        case (.request, .resolve):
+            let id = try id(of: command)
+            return [requestResolve(id, event), note(id: id, text: IncidentText.resolutionNote(event))]
+        case (.request, .comment): return [note(id: try id(of: command), text: IncidentText.comment(event))]
+        case (.incident, .create): return [legacyCreate(command)]
+        case (.incident, .resolve): return [legacyResolve(try id(of: command))]
+        case (.incident, .update), (.incident, .reopen), (.incident, .comment):
+            throw TargetFailure(.unsupported, "\(command.action.rawValue) on the incident API reads the incident first")
         }
     }
 
+    /// The levels for `severity` in the generation's spelling.
+    func levels(_ severity: Severity) -> MotadataConfiguration.Levels {
+        configuration.levels[severity] ?? MotadataConfiguration.defaultLevels(configuration.api)[severity]!
+    }
+
+    /// The tags every new incident carries: the configured ones and `source:<source>`.
+    func tags(_ event: NormalizedEvent) -> JSONValue {
+        .array((configuration.tags + ["source:\(event.source)"]).map(JSONValue.string))
+    }
+
     /// (custom field, label value) for each configured label the event has, sorted by field.
-    private func customFields(_ event: NormalizedEvent) -> [(String, String)] {
+    func customFields(_ event: NormalizedEvent) -> [(String, String)] {
         configuration.labelFields.sorted { $0.key < $1.key }.compactMap { field, label in
             event.labels[label].map { (field, $0) }
         }
     }
 
-    private func note(id: String, text: String) -> HTTPRequest {
-        post(
-            "/api/v1/request/\(id)/conversation",
-            JSONObject([
-                ("conversationType", .string("note")), ("details", .string(IncidentText.html(text))),
-                ("conversationState", .string("published")),
-            ])
-        )
-    }
+    func post(_ path: String, _ body: JSONObject) -> HTTPRequest { request("POST", path, body) }
 
-    private func post(_ path: String, _ body: JSONObject) -> HTTPRequest { request("POST", path, body) }
-
-    private func request(_ method: String, _ path: String, _ body: JSONObject) -> HTTPRequest {
-        HTTPRequest(
+    func request(_ method: String, _ path: String, _ body: JSONObject?) -> HTTPRequest {
+        var headers = [HTTPHeader("Accept", "application/json")]
+        if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
+        return HTTPRequest(
             method: method,
             url: configuration.baseURL + path,
-            headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json")],
-            body: JSONWriter.bytes(.object(body)),
+            headers: headers,
+            body: body.map { JSONWriter.bytes(.object($0)) },
             timeout: configuration.requestTimeout
         )
     }
 
-    private func id(of command: IncidentCommand) throws(TargetFailure) -> String {
+    func id(of command: IncidentCommand) throws(TargetFailure) -> String {
         guard let id = command.externalID, !id.isEmpty else {
             throw TargetFailure(
                 .unsupported,

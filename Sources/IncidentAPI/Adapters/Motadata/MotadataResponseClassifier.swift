@@ -1,6 +1,8 @@
-import Normalizer
+public import Normalizer
 
-/// Reads Motadata answers. Pure.
+/// Reads Motadata answers: the incident API's `{"returnCode", "status", "userMessage", "id"}` envelope, the request
+/// API's request object, and errors with `userMessage` (or Spring's `error_description` from the token endpoint).
+/// Pure.
 public struct MotadataResponseClassifier: Sendable {
     private let http: HTTPStatusClassifier
     private let api: MotadataConfiguration.API
@@ -23,7 +25,7 @@ public struct MotadataResponseClassifier: Sendable {
             }
             return outcome
         }
-        // The legacy envelope can say FAILURE with a 2xx (CONTRACTS.md §2.5, INFERRED).
+        // The envelope can say something other than SUCCESS with a 2xx: a refusal.
         if api == .incident, let code = document?["returnCode"]?.string, code != "SUCCESS" {
             return .permanent(
                 TargetFailure(
@@ -44,5 +46,16 @@ public struct MotadataResponseClassifier: Sendable {
             )
         }
         return .success(externalID: id, httpStatus: response.status)
+    }
+
+    /// The incident a GET answered (the incident API's object, which carries no id).
+    /// - Throws: the classified failure, or `target_invalid_response` when the answer is no object.
+    public func incident(_ response: HTTPResponse) throws(TargetFailureOutcome) -> JSONObject {
+        let outcome = classify(response, isCreate: false)
+        guard case .success = outcome else { throw TargetFailureOutcome(outcome) }
+        guard let incident = (try? JSONParser().parse(response.body))?.object else {
+            throw .permanent(.invalidResponse, "Motadata returned no incident", httpStatus: response.status)
+        }
+        return incident
     }
 }

@@ -1,7 +1,8 @@
 public import Logging
 public import Normalizer
 
-/// Motadata ServiceOps (`target.kind: motadata`).
+/// Motadata ServiceOps (`target.kind: motadata`): the incident API of Motadata's "Update an Incident" page by
+/// default, or ServiceOps 8.x's request API with `api: request`.
 public struct MotadataTarget: IncidentTarget {
     private let builder: MotadataRequestBuilder
     private let classifier: MotadataResponseClassifier
@@ -27,6 +28,17 @@ public struct MotadataTarget: IncidentTarget {
 
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
         await executor.run { () async throws(TargetFailureOutcome) -> TargetOutcome in
+            if builder.readsFirst(command) {
+                let id = try command.incidentID()
+                let current = try classifier.incident(try await executor.send(builder.legacyGet(id)))
+                let write =
+                    command.action == .comment
+                    ? builder.legacyReply(id, current: current, paragraph: IncidentText.reply(command.event))
+                    : builder.legacyUpdate(id, current: current, command: command)
+                let outcome = classifier.classify(try await executor.send(write), isCreate: false)
+                guard case .success(_, let status) = outcome else { return outcome }
+                return .success(externalID: id, httpStatus: status)
+            }
             let requests = try TargetFailureOutcome.refusing { () throws(TargetFailure) in
                 try builder.requests(for: command)
             }
