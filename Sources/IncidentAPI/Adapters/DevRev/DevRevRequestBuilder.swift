@@ -27,6 +27,16 @@ public struct DevRevRequestBuilder: Sendable {
         )
     }
 
+    /// `GET /incidents.get?id=…`: the incident, for the tags an update must keep.
+    public func getRequest(id: String) -> HTTPRequest {
+        HTTPRequest(
+            method: "GET",
+            url: configuration.baseURL + "/incidents.get?id=" + Percent.encode(id),
+            headers: [HTTPHeader("Accept", "application/json")],
+            timeout: configuration.requestTimeout
+        )
+    }
+
     /// `POST /tags.create` for `name`.
     public func tagCreateRequest(name: String) -> HTTPRequest {
         HTTPRequest(
@@ -52,8 +62,16 @@ public struct DevRevRequestBuilder: Sendable {
         return "ingestor:" + String(hash.value, radix: 16)
     }
 
+    /// The ids of the incident's current tags an update must keep in its `tags.set`: every tag but ingestor's own
+    /// (`label:value` for a configured tag label), which the update sets anew. Tags people added are kept.
+    public func tagsToKeep(_ current: [(id: String, name: String)]) -> [String] {
+        let owned = configuration.tagLabels.map { "\($0):" }
+        return current.filter { tag in !owned.contains { tag.name.hasPrefix($0) } }.map(\.id)
+    }
+
     /// The request for `command`.
-    /// - Parameter tagIDs: ids of the tags the incident carries (from ``tagNames(for:)``), for creates and updates.
+    /// - Parameter tagIDs: ids of the tags the incident carries (from ``tagNames(for:)``), for creates and updates;
+    ///   for an update, with the ids from ``tagsToKeep(_:)`` too, since `tags.set` replaces the incident's tags.
     /// - Throws: ``TargetFailure`` with ``TargetFailure/Code/unsupported`` when an update, resolve or comment has no
     ///   incident id.
     public func request(for command: IncidentCommand, tagIDs: [String] = []) throws(TargetFailure) -> HTTPRequest {

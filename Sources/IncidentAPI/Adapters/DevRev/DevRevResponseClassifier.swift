@@ -60,6 +60,19 @@ public struct DevRevResponseClassifier: Sendable {
         return .found(externalID: id)
     }
 
+    /// The tags of the incident an `incidents.get` answered: `incident.tags[].tag.{id, name}`.
+    /// - Throws: the classified failure when the answer is not a success.
+    public func currentTags(_ response: HTTPResponse) throws(TargetFailureOutcome) -> [(id: String, name: String)] {
+        guard (200..<300).contains(response.status) else {
+            throw TargetFailureOutcome(classify(response, for: .update))
+        }
+        let tags = (try? JSONParser().parse(response.body))?["incident"]?["tags"]?.array ?? []
+        return tags.compactMap { item in
+            guard let id = item["tag"]?["id"]?.string else { return nil }
+            return (id, item["tag"]?["name"]?.string ?? "")
+        }
+    }
+
     /// The id of the tag named `name` in a `tags.list` answer, or `nil` when there is none.
     /// - Throws: the classified failure when the answer is not a success.
     public func existingTag(named name: String, in response: HTTPResponse) throws(TargetFailureOutcome) -> String? {

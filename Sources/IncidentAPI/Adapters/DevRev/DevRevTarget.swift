@@ -2,6 +2,10 @@ public import Logging
 public import Normalizer
 
 /// The DevRev incident target (`target.kind: devrev`): builds, sends through the shared executor, classifies.
+///
+/// Updates send only what ingestor owns, so what people set (owner, parts, custom fields ingestor does not fill)
+/// is never touched; tags, which an update can only `set` as a whole, are read first so people's tags are kept.
+/// Replies are timeline comments, records of their own.
 public struct DevRevTarget: IncidentTarget {
     private let builder: DevRevRequestBuilder
     private let classifier: DevRevResponseClassifier
@@ -34,6 +38,11 @@ public struct DevRevTarget: IncidentTarget {
             var tagIDs: [String] = []
             if [.create, .update, .reopen].contains(command.action) {
                 tagIDs = try await resolveTags(builder.tagNames(for: command.event))
+            }
+            // `tags.set` replaces the incident's tags: keep the ones people added.
+            if !tagIDs.isEmpty, [.update, .reopen].contains(command.action) {
+                let current = try await executor.send(builder.getRequest(id: try command.incidentID()))
+                tagIDs = builder.tagsToKeep(try classifier.currentTags(current)) + tagIDs
             }
             let request = try TargetFailureOutcome.refusing { () throws(TargetFailure) in
                 try builder.request(for: command, tagIDs: tagIDs)
