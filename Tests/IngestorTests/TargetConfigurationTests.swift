@@ -26,7 +26,7 @@ struct TargetConfigurationTests {
                 """,
             environment: ["MOTADATA_KEY": "k-123456"]
         )
-        guard case .motadata(let motadata) = configuration.target else {
+        guard let motadata = configuration.target.settings as? MotadataConfiguration else {
             Issue.record("expected motadata, got \(configuration.target.name)")
             return
         }
@@ -49,7 +49,7 @@ struct TargetConfigurationTests {
                 """,
             environment: ["S": "client-secret", "P": "user-password"]
         )
-        guard case .motadata(let motadata) = configuration.target else {
+        guard let motadata = configuration.target.settings as? MotadataConfiguration else {
             Issue.record("expected motadata")
             return
         }
@@ -82,7 +82,7 @@ struct TargetConfigurationTests {
                 """,
             environment: ["S": "client-secret", "P": "user-password"]
         )
-        guard case .motadata(let motadata) = configuration.target,
+        guard let motadata = configuration.target.settings as? MotadataConfiguration,
             case .passwordGrant(let grant) = motadata.authentication
         else {
             Issue.record("expected a password grant")
@@ -134,7 +134,7 @@ struct TargetConfigurationTests {
                 """,
             environment: ["KEY": "key-123456"]
         )
-        guard case .http(let http) = configuration.target else {
+        guard let http = configuration.target.settings as? GenericHTTPConfiguration else {
             Issue.record("expected http")
             return
         }
@@ -160,7 +160,7 @@ struct TargetConfigurationTests {
                 """,
             environment: ["T": "token-123456"]
         )
-        guard case .devrev(let devrev) = configuration.target else {
+        guard let devrev = configuration.target.settings as? DevRevConfiguration else {
             Issue.record("expected devrev")
             return
         }

@@ -36,8 +36,6 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         self.ledger = ledger
     }
 
-    public var flavor: String { "devrev" }
-
     public func handle(_ request: FakeRequest) -> FakeResponse {
         guard request.headers["authorization"] == "Bearer \(token)" else {
             return error(401, "unauthenticated", "missing or invalid bearer token")

@@ -88,8 +88,6 @@ public struct FakeInfraonAPI: FakeVendorAPI {
         self.ledger = ledger
     }
 
-    public var flavor: String { "infraon" }
-
     /// Login tokens issued so far.
     public var logins: Int { tokens.issued }
 

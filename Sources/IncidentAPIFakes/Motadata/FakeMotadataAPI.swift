@@ -79,8 +79,6 @@ public struct FakeMotadataAPI: FakeVendorAPI {
         tokens = TokenBook(prefix: "motadata")
     }
 
-    public var flavor: String { "motadata" }
-
     /// Access tokens issued so far.
     public var tokensIssued: Int { tokens.issued }
 

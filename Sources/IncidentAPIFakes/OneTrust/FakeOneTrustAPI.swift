@@ -43,8 +43,6 @@ public struct FakeOneTrustAPI: FakeVendorAPI {
         self.ledger = ledger
     }
 
-    public var flavor: String { "onetrust" }
-
     /// Access tokens issued so far.
     public var tokensIssued: Int { tokens.issued }
 

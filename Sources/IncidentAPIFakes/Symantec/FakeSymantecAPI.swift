@@ -62,8 +62,6 @@ public struct FakeSymantecAPI: FakeVendorAPI {
         self.ledger = ledger
     }
 
-    public var flavor: String { "symantec" }
-
     /// Sessions opened so far.
     public var logins: Int { sessions.issued }
 

@@ -1,6 +1,6 @@
 public import Normalizer
 
-/// Reads DevRev responses (CONTRACTS.md §4.4): the incident id from `{"incident":{"id":…}}`, `retry_after` from
+/// Reads DevRev responses (DevRev's error schema `{type, message, retry_after}`): the incident id from `{"incident":{"id":…}}`, `retry_after` from
 /// 429 bodies, the error `type` into the failure message. Pure.
 public struct DevRevResponseClassifier: Sendable {
     private let http: HTTPStatusClassifier
