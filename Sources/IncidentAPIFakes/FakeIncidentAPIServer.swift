@@ -25,6 +25,7 @@ public final class FakeIncidentAPIServer: Sendable {
     private let logger: Logger
     private let binding = Mutex(Binding.waiting([]))
     private let down = Mutex(false)
+    private let heldAnswers = Mutex<Duration>(.zero)
 
     /// Creates a server.
     /// - Parameter port: the port to bind; 0 picks a free one.
@@ -47,6 +48,10 @@ public final class FakeIncidentAPIServer: Sendable {
 
     /// Takes the API down (every API request answered with the vendor's 5xx) or brings it back.
     public func setDown(_ isDown: Bool) { down.withLock { $0 = isDown } }
+
+    /// From now on, acts on each API request and holds its answer back this long (zero to stop): calls stay in
+    /// flight after their effect, as they would with a slow network.
+    public func setAnswerDelay(_ delay: Duration) { heldAnswers.withLock { $0 = delay } }
 
     /// Waits until the server listens, then returns its base URL, e.g. `http://127.0.0.1:39211`.
     /// - Throws: the error that stopped ``run()`` before it listened (e.g. the port is taken).
@@ -145,7 +150,8 @@ public final class FakeIncidentAPIServer: Sendable {
             }
         }
         ledger.record(request, status: answer.status, receivedAt: receivedAt)
-        if faults.answerDelay > .zero { try await Task.sleep(for: faults.answerDelay) }
+        let held = max(faults.answerDelay, heldAnswers.withLock { $0 })
+        if held > .zero { try await Task.sleep(for: held) }
         return render(answer)
     }
 

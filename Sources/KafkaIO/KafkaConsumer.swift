@@ -82,6 +82,16 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Moves the fetch position of assigned partitions (each offset the next to read); records fetched from them
+    /// and not yet handed out are dropped, so the next record of each is the one at its new position.
+    public func seek(_ positions: [KafkaTopicPartitionOffset], timeout: Duration = .seconds(10)) async throws {
+        try ensureOpen()
+        let client = client
+        try await operationLane.run {
+            try client.seek(positions, timeoutMilliseconds: Int32(timeout.milliseconds))
+        }
+    }
+
     /// Stops fetching from `partitions` without leaving the group; no rebalance follows.
     public func pause(_ partitions: [KafkaTopicPartition]) throws {
         try ensureOpen()

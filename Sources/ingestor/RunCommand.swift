@@ -43,17 +43,23 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            What this process does: all (the whole job, the default) or normalize (read the raw topics and write \
-            normalized events to kafka.events_topic, created when missing).
+            What this process does (repeatable): all (the whole job in one process, its state in state.path: one \
+            worker; the default), normalize (raw topics in, normalized events out to kafka.events_topic), or \
+            deliver (events in, incidents out, the state owned by events partition and kept in \
+            kafka.changelog_topic: any number of workers). --stage normalize --stage deliver runs both stages \
+            through Kafka in one process.
             """
     )
-    var stage: String = IngestorStage.all.rawValue
+    var stage: [String] = []
 
     func validate() throws {
-        guard IngestorStage(rawValue: stage) != nil else {
+        for name in stage where IngestorStage(rawValue: name) == nil {
             throw ValidationError(
-                "--stage must be one of \(IngestorStage.allCases.map(\.rawValue).joined(separator: ", "))"
+                "--stage must be one of \(IngestorStage.allCases.map(\.rawValue).joined(separator: ", ")), not \(name)"
             )
+        }
+        if stage.contains(IngestorStage.all.rawValue), stage.count > 1 {
+            throw ValidationError("--stage all is the whole job in one process; it takes no other stage")
         }
     }
 
@@ -66,14 +72,17 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "ingestor")
         logger.info(
             "ingestor \(IngestorVersion.current) starting with librdkafka \(LibrdkafkaVersion.runtime) (minimum \(LibrdkafkaVersion.minimum))",
-            metadata: ["config": "\(config)", "target": "\(configuration.target.name)", "stage": "\(stage)"]
+            metadata: [
+                "config": "\(config)", "target": "\(configuration.target.name)",
+                "stage": "\(stage.isEmpty ? "all" : stage.joined(separator: ","))",
+            ]
         )
         do {
             let app = try IngestorApp.build(
                 configuration: configuration,
                 logger: logger,
                 registry: registry,
-                stage: IngestorStage(rawValue: stage) ?? .all
+                stages: Set(stage.compactMap(IngestorStage.init(rawValue:)))
             )
             try await app.serviceGroup.run()
             logger.info("stopped")

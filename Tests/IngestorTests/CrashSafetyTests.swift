@@ -26,6 +26,11 @@ final class WorkerProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// A worker a failed test left running is killed with it.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// `kill -9`: no drain, no commit, no flush.
     func kill9() {
         kill(process.processIdentifier, SIGKILL)

@@ -97,7 +97,9 @@ struct NormalizeStageCrashTests {
         first.kill9()
         let atKill = try await Self.committed(cluster)
         let writtenAtKill = try await eventsWritten()
-        #expect(writtenAtKill < Int64(Self.records), "killed mid-stream")
+        // The stage may well have written every event before the kill on a fast machine; what the test needs is
+        // raw records left uncommitted at the kill, so that the restart has something to write again.
+        #expect(atKill.values.reduce(0, +) < Int64(Self.records), "killed before every raw record was committed")
 
         let second = try WorkerProcess(configPath: configPath, logPath: logPath, arguments: ["--stage", "normalize"])
         let finish = ContinuousClock.now + .seconds(90)

@@ -83,7 +83,7 @@ struct NormalizeStageEndToEndTests {
             logger: e2eLogger,
             registry: PrometheusCollectorRegistry(),
             gracefulShutdownSignals: [],
-            stage: .normalize
+            stages: [.normalize]
         )
         #expect(app.runner == nil && app.normalizeStage != nil)
         let worker = Task { try await app.serviceGroup.run() }
@@ -193,7 +193,7 @@ extension NormalizeStageEndToEndTests {
             logger: e2eLogger,
             registry: PrometheusCollectorRegistry(),
             gracefulShutdownSignals: [],
-            stage: .normalize
+            stages: [.normalize]
         )
     }
 

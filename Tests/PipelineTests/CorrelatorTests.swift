@@ -133,6 +133,22 @@ struct CorrelatorTests {
         #expect(try await apply(sampleEvent(severity: .low), at(99, partition: 1)) == "stale")
     }
 
+    @Test func aResolveThatArrivesFirstMakesTheOlderFiringStale() async throws {
+        let store = InMemoryIncidentStateStore()
+        let correlator = Correlator(store: store, target: "t")
+        var resolved = sampleEvent(status: .resolved)
+        resolved.resolvedAt = Timestamp(rfc3339: "2026-11-24T08:10:00Z")
+        let ignored = try await correlator.decide(resolved)
+        #expect(ignored.name == "ignore")
+        try await correlator.audit(ignored, for: resolved, at: Timestamp(rfc3339: "2026-11-24T08:11:00Z")!)
+        // The firing that started at 08:00 arrives after its own resolve (another partition, a slow relay).
+        #expect(try await correlator.decide(sampleEvent()).name == "stale")
+        #expect(try await store.record(target: "t", dedupKey: "am:1")?.externalID == nil, "no incident, a memory")
+        var later = sampleEvent()
+        later.occurredAt = Timestamp(rfc3339: "2026-11-24T09:00:00Z")
+        #expect(try await correlator.decide(later).name == "create", "a new firing after the resolve is new")
+    }
+
     @Test func firingSoonAfterAResolveReopensWithinTheWindow() async throws {
         let correlator = Correlator(store: InMemoryIncidentStateStore(), target: "t", reopenWindow: .seconds(600))
         let start = Timestamp(rfc3339: "2026-11-24T08:00:00Z")!

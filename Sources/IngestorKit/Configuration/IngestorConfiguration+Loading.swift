@@ -328,6 +328,10 @@ extension IngestorConfiguration {
             if topic.isEmpty { section.problem("events_topic", topic, "must name a topic") }
             kafka.eventsTopic = topic
         }
+        if let topic = section.string("changelog_topic") {
+            if topic.isEmpty { section.problem("changelog_topic", topic, "must name a topic") }
+            kafka.changelogTopic = topic
+        }
         let creation = section.section("create_topics")
         kafka.createTopics.enabled = creation.bool("enabled", default: true)
         kafka.createTopics.partitionsSet = creation.peekString("partitions") != nil

@@ -34,6 +34,13 @@ public struct IngestorConfiguration: Sendable {
 
         /// The events topic: `kafka.events_topic`, or `<group_id>.events`.
         public var resolvedEventsTopic: String { eventsTopic ?? "\(groupID).events" }
+        /// `kafka.changelog_topic`: where the delivery stage writes every state change; default
+        /// `<group_id>.changelog`.
+        public var changelogTopic: String?
+        /// The changelog topic: `kafka.changelog_topic`, or `<group_id>.changelog`.
+        public var resolvedChangelogTopic: String { changelogTopic ?? "\(groupID).changelog" }
+        /// The delivery stage's consumer group on the events topic: `<group_id>.deliver`.
+        public var deliveryGroupID: String { "\(groupID).deliver" }
     }
 
     /// `kafka.create_topics.*`: how the worker creates the topics it writes (the events topic, the dead-letter
@@ -179,6 +186,15 @@ public struct IngestorConfiguration: Sendable {
         var producer = producerConfiguration
         producer.deliveryTimeout = .zero
         producer.overrides = ["partitioner": "murmur2_random"].merging(producer.overrides) { $1 }
+        return producer
+    }
+
+    /// The changelog producer's settings: the worker's, with no delivery timeout (a state change waits for the broker
+    /// as long as it takes, and what caused it with it) and a 1 ms linger (a create waits for its intent's record).
+    public var changelogProducerConfiguration: KafkaProducerConfiguration {
+        var producer = producerConfiguration
+        producer.deliveryTimeout = .zero
+        producer.linger = .milliseconds(1)
         return producer
     }
 

@@ -10,11 +10,11 @@ public import UnixSignals
 
 /// The assembled worker: every component built from one configuration, as one `ServiceGroup`.
 ///
-/// `main` and the tests both build the worker through ``build(configuration:logger:registry:stateStore:gracefulShutdownSignals:stage:)``.
+/// `main` and the tests both build the worker through ``build(configuration:logger:registry:stateStore:gracefulShutdownSignals:stages:)``.
 public struct IngestorApp: Sendable {
     /// The services in dependency order; the group stops them in reverse (pipeline first, HTTP client last).
     public let serviceGroup: ServiceGroup
-    /// The pipeline runner, when the process runs the whole job.
+    /// The pipeline runner: the whole job in one process, or the delivery stage.
     public let runner: PipelineRunner<KafkaMessageSource>?
     /// The normalize stage, when the process runs only that.
     public let normalizeStage: NormalizeStage<KafkaMessageSource>?
@@ -28,7 +28,8 @@ public struct IngestorApp: Sendable {
     ///   - registry: the Prometheus registry `/metrics` serves; components write to it through an injected factory.
     ///   - stateStore: where incident records live; default the SQLite file of `state.path` (memory for `:memory:`).
     ///   - gracefulShutdownSignals: signals that start a graceful shutdown; tests pass none.
-    ///   - stage: the whole job (default), or only the normalize stage.
+    ///   - stages: the whole job in one process (`all`, the default), or the normalize stage, the delivery stage,
+    ///     or both through Kafka.
     /// - Throws: ``KafkaError`` when librdkafka refuses its settings or is too old.
     public static func build(
         configuration: IngestorConfiguration,
@@ -36,7 +37,7 @@ public struct IngestorApp: Sendable {
         registry: PrometheusCollectorRegistry,
         stateStore: (any IncidentStateStore)? = nil,
         gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
-        stage: IngestorStage = .all
+        stages: Set<IngestorStage> = [.all]
     ) throws -> IngestorApp {
         try LibrdkafkaVersion.checkRuntime()
         let factory = PrometheusMetricsFactory(registry: registry)
@@ -45,87 +46,38 @@ public struct IngestorApp: Sendable {
         let httpClient = CurlHTTPClient(logger: logger)
 
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
-        let consumer = try KafkaConsumer(configuration: configuration.consumerConfiguration, logger: logger)
-        try consumer.subscribe(topics: configuration.sources.map(\.topic))
-        let provisioner = TopicProvisioner(
-            admin: try KafkaAdmin(configuration: configuration.producerConfiguration, logger: logger),
-            settings: configuration.kafka.createTopics,
-            logger: logger
-        )
-        let deadLetterNeed = TopicProvisioner.Need(
-            name: configuration.deadLetterTopic,
-            role: "dead-letter topic",
-            mustMatch: false
-        )
-        let deadLetters = KafkaDeadLetterSink(
-            producer: producer,
-            topic: configuration.deadLetterTopic,
-            instruments: instruments
-        )
-        let clock = SystemPipelineClock()
-
-        var runner: PipelineRunner<KafkaMessageSource>?
-        var normalizeStage: NormalizeStage<KafkaMessageSource>?
-        var work: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        let progress: @Sendable () -> RunnerProgress
-        switch stage {
-        case .all:
-            let store = try stateStore ?? openStateStore(configuration.state, clock: clock, logger: logger)
-            let built = makeRunner(
-                source: KafkaMessageSource(consumer: consumer),
-                configuration: configuration,
-                target: makeTarget(configuration.target, client: httpClient, logger: logger),
-                store: store,
-                deadLetters: deadLetters,
-                instruments: instruments,
-                clock: clock,
+        let context = StageContext(
+            configuration: configuration,
+            logger: logger,
+            instruments: instruments,
+            status: status,
+            clock: SystemPipelineClock(),
+            httpClient: httpClient,
+            deadLetters: KafkaDeadLetterSink(
+                producer: producer,
+                topic: configuration.deadLetterTopic,
+                instruments: instruments
+            ),
+            provisioner: TopicProvisioner(
+                admin: try KafkaAdmin(configuration: configuration.producerConfiguration, logger: logger),
+                settings: configuration.kafka.createTopics,
                 logger: logger
             )
-            runner = built
-            progress = { built.progress }
-            let service = PipelineService(runner: built, status: status) {
-                do {
-                    _ = try await provisioner.ensure([deadLetterNeed])
-                } catch {
-                    logger.error("\(error); dead letters wait until the topic can be written")
-                }
-            }
-            work.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
-        case .normalize:
-            let eventsProducer = try KafkaProducer(
-                configuration: configuration.eventsProducerConfiguration,
-                logger: logger
-            )
-            let eventsTopic = configuration.kafka.resolvedEventsTopic
-            let built = NormalizeStage(
-                source: KafkaMessageSource(consumer: consumer),
-                normalizer: Normalizer(
-                    limits: configuration.limits,
-                    options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)
-                ),
-                events: KafkaEventSink(producer: eventsProducer, topic: eventsTopic),
-                deadLetters: deadLetters,
-                configuration: configuration.pipeline,
-                instruments: instruments,
-                clock: clock,
-                logger: logger
-            )
-            normalizeStage = built
-            progress = { built.progress }
-            let needs = [
-                TopicProvisioner.Need(name: eventsTopic, role: "events topic", mustMatch: true), deadLetterNeed,
-            ]
-            let service = NormalizeStageService(stage: built, status: status) {
-                _ = try await provisioner.ensure(needs)
-            }
-            work.append(
-                .init(
-                    service: ProducerService(producer: eventsProducer, flushTimeout: .seconds(10), logger: logger),
-                    successTerminationBehavior: .gracefullyShutdownGroup
-                )
-            )
-            work.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
+        )
+        let clock = context.clock
+        var parts: [StageParts] = []
+        if stages.isEmpty || stages.contains(.all) {
+            parts.append(try inProcess(context, stateStore: stateStore))
+        } else {
+            if stages.contains(.normalize) { parts.append(try normalizeStage(context)) }
+            if stages.contains(.deliver) { parts.append(try deliveryStage(context)) }
         }
+        let runner = parts.compactMap(\.runner).first
+        let normalizeStage = parts.compactMap(\.normalizeStage).first
+        let stageProgress = parts.flatMap(\.progress)
+        let progress: @Sendable () -> RunnerProgress = { RunnerProgress.combined(stageProgress.map { $0() }) }
+        let work = parts.flatMap(\.services)
+        let probed = parts.compactMap(\.probe)
 
         let intake = configuration.intake.map { intake in
             WebhookIntake(
@@ -138,8 +90,8 @@ public struct IngestorApp: Sendable {
         }
         let intakeHost = configuration.intake?.host ?? configuration.ops.host
         let probe = BrokerProbe(
-            consumer: consumer,
-            topics: configuration.sources.map(\.topic),
+            consumer: probed[0].consumer,
+            topics: probed.flatMap(\.topics),
             interval: configuration.ops.readiness.probeInterval,
             clock: clock,
             logger: logger
@@ -221,6 +173,8 @@ extension IngestorApp {
     /// - Parameter limits: the target's token bucket; default `target.rate_limit`.
     static func makeRunner<Source: MessageSource>(
         source: Source,
+        input: PipelineRunner<Source>.Input = .raw,
+        partitionedState: PartitionedStateStore? = nil,
         configuration: IngestorConfiguration,
         target: any IncidentTarget,
         store: any IncidentStateStore,
@@ -233,6 +187,8 @@ extension IngestorApp {
     ) -> PipelineRunner<Source> {
         PipelineRunner(
             source: source,
+            input: input,
+            partitionedState: partitionedState,
             normalizer: Normalizer(
                 limits: configuration.limits,
                 options: DecodeOptions(defaultSeverity: configuration.defaultSeverity)

@@ -8,11 +8,11 @@ import ServiceLifecycle
 struct PipelineService<Source: MessageSource>: Service {
     let runner: PipelineRunner<Source>
     let status: WorkerStatus
-    /// Creates the dead-letter topic when it is missing; a failure is reported, not fatal (the letters wait).
-    var provision: @Sendable () async -> Void = {}
+    /// Makes sure the topics it needs exist (and, for partitioned state, learns their size) before it starts.
+    var provision: @Sendable () async throws -> Void = {}
 
     func run() async throws {
-        await provision()
+        try await provision()
         status.set(.running)
         defer { status.set(.stopped) }
         try await withGracefulShutdownHandler {

@@ -17,6 +17,10 @@ struct TopicProvisioner: Sendable {
         var role: String
         /// Whether an existing topic must have `kafka.create_topics.partitions` partitions (only when that is set).
         var mustMatch: Bool
+        /// The partition count it must have (created with, and checked), when another topic decides it.
+        var partitions: Int? = nil
+        /// Topic-level settings for a created topic (`cleanup.policy: compact` for the changelog).
+        var configs: [String: String] = [:]
     }
 
     /// Why a topic cannot be used.
@@ -38,6 +42,14 @@ struct TopicProvisioner: Sendable {
         var counts: [String: Int] = [:]
         for need in needs {
             if let count = existing[need.name] {
+                if let required = need.partitions, count != required {
+                    throw Refusal(
+                        description: """
+                            the \(need.role) \(need.name) has \(count) partitions, but must have \(required) (as many as \
+                            the events topic: each of its partitions holds the state of one events partition)
+                            """
+                    )
+                }
                 if need.mustMatch, settings.partitionsSet, count != settings.partitions {
                     throw Refusal(
                         description: """
@@ -62,19 +74,28 @@ struct TopicProvisioner: Sendable {
                     "the \(need.role) \(need.name) does not exist, and kafka.create_topics.enabled is false: create it first"
             )
         }
+        let partitions = need.partitions ?? settings.partitions
         let specification = KafkaTopicSpecification(
             name: need.name,
-            partitions: settings.partitions,
-            replicationFactor: settings.replicationFactor
+            partitions: partitions,
+            replicationFactor: settings.replicationFactor,
+            configs: need.configs
         )
         do {
             try await admin.createTopics([specification], timeout: createTimeout)
-            logger.info(
-                "created the \(need.role) \(need.name) with \(settings.partitions) partitions (kafka.create_topics)"
-            )
-            return settings.partitions
+            logger.info("created the \(need.role) \(need.name) with \(partitions) partitions (kafka.create_topics)")
+            return partitions
         } catch let error as KafkaError where error.code == .timedOut {
             let count = try await admin.partitionCountCreatingOnUse(of: need.name)
+            if let required = need.partitions, count != required {
+                throw Refusal(
+                    description: """
+                        the cluster did not answer CreateTopics (librdkafka's mock cluster has no Admin API) and created \
+                        the \(need.role) \(need.name) on first use with \(count) partitions, but it needs \(required): \
+                        create it first (ingestor dev-kafka --topic \(need.name):\(required))
+                        """
+                )
+            }
             logger.warning(
                 """
                 the cluster did not answer CreateTopics within \(createTimeout) (librdkafka's mock cluster has no \
@@ -84,7 +105,7 @@ struct TopicProvisioner: Sendable {
             )
             return count
         } catch let error as KafkaError where error.code == .topicAlreadyExists {
-            return try await admin.partitionCounts(topics: [need.name])[need.name] ?? settings.partitions
+            return try await admin.partitionCounts(topics: [need.name])[need.name] ?? partitions
         } catch {
             throw Refusal(description: "the \(need.role) \(need.name) could not be created: \(error)")
         }

@@ -111,6 +111,18 @@ extension RDKafkaClient {
         return list.entries
     }
 
+    /// Moves the fetch position of assigned partitions; what was fetched from them and not yet handed out is
+    /// dropped.
+    /// - Important: Blocks for up to `timeoutMilliseconds`; call off the cooperative pool.
+    func seek(_ positions: [KafkaTopicPartitionOffset], timeoutMilliseconds: Int32) throws(KafkaError) {
+        guard !positions.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList(positions)
+        if let error = rd_kafka_seek_partitions(handle, list.pointer, timeoutMilliseconds) {
+            throw KafkaError(consuming: error, "seek")
+        }
+        if let error = list.firstError { throw error }
+    }
+
     /// Stops fetching from partitions; messages already delivered to the application are unaffected.
     func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
         let list = RDKafkaTopicPartitionList(partitions)

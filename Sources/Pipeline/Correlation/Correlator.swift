@@ -315,20 +315,41 @@ public struct Correlator: Sendable {
         _ decision: Decision,
         for event: NormalizedEvent,
         at now: Timestamp,
-        origin: String? = nil
+        origin: String? = nil,
+        position: MessagePosition? = nil
     ) async throws {
         switch decision {
         case .ignore, .stale, .fold:
-            try await store.audit([
-                DecisionRecord(
-                    at: now,
+            let entry = DecisionRecord(
+                at: now,
+                target: target,
+                dedupKey: event.dedupKey,
+                decision: decision.name,
+                reason: decision.reason,
+                origin: origin
+            )
+            // A resolve for a key the worker knows nothing of is remembered (without an incident): a firing of the
+            // same problem that arrives later but happened earlier (it came in on another partition, or was
+            // delayed upstream) is then stale, instead of opening an incident nobody will resolve.
+            if case .ignore = decision, event.status == .resolved,
+                try await store.record(target: target, dedupKey: event.dedupKey) == nil
+            {
+                let marker = IncidentRecord(
                     target: target,
                     dedupKey: event.dedupKey,
-                    decision: decision.name,
-                    reason: decision.reason,
-                    origin: origin
+                    externalID: nil,
+                    status: .resolved,
+                    contentHash: 0,
+                    lastEventAt: Self.eventTime(event) ?? now,
+                    createdAt: now,
+                    updatedAt: now,
+                    resolvedAt: event.resolvedAt ?? now,
+                    lastPosition: position
                 )
-            ])
+                try await store.save(marker, decisions: [entry])
+                return
+            }
+            try await store.audit([entry])
         case .send, .suppress:
             return
         }

@@ -76,7 +76,10 @@ public final class StormGuard: Sendable {
     }
 
     /// The dedup key of a source's aggregate incident.
-    public static func aggregateKey(for source: String) -> String { "ingestor-storm:\(source)" }
+    public static func aggregateKey(for source: String) -> String { aggregateKeyPrefix + source }
+
+    /// The prefix of every aggregate incident's dedup key.
+    public static let aggregateKeyPrefix = "ingestor-storm:"
 
     /// Decides whether a create for `event` may go ahead (and counts it), or must be folded.
     public func admitCreate(_ event: NormalizedEvent, at now: Timestamp) -> Bool {

@@ -28,6 +28,8 @@ public final class TargetGate: Sendable {
     private struct State {
         /// The theoretical arrival time of the next call, in milliseconds since the epoch.
         var nextFree: Double = 0
+        /// The part of the rate this worker may use (its share of the events partitions); 1 alone.
+        var share: Double = 1
         /// No call starts before this (milliseconds since the epoch).
         var blockedUntil: Int64 = 0
     }
@@ -75,14 +77,22 @@ public final class TargetGate: Sendable {
         return until > now.millisecondsSinceEpoch ? Timestamp(millisecondsSinceEpoch: until) : nil
     }
 
+    /// Uses `share` (0 < share ≤ 1) of the configured rate and burst from now on: the share of the target's calls
+    /// this worker makes when several share it.
+    public func setShare(_ share: Double) {
+        state.withLock { $0.share = min(1, max(share, 0.000_001)) }
+    }
+
     /// Reserves the next slot; returns how long until it starts.
     func reserve(now: Timestamp) -> Duration {
         let nowMS = Double(now.millisecondsSinceEpoch)
         return state.withLock { state in
             var start = max(nowMS, Double(state.blockedUntil))
-            if let rate = limits.rate, rate > 0 {
+            if let configured = limits.rate, configured > 0 {
+                let rate = configured * state.share
+                let burst = max(1, (Double(limits.burst) * state.share).rounded(.down))
                 let interval = 1000 / rate
-                let tolerance = Double(limits.burst - 1) * interval
+                let tolerance = (burst - 1) * interval
                 start = max(start, state.nextFree - tolerance)
                 state.nextFree = max(state.nextFree, start) + interval
             }

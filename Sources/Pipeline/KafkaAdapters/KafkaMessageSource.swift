@@ -5,13 +5,18 @@ import Normalizer
 public struct KafkaMessageSource: MessageSource {
     /// The consumer.
     public let consumer: KafkaConsumer
+    /// A header naming the topic whose settings apply to a record (the events topic's `ingestor-origin-topic`).
+    public let originHeader: String?
 
     /// Wraps a consumer that is already subscribed or assigned.
-    public init(consumer: KafkaConsumer) {
+    /// - Parameter originHeader: a record header that names its origin topic, when the records came from another
+    ///   topic first (event records); default none.
+    public init(consumer: KafkaConsumer, originHeader: String? = nil) {
         self.consumer = consumer
+        self.originHeader = originHeader
     }
 
-    public var events: Events { Events(base: consumer.events(idleTicks: true)) }
+    public var events: Events { Events(base: consumer.events(idleTicks: true), originHeader: originHeader) }
 
     public func store(_ positions: [MessagePosition]) throws { try consumer.store(positions) }
 
@@ -23,22 +28,35 @@ public struct KafkaMessageSource: MessageSource {
 
     public func close() async throws { try await consumer.close() }
 
+    public func seek(_ positions: [MessagePosition]) async throws {
+        try await consumer.seek(
+            positions.map { KafkaTopicPartitionOffset(KafkaTopicPartition($0.partition), offset: $0.offset) }
+        )
+    }
+
     /// Kafka consumer events as ``SourceEvent``s.
     public struct Events: AsyncSequence, Sendable {
         let base: KafkaConsumer.Events
+        let originHeader: String?
 
-        public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator()) }
+        public func makeAsyncIterator() -> Iterator {
+            Iterator(base: base.makeAsyncIterator(), originHeader: originHeader)
+        }
 
         /// Iterates ``Events``.
         public struct Iterator: AsyncIteratorProtocol {
             var base: KafkaConsumer.Events.Iterator
+            let originHeader: String?
 
             public mutating func next() async throws -> SourceEvent? {
                 switch try await base.next() {
                 case nil: return nil
                 case .partitionsAssigned(let partitions): return .assigned(partitions.map(PartitionID.init))
                 case .partitionsRevoked(let partitions): return .revoked(partitions.map(PartitionID.init))
-                case .message(let message): return .message(SourceMessage(message))
+                case .message(let message):
+                    var converted = SourceMessage(message)
+                    if let originHeader, let origin = converted.header(originHeader) { converted.originTopic = origin }
+                    return .message(converted)
                 case .idle: return .idle
                 }
             }

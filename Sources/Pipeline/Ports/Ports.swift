@@ -23,6 +23,25 @@ public protocol MessageSource: Sendable {
 
     /// Commits and closes the source.
     func close() async throws
+
+    /// Moves where `positions`' partitions are read from next (each the next offset to read).
+    func seek(_ positions: [MessagePosition]) async throws
+}
+
+extension MessageSource {
+    /// Sources that cannot seek ignore it.
+    public func seek(_ positions: [MessagePosition]) async throws {}
+}
+
+/// Told when the source's partitions change hands, for state owned by partition (``PartitionedStateStore``).
+public protocol PartitionOwnership: Sendable {
+    /// Takes `partitions` before any of their messages is read.
+    /// - Returns: where to start reading each (the offset its restored state reflects); partitions left out start
+    ///   at the group's committed offset.
+    func assigned(_ partitions: [PartitionID]) async -> [PartitionID: Int64]
+
+    /// Gives `partitions` up; their in-flight work may still be finishing.
+    func revoked(_ partitions: [PartitionID]) async
 }
 
 /// Where dead letters go (a Kafka topic through ``KafkaDeadLetterSink``).

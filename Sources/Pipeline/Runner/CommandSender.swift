@@ -18,7 +18,13 @@ struct CommandSender: Sendable {
         }
     }
 
+    /// Records that the state store refused a change: the message's failure, or, when its partition went to
+    /// another worker meanwhile, left unfinished for that worker (which reads it again).
     func failStateStore(_ owner: InFlightMessage, key: String, error: any Error) {
+        if error is ChangelogPartition.NotOwned {
+            owner.abandon()
+            return
+        }
         let now = clock.now()
         owner.fail(
             .init(

@@ -67,6 +67,11 @@ final class IntentSettler: Sendable {
             logger.error("could not read pending intents from the state store: \(error)")
             return
         }
+        await reconcile(pending)
+    }
+
+    /// Settles `pending` (creates whose answer was lost, found at start or in a restored partition), one lookup each.
+    func reconcile(_ pending: [IncidentRecord]) async {
         guard !pending.isEmpty else { return }
         restoring.withLock { $0 = true }
         defer { restoring.withLock { $0 = false } }

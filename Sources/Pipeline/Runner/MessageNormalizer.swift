@@ -1,24 +1,29 @@
 import Normalizer
 
+/// What a message carries: its events, or why it was rejected.
+enum MessageContent: Sendable {
+    /// Its events (none for a message that carries no alert, such as a test notification).
+    case events([NormalizedEvent])
+    /// Why it was rejected.
+    case rejected(InFlightMessage.Failure)
+}
+
+/// Reads the events a message carries: raw records through the normalizer, event records back from their JSON.
+protocol MessageReader: Sendable {
+    /// The events of `message`, or why it was rejected.
+    func events(of message: SourceMessage) -> MessageContent
+}
+
 /// Normalizes one message with the source's route, reusing the events of a byte-identical recent payload
 /// (``RepeatMemo``); a rejection becomes the message's failure, for its dead letter.
-struct MessageNormalizer: Sendable {
+struct MessageNormalizer: MessageReader {
     let normalizer: Normalizer
     let repeats: RepeatMemo
     let configuration: PipelineConfiguration
     let instruments: PipelineInstruments
     let clock: any PipelineClock
 
-    /// What a message became.
-    enum Outcome: Sendable {
-        /// Its events (none for a message that carries no alert, such as a test notification).
-        case events([NormalizedEvent])
-        /// Why it was rejected.
-        case rejected(InFlightMessage.Failure)
-    }
-
-    /// The events of `message`, or why it was rejected.
-    func events(of message: SourceMessage) -> Outcome {
+    func events(of message: SourceMessage) -> MessageContent {
         let events: [NormalizedEvent]
         do {
             let input = message.normalizerInput

@@ -291,6 +291,23 @@ public final class PipelineInstruments: Sendable {
         if skipped > 0 { count("ingestor_events_skipped_total", [("topic", topic)], by: skipped) }
     }
 
+    /// A partition's state was restored.
+    func restored(_ partition: PartitionID, read: Int, fenced: Int, duration: Duration) {
+        Metrics.Timer(label: "ingestor_restore_seconds", dimensions: [], factory: factory).recordNanoseconds(
+            Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        )
+        count("ingestor_changelog_records_restored_total", [], by: read)
+        if fenced > 0 {
+            count("ingestor_changelog_fenced_total", [], by: fenced)
+            logger.warning("\(partition): ignored \(fenced) changelog records of an owner fenced by a newer claim")
+        }
+    }
+
+    /// How many events partitions (and their state) this worker owns.
+    func ownedPartitions(_ count: Int) {
+        Gauge(label: "ingestor_owned_partitions", dimensions: [], factory: factory).record(count)
+    }
+
     func finished(inFlight: Int) {
         stats.withLock { $0.messagesFinished += 1 }
         inFlightGauge.record(inFlight)

@@ -63,12 +63,30 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     /// Events per dedup key queued in or being handled by a lane.
     private let busyKeys = Mutex<[String: Int]>([:])
     private let laneInputs = Mutex<[AsyncStream<LaneItem>.Continuation]>([])
-    /// The normalizer with the repeat memory.
-    private let normalizing: MessageNormalizer
+    /// What reads the events of a message: the normalizer with the repeat memory, or the event-record reader.
+    private let normalizing: any MessageReader
+
+    /// What the runner's source carries.
+    public enum Input: Sendable {
+        /// Raw records from senders, read by the normalizer.
+        case raw
+        /// Records of the events topic (``EventRecord``), read back from their JSON: the delivery stage.
+        case eventRecords
+    }
+
+    /// Restores and gives up state by events partition, when the state is partitioned.
+    private let ownership: StateOwnership?
+
     /// Creates a runner; nothing happens until ``run()``.
-    /// - Parameter observer: told about every decision and final outcome (replay's reports); `nil` for the worker.
+    /// - Parameters:
+    ///   - input: raw records (default) or event records.
+    ///   - partitionedState: the store behind `correlator` when state is owned by events partition: its
+    ///     partitions are restored on assignment before their events are read, and given up on revocation.
+    ///   - observer: told about every decision and final outcome (replay's reports); `nil` for the worker.
     public init(
         source: Source,
+        input: Input = .raw,
+        partitionedState: PartitionedStateStore? = nil,
         normalizer: Normalizer,
         correlator: Correlator,
         deliverer: Deliverer,
@@ -80,13 +98,32 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         observer: (any PipelineObserver)? = nil
     ) {
         self.observer = observer
+        let intents = IntentSettler(
+            correlator: correlator,
+            deliverer: deliverer,
+            instruments: instruments,
+            clock: clock,
+            logger: logger
+        )
+        self.intents = intents
+        let ownership = partitionedState.map {
+            StateOwnership(
+                store: $0,
+                intents: intents,
+                gate: deliverer.gate,
+                instruments: instruments,
+                logger: logger
+            )
+        }
+        self.ownership = ownership
         intake = SourceIntake(
             source: source,
             maxInFlight: configuration.maxInFlightEvents,
             pauseAfter: configuration.pauseAfter,
             clock: clock,
             instruments: instruments,
-            logger: logger
+            logger: logger,
+            ownership: ownership
         )
         self.correlator = correlator
         self.deliverer = deliverer
@@ -102,21 +139,19 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         self.instruments = instruments
         self.clock = clock
         self.logger = logger
-        intents = IntentSettler(
-            correlator: correlator,
-            deliverer: deliverer,
-            instruments: instruments,
-            clock: clock,
-            logger: logger
-        )
         sender = CommandSender(correlator: correlator, deliverer: deliverer, instruments: instruments, clock: clock)
-        normalizing = MessageNormalizer(
-            normalizer: normalizer,
-            repeats: RepeatMemo(budgetBytes: configuration.repeatMemoBytes),
-            configuration: configuration,
-            instruments: instruments,
-            clock: clock
-        )
+        normalizing =
+            switch input {
+            case .raw:
+                MessageNormalizer(
+                    normalizer: normalizer,
+                    repeats: RepeatMemo(budgetBytes: configuration.repeatMemoBytes),
+                    configuration: configuration,
+                    instruments: instruments,
+                    clock: clock
+                )
+            case .eventRecords: EventRecordReader(instruments: instruments, clock: clock)
+            }
         storms =
             configuration.stormGuard.isEnabled
             ? StormIncidents(
@@ -142,7 +177,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             assigned: held.assigned,
             unassignedSince: held.emptySince,
             oldest: held.oldest,
-            restoring: intents.isRestoring
+            restoring: intents.isRestoring || ownership?.isRestoring == true
         )
     }
 
@@ -181,6 +216,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 await withTaskGroup(of: Void.self) { tickers in
                     if let storms = self.storms { tickers.addTask { await storms.run() } }
                     tickers.addTask { await self.logSummaryTicker() }
+                    if let ownership = self.ownership { tickers.addTask { await self.progressTicker(ownership) } }
                 }
             }
             let intake = Task {
@@ -366,7 +402,13 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             case .suppress:
                 break
             case .ignore, .stale, .fold:
-                try await correlator.audit(decision, for: event, at: clock.now(), origin: origin)
+                try await correlator.audit(
+                    decision,
+                    for: event,
+                    at: clock.now(),
+                    origin: origin,
+                    position: owner.message.position
+                )
             case .send(let command):
                 await sender.deliver(command, owner: owner)
                 if grouping != nil, command.action == .resolve,
@@ -397,6 +439,22 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             sender.failStateStore(owner, key: event.dedupKey, error: error)
         }
         if owner.eventFinished() { completions.yield(owner) }
+    }
+
+    /// Every second: a progress mark in the changelog for each owned partition whose stored position moved, so a
+    /// restore reads from where the state left off (the group's committed offset is not trusted: a fenced owner may
+    /// have moved it).
+    private func progressTicker(_ ownership: StateOwnership) async {
+        var marked: [PartitionID: Int64] = [:]
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(1))
+            } catch {
+                break
+            }
+            await ownership.markProgress(intake.storedPositions, since: &marked)
+        }
+        await ownership.markProgress(intake.storedPositions, since: &marked)
     }
 
     /// Every 10 s: the summary of log lines held back in the interval that ended. Real time, not the injected

@@ -34,4 +34,18 @@ public struct RunnerProgress: Sendable, Hashable {
         self.oldest = oldest
         self.restoring = restoring
     }
+
+    /// The progress of several stages of one process as one: what any holds, the longest idle, any restoring.
+    public static func combined(_ parts: [RunnerProgress]) -> RunnerProgress {
+        guard parts.count > 1, let first = parts.first else {
+            return parts.first ?? RunnerProgress(assigned: [], unassignedSince: nil, oldest: [], restoring: false)
+        }
+        let idle = parts.compactMap(\.unassignedSince)
+        return RunnerProgress(
+            assigned: parts.flatMap(\.assigned).sorted(),
+            unassignedSince: idle.count == parts.count ? idle.min() : nil,
+            oldest: parts.flatMap(\.oldest),
+            restoring: parts.contains { $0.restoring } || first.restoring
+        )
+    }
 }

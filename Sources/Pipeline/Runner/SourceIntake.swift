@@ -22,6 +22,10 @@ final class SourceIntake<Source: MessageSource>: Sendable {
     private let ledger = Mutex(OffsetLedger())
     /// What the intake holds, for ``holdings``.
     private let held: Mutex<(assigned: Set<PartitionID>, emptySince: Timestamp?)>
+    /// Told about assignments before their messages are read, for partition-owned state.
+    private let ownership: (any PartitionOwnership)?
+    /// The last position stored per partition (the next offset to read), for progress marks.
+    private let stored = Mutex<[PartitionID: Int64]>([:])
 
     init(
         source: Source,
@@ -29,8 +33,10 @@ final class SourceIntake<Source: MessageSource>: Sendable {
         pauseAfter: Duration,
         clock: any PipelineClock,
         instruments: PipelineInstruments,
-        logger: Logger
+        logger: Logger,
+        ownership: (any PartitionOwnership)? = nil
     ) {
+        self.ownership = ownership
         self.source = source
         permits = AsyncSemaphore(permits: max(1, maxInFlight))
         self.pauseAfter = pauseAfter
@@ -66,13 +72,33 @@ final class SourceIntake<Source: MessageSource>: Sendable {
         while let event = try await iterator.next() {
             switch event {
             case .assigned(let partitions):
+                logger.info("assigned \(partitions.map(\.description).joined(separator: ", "))")
+                if let ownership {
+                    // Nothing of these partitions is read before their state is restored; then reading starts
+                    // where that state left off.
+                    pause(partitions)
+                    let positions = await ownership.assigned(partitions)
+                    do {
+                        try await source.seek(
+                            positions.map { MessagePosition(partition: $0.key, offset: $0.value) }
+                        )
+                    } catch {
+                        logger.warning("seek after restore failed, reading from the committed offsets: \(error)")
+                    }
+                    if !paused {
+                        do {
+                            try source.resume(partitions)
+                        } catch {
+                            logger.warning("resume failed: \(error)")
+                        }
+                    }
+                }
                 ledger.withLock { ledger in
                     for partition in partitions { ledger.track(partition) }
                 }
                 assigned.formUnion(partitions)
                 hold(assigned)
                 if paused { pause(partitions) }
-                logger.info("assigned \(partitions.map(\.description).joined(separator: ", "))")
             case .revoked(let partitions):
                 ledger.withLock { $0.forget(partitions) }
                 assigned.subtract(partitions)
@@ -81,6 +107,8 @@ final class SourceIntake<Source: MessageSource>: Sendable {
                 parked.removeAll { gone.contains($0.position.partition) }
                 instruments.revoked(partitions)
                 logger.info("revoked \(partitions.map(\.description).joined(separator: ", "))")
+                stored.withLock { for partition in partitions { $0[partition] = nil } }
+                await ownership?.revoked(partitions)
             case .message(let message):
                 parked.append(message)
             case .idle:
@@ -129,6 +157,7 @@ final class SourceIntake<Source: MessageSource>: Sendable {
         if let position {
             do {
                 try source.store([position])
+                if ownership != nil { stored.withLock { $0[position.partition] = position.offset } }
             } catch {
                 logger.debug("offset store for \(position) skipped: \(error)")
             }
@@ -136,6 +165,9 @@ final class SourceIntake<Source: MessageSource>: Sendable {
         permits.release(count)
         instruments.finished(inFlight: permits.inUse)
     }
+
+    /// The last position stored per partition: every message before it has its final outcome.
+    var storedPositions: [PartitionID: Int64] { stored.withLock { $0 } }
 
     /// Gives a message's permits back without finishing it: it stays uncommitted and is redelivered.
     func release(_ count: Int) {

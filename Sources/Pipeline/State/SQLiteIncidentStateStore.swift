@@ -9,7 +9,7 @@ import Synchronization
 /// through a write-through cache of up to ``cacheCapacity`` records, because this worker is the only writer for
 /// its target's keys; the storm case (nearly every alert a repeat) then never touches the disk.
 public final class SQLiteIncidentStateStore: IncidentStateStore {
-    private struct Key: Hashable {
+    struct Key: Hashable {
         var target: String
         var dedupKey: String
     }
@@ -18,13 +18,13 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
     public let path: String
     /// Most records kept in memory; past it the cache starts over (reads fall back to the file).
     public let cacheCapacity: Int
-    private let database: DatabaseQueue
+    let database: DatabaseQueue
     /// The cached records, and whether they are every record in the file (then a key not cached has none).
-    private struct Cache {
+    struct Cache {
         var records: [Key: IncidentRecord] = [:]
         var complete = false
     }
-    private let cache = Mutex(Cache())
+    let cache = Mutex(Cache())
     /// The lock that makes this process the file's only writer, for an exclusive store.
     private let lock: StateFileLock?
 
@@ -149,6 +149,20 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
                     """
             )
         }
+        migrator.registerMigration("v4: changelog checkpoints") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE changelog_checkpoints (
+                        partition INTEGER PRIMARY KEY,
+                        changelog_offset INTEGER NOT NULL,
+                        epoch INTEGER NOT NULL,
+                        owner TEXT NOT NULL DEFAULT '',
+                        progress INTEGER,
+                        dirty INTEGER NOT NULL DEFAULT 0
+                    );
+                    """
+            )
+        }
         return migrator
     }
 
@@ -173,28 +187,33 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
 
     public func save(_ record: IncidentRecord, decisions: [DecisionRecord]) async throws {
         try await transaction { db in
-            // Cached statements: compiled once per connection, not per save.
-            try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO incidents (target, dedup_key, external_id, status, content_hash,
-                        last_event_at, update_count, created_at, updated_at, resolved_at, pending_action, pending_since,
-                        last_topic, last_partition, last_offset)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
-                    record.target, record.dedupKey, record.externalID, record.status.rawValue,
-                    Int64(bitPattern: record.contentHash), record.lastEventAt?.millisecondsSinceEpoch,
-                    record.updateCount, record.createdAt?.millisecondsSinceEpoch,
-                    record.updatedAt?.millisecondsSinceEpoch, record.resolvedAt?.millisecondsSinceEpoch,
-                    record.pending?.action.rawValue, record.pending?.since.millisecondsSinceEpoch,
-                    record.lastPosition?.partition.topic, record.lastPosition.map { Int64($0.partition.partition) },
-                    record.lastPosition?.offset,
-                ]
-            )
+            try Self.upsert(record, into: db)
             try Self.insert(decisions, into: db)
         }
         remember(record)
+    }
+
+    /// Inserts or replaces `record`'s row.
+    static func upsert(_ record: IncidentRecord, into db: Database) throws {
+        // Cached statements: compiled once per connection, not per save.
+        try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO incidents (target, dedup_key, external_id, status, content_hash,
+                    last_event_at, update_count, created_at, updated_at, resolved_at, pending_action, pending_since,
+                    last_topic, last_partition, last_offset)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(
+            arguments: [
+                record.target, record.dedupKey, record.externalID, record.status.rawValue,
+                Int64(bitPattern: record.contentHash), record.lastEventAt?.millisecondsSinceEpoch,
+                record.updateCount, record.createdAt?.millisecondsSinceEpoch,
+                record.updatedAt?.millisecondsSinceEpoch, record.resolvedAt?.millisecondsSinceEpoch,
+                record.pending?.action.rawValue, record.pending?.since.millisecondsSinceEpoch,
+                record.lastPosition?.partition.topic, record.lastPosition.map { Int64($0.partition.partition) },
+                record.lastPosition?.offset,
+            ]
+        )
     }
 
     public func saveMember(_ member: GroupMember) async throws -> [GroupMember] {
@@ -319,7 +338,8 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
             let resolved =
                 try Int.fetchOne(
                     db,
-                    sql: "SELECT COUNT(*) FROM incidents WHERE target = ? AND status = 'resolved'",
+                    sql:
+                        "SELECT COUNT(*) FROM incidents WHERE target = ? AND status = 'resolved' AND external_id IS NOT NULL",
                     arguments: [target]
                 ) ?? 0
             let pending =
@@ -336,7 +356,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
     /// BEGIN and COMMIT each time, and every compile resets SQLite's authorizer, which expires every prepared
     /// statement: each cached INSERT would be compiled again at its next step (measured: most of a create's
     /// state-store time).
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await database.writeWithoutTransaction { db in
             try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
             do {
@@ -351,7 +371,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         }
     }
 
-    private func remember(_ record: IncidentRecord) {
+    func remember(_ record: IncidentRecord) {
         cache.withLock { cache in
             let key = Key(target: record.target, dedupKey: record.dedupKey)
             if cache.records.count >= cacheCapacity, cache.records[key] == nil {
@@ -378,7 +398,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         }
     }
 
-    private static func record(from row: Row) -> IncidentRecord {
+    static func record(from row: Row) -> IncidentRecord {
         let timestamp: (String) -> Timestamp? = { column in
             (row[column] as Int64?).map(Timestamp.init(millisecondsSinceEpoch:))
         }

@@ -1,0 +1,230 @@
+public import Logging
+import Normalizer
+import Synchronization
+
+/// Incident state owned by events partition: the worker holds the state of the keys whose partition the consumer
+/// group gave it, and no other. Every change goes to the changelog topic (keyed by dedup key, one partition per
+/// events partition) and is acknowledged before it counts; the local state file is a cache of the owned partitions
+/// with the changelog offset it reflects (``SQLiteIncidentStateStore/Checkpoint``).
+///
+/// ``restore(_:)`` takes a partition: the file's checkpoint plus the changelog after it, ignoring what an owner
+/// fenced by a newer claim wrote, then this worker's own claim. ``release(_:)`` gives it up: changes for its keys
+/// then fail with ``ChangelogPartition/NotOwned``, which the runner treats as "leave the message for the new owner".
+///
+/// Keys that belong to no events partition (the storm guard's aggregates) live in this process only.
+public final class PartitionedStateStore: IncidentStateStore {
+    /// What a restore found.
+    public struct Restored: Sendable {
+        /// The events offset the partition's state reflects, if a progress mark says.
+        public var progress: Int64?
+        /// Records with a create whose answer was lost (to settle before anything is created again).
+        public var pending: [IncidentRecord]
+        /// Changelog records read.
+        public var read: Int
+        /// Of those, written by an owner a newer claim had fenced, and ignored.
+        public var fenced: Int
+        /// This worker's claim.
+        public var epoch: Int64
+    }
+
+    /// Which events partition a key belongs to: set with ``setPartitions(_:)`` once the events topic's size is
+    /// known, before any partition is restored.
+    public var partitioner: KeyPartitioner { partitionerState.withLock { $0 } }
+    private let partitionerState: Mutex<KeyPartitioner>
+    /// This process's name in its claims.
+    public let owner: String
+    private let cache: SQLiteIncidentStateStore
+    private let sink: any ChangelogSink
+    private let source: any ChangelogSource
+    private let local = InMemoryIncidentStateStore()
+    private let owned = Mutex<[Int32: ChangelogPartition]>([:])
+    private let logger: Logger
+
+    /// Creates a store over the local `cache` file and the changelog.
+    /// - Parameter partitioner: the events topic's partitioner, if its size is known already.
+    public init(
+        partitioner: KeyPartitioner = KeyPartitioner(partitions: 1),
+        cache: SQLiteIncidentStateStore,
+        changelog sink: any ChangelogSink,
+        source: any ChangelogSource,
+        owner: String,
+        logger: Logger
+    ) {
+        partitionerState = Mutex(partitioner)
+        self.cache = cache
+        self.sink = sink
+        self.source = source
+        self.owner = owner
+        self.logger = logger
+    }
+
+    /// Sets the events topic's partition count, which decides which partition (and owner) each key has.
+    public func setPartitions(_ count: Int) {
+        partitionerState.withLock { $0 = KeyPartitioner(partitions: count) }
+    }
+
+    /// The partitions this worker owns now.
+    public var ownedPartitions: [Int32] { owned.withLock { $0.keys.sorted() } }
+
+    private static func isLocal(_ key: String) -> Bool { key.hasPrefix(StormGuard.aggregateKeyPrefix) }
+
+    /// The writer of `key`'s partition; `nil` for a process-local key.
+    private func writer(for key: String) throws -> ChangelogPartition? {
+        guard !Self.isLocal(key) else { return nil }
+        let partition = partitioner.partition(of: key)
+        guard let writer = owned.withLock({ $0[partition] }) else {
+            throw ChangelogPartition.NotOwned(partition: partition)
+        }
+        return writer
+    }
+
+    private func isOwned(_ key: String) -> Bool {
+        let partition = partitioner.partition(of: key)
+        return owned.withLock { $0[partition] != nil }
+    }
+
+    // MARK: - Ownership
+
+    /// Takes `partition`: reads what the local file holds of it and the changelog after that, then claims it.
+    public func restore(_ partition: Int32) async throws -> Restored {
+        var checkpoint = try await cache.checkpoint(partition: partition)
+        if checkpoint?.dirty == true {
+            // Written to while someone else wrote too: the file's rows are no state the changelog had; start over.
+            let partitioner = partitioner
+            try await cache.forget(partition: partition) { partitioner.partition(of: $0) == partition }
+            checkpoint = nil
+            logger.info(
+                "the local file's state of partition \(partition) was written out of order; restoring it from the changelog's beginning"
+            )
+        }
+        var claim = (epoch: checkpoint?.epoch ?? 0, owner: checkpoint?.owner ?? "")
+        var progress = checkpoint?.progress
+        let records = try await source.read(partition: partition, from: (checkpoint?.offset ?? -1) + 1)
+        var valid: [(offset: Int64, entry: ChangelogEntry)] = []
+        var fenced = 0
+        for record in records {
+            guard let entry = record.entry else { continue }
+            if case .claim(let epoch, let owner) = entry {
+                // The last claim wins, also against one of the same epoch (two workers that raced for it).
+                if epoch >= claim.epoch {
+                    claim = (epoch, owner)
+                    valid.append((record.offset, entry))
+                }
+                continue
+            }
+            // Written after a newer claim by someone else: a fenced owner (paused past its session, a zombie).
+            if record.epoch < claim.epoch || (!claim.owner.isEmpty && record.owner != claim.owner) {
+                fenced += 1
+                continue
+            }
+            if case .progress(let offset) = entry { progress = max(progress ?? offset, offset) }
+            valid.append((record.offset, entry))
+        }
+        var start = valid.startIndex
+        while start < valid.endIndex {
+            let end = min(start + 1000, valid.endIndex)
+            try await cache.apply(Array(valid[start..<end]), partition: partition)
+            start = end
+        }
+        // Fenced records after the last valid one: the checkpoint moves past them too (a later restore would ignore
+        // them again, for the same claim).
+        if let last = records.last?.offset, last > (valid.last?.offset ?? -1) {
+            try await cache.moveCheckpoint(partition: partition, to: last, epoch: claim.epoch, owner: claim.owner)
+        }
+        let epoch = claim.epoch + 1
+        let next = (records.last?.offset ?? checkpoint?.offset ?? -1) + 1
+        let writer = ChangelogPartition(
+            partition: partition,
+            epoch: epoch,
+            owner: owner,
+            next: next,
+            sink: sink,
+            cache: cache
+        )
+        try await writer.write(.claim(epoch: epoch, owner: owner))
+        owned.withLock { $0[partition] = writer }
+        let pending = try await cache.pendingIntents(target: nil).filter {
+            partitioner.partition(of: $0.dedupKey) == partition
+        }
+        return Restored(progress: progress, pending: pending, read: records.count, fenced: fenced, epoch: epoch)
+    }
+
+    /// Gives `partition` up: changes still being written finish, later ones fail with `NotOwned`.
+    public func release(_ partition: Int32) async {
+        guard let writer = owned.withLock({ $0.removeValue(forKey: partition) }) else { return }
+        await writer.close()
+    }
+
+    /// Records that the partition's state reflects every events record before `offset`.
+    public func markProgress(_ partition: Int32, offset: Int64) async throws {
+        guard let writer = owned.withLock({ $0[partition] }) else { return }
+        try await writer.write(.progress(offset: offset))
+    }
+
+    // MARK: - IncidentStateStore
+
+    public func record(target: String, dedupKey: String) async throws -> IncidentRecord? {
+        guard try writer(for: dedupKey) != nil else {
+            return try await local.record(target: target, dedupKey: dedupKey)
+        }
+        return try await cache.record(target: target, dedupKey: dedupKey)
+    }
+
+    public func save(_ record: IncidentRecord, decisions: [DecisionRecord]) async throws {
+        guard let writer = try writer(for: record.dedupKey) else {
+            try await local.save(record, decisions: decisions)
+            return
+        }
+        try await writer.write(.record(record))
+        try await cache.audit(decisions)
+    }
+
+    public func delete(target: String, dedupKey: String) async throws {
+        guard let writer = try writer(for: dedupKey) else {
+            try await local.delete(target: target, dedupKey: dedupKey)
+            return
+        }
+        try await writer.write(.recordDeleted(target: target, dedupKey: dedupKey))
+    }
+
+    public func pendingIntents(target: String) async throws -> [IncidentRecord] {
+        try await cache.pendingIntents(target: target).filter { isOwned($0.dedupKey) }
+    }
+
+    public func audit(_ entries: [DecisionRecord]) async throws {
+        try await cache.audit(entries)
+    }
+
+    public func cachedRecord(target: String, dedupKey: String) -> IncidentRecord? {
+        if Self.isLocal(dedupKey) { return local.cachedRecord(target: target, dedupKey: dedupKey) }
+        guard isOwned(dedupKey) else { return nil }
+        return cache.cachedRecord(target: target, dedupKey: dedupKey)
+    }
+
+    public func saveMember(_ member: GroupMember) async throws -> [GroupMember] {
+        guard let writer = try writer(for: member.groupKey) else { return try await local.saveMember(member) }
+        var members = try await cache.members(target: member.target, groupKey: member.groupKey)
+        var saved = member
+        if let index = members.firstIndex(where: { $0.memberKey == member.memberKey }) {
+            let known = members[index]
+            // An older event for the member changes nothing; the member keeps when it was first seen.
+            if let old = known.occurredAt, let new = member.occurredAt, new < old { return members }
+            saved.firstSeen = known.firstSeen
+            members[index] = saved
+        } else {
+            members.append(saved)
+        }
+        try await writer.write(.member(saved))
+        return members
+    }
+
+    public func deleteMembers(target: String, groupKey: String) async throws {
+        guard let writer = try writer(for: groupKey) else {
+            try await local.deleteMembers(target: target, groupKey: groupKey)
+            return
+        }
+        for member in try await cache.members(target: target, groupKey: groupKey) {
+            try await writer.write(.memberDeleted(target: target, groupKey: groupKey, memberKey: member.memberKey))
+        }
+    }
+}

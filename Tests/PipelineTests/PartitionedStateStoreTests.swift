@@ -1,0 +1,186 @@
+import Foundation
+import Logging
+import Normalizer
+import Synchronization
+import Testing
+
+@testable import Pipeline
+
+/// A changelog in memory: one list of records per partition, written and read as the Kafka one is.
+final class InMemoryChangelog: ChangelogSink, ChangelogSource {
+    private let partitions = Mutex<[Int32: [ChangelogRecord]]>([:])
+
+    func send(_ entry: ChangelogEntry, partition: Int32, epoch: Int64, owner: String) async throws -> ChangelogReceipt {
+        let offset = partitions.withLock { partitions in
+            var records = partitions[partition] ?? []
+            let offset = Int64(records.count)
+            // Written as Kafka would carry it: key and value bytes, read back on restore.
+            records.append(
+                ChangelogRecord(
+                    offset: offset,
+                    entry: ChangelogEntry(key: entry.key, value: entry.value),
+                    epoch: epoch,
+                    owner: owner
+                )
+            )
+            partitions[partition] = records
+            return offset
+        }
+        return ChangelogReceipt { offset }
+    }
+
+    func read(partition: Int32, from offset: Int64) async throws -> [ChangelogRecord] {
+        partitions.withLock { ($0[partition] ?? []).filter { $0.offset >= offset } }
+    }
+
+    func records(_ partition: Int32) -> [ChangelogRecord] { partitions.withLock { $0[partition] ?? [] } }
+}
+
+@Suite("Partitioned state and its changelog")
+struct PartitionedStateStoreTests {
+    static let t0 = Timestamp(rfc3339: "2026-12-03T08:00:00Z")!
+
+    static func store(
+        _ changelog: InMemoryChangelog,
+        owner: String,
+        path: String = ":memory:"
+    ) throws
+        -> PartitionedStateStore
+    {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return PartitionedStateStore(
+            partitioner: KeyPartitioner(partitions: 1),
+            cache: try SQLiteIncidentStateStore(path: path, now: t0),
+            changelog: changelog,
+            source: changelog,
+            owner: owner,
+            logger: logger
+        )
+    }
+
+    static func record(_ key: String, _ id: String, status: IncidentRecord.Status = .open) -> IncidentRecord {
+        IncidentRecord(
+            target: "t",
+            dedupKey: key,
+            externalID: id,
+            status: status,
+            contentHash: 7,
+            lastEventAt: t0,
+            createdAt: t0
+        )
+    }
+
+    @Test func everyChangeIsInTheChangelogAndAnEmptyDiskRestoresIt() async throws {
+        let changelog = InMemoryChangelog()
+        let first = try Self.store(changelog, owner: "a")
+        _ = try await first.restore(0)
+        try await first.save(Self.record("k1", "inc-1"))
+        try await first.save(Self.record("k2", "inc-2"))
+        try await first.delete(target: "t", dedupKey: "k2")
+        _ = try await first.saveMember(
+            GroupMember(
+                target: "t",
+                groupKey: "g",
+                memberKey: "m1",
+                status: .firing,
+                severity: .high,
+                title: "x",
+                occurredAt: Self.t0,
+                firstSeen: Self.t0
+            )
+        )
+        try await first.markProgress(0, offset: 42)
+        // A key of a partition this worker does not own is refused, not written.
+        await #expect(throws: ChangelogPartition.NotOwned.self) {
+            let other = try Self.store(changelog, owner: "b")
+            try await other.save(Self.record("k3", "inc-3"))
+        }
+
+        let second = try Self.store(changelog, owner: "b")
+        let restored = try await second.restore(0)
+        #expect(restored.progress == 42)
+        #expect(restored.epoch == 2, "a claim above the first owner's")
+        #expect(try await second.record(target: "t", dedupKey: "k1") == Self.record("k1", "inc-1"))
+        #expect(try await second.record(target: "t", dedupKey: "k2") == nil, "the delete is restored too")
+        let members = try await second.saveMember(
+            GroupMember(
+                target: "t",
+                groupKey: "g",
+                memberKey: "m2",
+                status: .firing,
+                severity: .low,
+                title: "y",
+                occurredAt: Self.t0,
+                firstSeen: Self.t0
+            )
+        )
+        #expect(Set(members.map(\.memberKey)) == ["m1", "m2"])
+    }
+
+    @Test func writesOfAnOwnerFencedByANewerClaimAreIgnoredOnRestore() async throws {
+        let changelog = InMemoryChangelog()
+        let zombie = try Self.store(changelog, owner: "zombie")
+        _ = try await zombie.restore(0)
+        try await zombie.save(Self.record("k", "inc-1"))
+
+        // The zombie pauses; a new owner restores and claims the partition, and changes the key.
+        let owner = try Self.store(changelog, owner: "owner")
+        _ = try await owner.restore(0)
+        try await owner.save(Self.record("k", "inc-1", status: .resolved))
+        try await owner.markProgress(0, offset: 10)
+
+        // The zombie comes back, still believing it owns the partition, and writes what its old view says.
+        try await zombie.save(Self.record("k", "inc-1"))
+        try await zombie.save(Self.record("other", "inc-9"))
+        try await zombie.markProgress(0, offset: 99)
+
+        let auditor = try Self.store(changelog, owner: "auditor")
+        let restored = try await auditor.restore(0)
+        #expect(restored.fenced == 3, "the zombie's three late writes")
+        #expect(restored.progress == 10, "the zombie cannot move the progress")
+        #expect(try await auditor.record(target: "t", dedupKey: "k")?.status == .resolved)
+        #expect(try await auditor.record(target: "t", dedupKey: "other") == nil)
+    }
+
+    @Test func aRestartOnTheSameDiskReadsOnlyTheChangelogAfterItsCheckpoint() async throws {
+        let changelog = InMemoryChangelog()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ps-\(UUID()).sqlite").path
+        do {
+            let first = try Self.store(changelog, owner: "a", path: path)
+            _ = try await first.restore(0)
+            for index in 0..<20 { try await first.save(Self.record("k\(index)", "inc-\(index)")) }
+        }
+        // Someone else changed one key since.
+        let other = try Self.store(changelog, owner: "b")
+        _ = try await other.restore(0)
+        try await other.save(Self.record("k3", "inc-3", status: .resolved))
+
+        let again = try Self.store(changelog, owner: "a2", path: path)
+        let restored = try await again.restore(0)
+        #expect(restored.read == 2, "the other owner's claim and change, not the 21 records before them")
+        #expect(try await again.record(target: "t", dedupKey: "k3")?.status == .resolved)
+        #expect(try await again.record(target: "t", dedupKey: "k19")?.externalID == "inc-19")
+    }
+
+    @Test func aZombiesOwnLateWritesDoNotMoveItsCheckpointPastTheNewOwners() async throws {
+        let changelog = InMemoryChangelog()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zc-\(UUID()).sqlite").path
+        let zombie = try Self.store(changelog, owner: "zombie", path: path)
+        _ = try await zombie.restore(0)
+        try await zombie.save(Self.record("k", "inc-1"))
+        let owner = try Self.store(changelog, owner: "owner")
+        _ = try await owner.restore(0)
+        try await owner.save(Self.record("k", "inc-1", status: .resolved))
+        // The zombie's late write lands after the owner's claim and change; its file must not skip those.
+        try await zombie.save(Self.record("late", "inc-2"))
+        await zombie.release(0)
+
+        let again = try Self.store(changelog, owner: "zombie-restarted", path: path)
+        let restored = try await again.restore(0)
+        #expect(try await again.record(target: "t", dedupKey: "k")?.status == .resolved, "the owner's change")
+        #expect(try await again.record(target: "t", dedupKey: "late") == nil, "its own fenced write is not state")
+        #expect(restored.fenced == 1)
+        #expect(restored.epoch == 3)
+    }
+}
