@@ -1,4 +1,4 @@
-public import Normalizer
+package import Normalizer
 
 /// What several adapters read the same way: base URLs, credentials, deadlines and per-severity maps.
 extension ConfigurationReader {

@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 
 /// A target's settings as its `target.<kind>` section describes them: the Swift type mirrors the section key for
 /// key, and its property defaults are the only defaults (the reader starts from them).

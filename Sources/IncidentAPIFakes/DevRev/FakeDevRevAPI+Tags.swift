@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 import Synchronization
 
 /// Tags, incidents as DevRev answers them, and what a person does in DevRev's own UI.

@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 import Synchronization
 
 /// A fake of DevRev's incidents API that checks what DevRev's "Update Incident" reference (the seed document) and

@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// A fake Infraon Infinity tenant that follows Infraon's API guide, "Modules › Incident" (the seed document), and
 /// nothing more:

@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// ServiceOps 8.x's request API, served with ``FakeMotadataAPI/Variant/requestAPI``.
 extension FakeMotadataAPI {

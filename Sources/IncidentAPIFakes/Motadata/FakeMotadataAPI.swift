@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// A fake Motadata ServiceOps server that follows Motadata's "Update an Incident" page (the seed document) and the
 /// pages of the same documentation it points to (create, get, authorization):

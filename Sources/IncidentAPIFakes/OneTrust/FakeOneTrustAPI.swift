@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// A fake OneTrust Incident Management tenant that follows OneTrust's "Update Incident" reference (the seed
 /// document) and its OpenAPI spec: OAuth2 client credentials at `/api/access/v1/oauth/token` (multipart form),

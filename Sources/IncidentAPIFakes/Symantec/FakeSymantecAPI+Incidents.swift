@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// The `Incident` controller, and what a technician does in ServiceDesk's own UI.
 extension FakeSymantecAPI {

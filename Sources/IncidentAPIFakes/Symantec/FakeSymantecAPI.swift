@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// A fake Symantec ServiceDesk 8.5 REST API under `/ServiceDeskApi` that follows Broadcom's "ServiceDesk - API -
 /// Incident" page (the seed document):

@@ -1,4 +1,4 @@
-public import IncidentAPI
+package import IncidentAPI
 public import KafkaIO
 public import Logging
 public import Normalizer

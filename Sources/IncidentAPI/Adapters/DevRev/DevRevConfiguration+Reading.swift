@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// `target.devrev.*`.
 extension DevRevConfiguration: TargetSettings {

@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// `target.infraon.*`.
 extension InfraonConfiguration: TargetSettings {

@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// ServiceOps 8.x's request API (`target.motadata.api: request`): `POST /api/v1/request`, PATCH updates (the docs
 /// require `subject` even there), display-name enums, an HTML description, and conversation notes.

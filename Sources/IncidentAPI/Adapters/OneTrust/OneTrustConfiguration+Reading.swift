@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// `target.onetrust.*`.
 extension OneTrustConfiguration: TargetSettings {

@@ -1,4 +1,4 @@
-public import Normalizer
+import Normalizer
 
 /// `target.symantec.*`.
 extension SymantecConfiguration: TargetSettings {
