@@ -1,7 +1,7 @@
-import Normalizer
+public import Normalizer
 
-/// The answer-reading rules of a vendor whose success needs no body beyond an id: the shared HTTP semantics,
-/// the vendor's error message from its error body, and (Infraon) refusals that arrive as a 2xx. Pure.
+/// The answer-reading rules most vendors share: the HTTP semantics, the vendor's error message from its error body,
+/// and (Infraon) refusals that arrive as a 2xx. Pure.
 public struct VendorResponseClassifier: Sendable {
     /// The vendor's name in failure messages, e.g. `Infraon`.
     public var vendor: String
@@ -9,7 +9,8 @@ public struct VendorResponseClassifier: Sendable {
     public var messageKeys: [String]
     /// Whether a 2xx with `{"status": "error"}` is a refusal (Infraon).
     public var statusErrorOnSuccess: Bool
-    private let http: HTTPStatusClassifier
+    /// The shared HTTP semantics.
+    public let http: HTTPStatusClassifier
 
     /// Creates a classifier.
     public init(vendor: String, messageKeys: [String], statusErrorOnSuccess: Bool = false, redactor: Redactor) {
@@ -41,5 +42,12 @@ public struct VendorResponseClassifier: Sendable {
             )
         }
         return nil
+    }
+
+    /// The parsed body of a successful answer (`nil` when it is empty or not JSON).
+    /// - Throws: the classified failure otherwise.
+    public func accept(_ response: HTTPResponse) throws(TargetFailureOutcome) -> JSONValue? {
+        if let failure = failure(of: response) { throw TargetFailureOutcome(failure) }
+        return try? JSONParser().parse(response.body)
     }
 }

@@ -33,10 +33,20 @@ public struct FakeRequest: Sendable {
 
     /// The body parsed as a JSON object, or `nil`.
     var jsonObject: JSONObject? { (try? JSONParser().parse(body))?.object }
+
+    /// The media type of `Content-Type`, lower-cased, without parameters (`application/json`), or `nil`.
+    var mediaType: String? {
+        headers["content-type"].map { value in
+            String(value.split(separator: ";", maxSplits: 1).first ?? "").filter { $0 != " " }.lowercased()
+        }
+    }
+
+    /// Whether the body is declared as one of `types` (media types, lower case).
+    func declares(_ types: Set<String>) -> Bool { mediaType.map(types.contains) ?? false }
 }
 
-/// A fake vendor API's answer.
-public struct FakeResponse: Sendable {
+/// A fake vendor API's answer; an `Error` too, so a handler's checks can throw the refusal they make.
+public struct FakeResponse: Sendable, Error {
     /// The status code.
     public var status: Int
     /// Header fields.
@@ -71,4 +81,53 @@ public protocol FakeVendorAPI: Sendable {
     func serverError() -> FakeResponse
     /// The vendor's error response for an injected rate limit, telling the client to wait `seconds`.
     func throttled(retryAfterSeconds seconds: Int) -> FakeResponse
+}
+
+/// A vendor fake `mock-api` can serve, registered with its target in the target catalog.
+public protocol MockAPIFlavor: FakeVendorAPI {
+    /// The flavor name `mock-api --flavor` takes, e.g. `devrev`.
+    static var flavorName: String { get }
+    /// What `mock-api --help` tells about this flavor: the credentials clients present and the fake tenant.
+    static var mockHelp: String { get }
+    /// The real-world behaviours `mock-api --variant` can switch on, by name.
+    static var variantNames: [String] { get }
+    /// The fake `mock-api` serves: clients present `secret` (a token, key or password, as the flavor's help says).
+    /// - Throws: ``FakeSetupError`` for a variant the flavor does not have.
+    static func mock(secret: String, variants: [String]) throws(FakeSetupError) -> Self
+}
+
+extension MockAPIFlavor {
+    public var flavor: String { Self.flavorName }
+}
+
+/// A fake that cannot be set up as asked.
+public struct FakeSetupError: Error, Sendable, CustomStringConvertible {
+    /// What was wrong.
+    public var description: String
+
+    /// Creates an error.
+    public init(_ description: String) {
+        self.description = description
+    }
+
+    /// Refuses any variant, for a flavor that has none.
+    public static func noVariants(_ names: [String], of flavor: String) throws(FakeSetupError) {
+        if let name = names.first { throw FakeSetupError("\(flavor) has no variants, so not \(name)") }
+    }
+
+    /// The variants named in `names`, or the error naming the unknown one.
+    public static func variants<Variant: RawRepresentable & CaseIterable & Hashable>(
+        _ names: [String],
+        of flavor: String
+    ) throws(FakeSetupError) -> Set<Variant> where Variant.RawValue == String {
+        var found: Set<Variant> = []
+        for name in names {
+            guard let variant = Variant(rawValue: name) else {
+                let known = Variant.allCases.map(\.rawValue)
+                throw FakeSetupError("\(flavor) has no variant \(name); it has \(known.joined(separator: ", "))")
+            }
+            found.insert(variant)
+        }
+        return found
+    }
 }

@@ -20,6 +20,8 @@ public final class FakeLedger: Sendable {
         public var calls: [String]
         /// Its fields after the create and after every change, in order: what a person watching it saw.
         public var history: [JSONObject] = []
+        /// Comments, notes and timeline entries, oldest first: records of their own that no field update touches.
+        public var notes: [String] = []
     }
 
     /// One request as received.
@@ -30,6 +32,9 @@ public final class FakeLedger: Sendable {
         public var method: String
         /// Path.
         public var path: String
+        /// Header fields with lower-cased names; credentials show only their scheme (`Bearer [redacted]`), so the
+        /// form a client used is visible and its secret is not.
+        public var headers: [String: String]
         /// Body as text.
         public var body: String
         /// The status the fake answered.
@@ -105,6 +110,7 @@ public final class FakeLedger: Sendable {
                     sequence: state.requests.count + 1,
                     method: request.method,
                     path: request.path,
+                    headers: Self.withoutCredentials(request.headers),
                     // Login and token calls carry passwords and client secrets: /_mock/requests does not show them.
                     body: Self.isCredentialPath(request.path)
                         ? "(credentials withheld)" : String(decoding: request.body, as: UTF8.self),
@@ -115,8 +121,19 @@ public final class FakeLedger: Sendable {
         }
     }
 
+    /// `headers` with the value of `Authorization` replaced by its scheme word and `[redacted]`.
+    static func withoutCredentials(_ headers: [String: String]) -> [String: String] {
+        var shown = headers
+        if let value = headers["authorization"] {
+            let parts = value.split(separator: " ", maxSplits: 1)
+            shown["authorization"] = parts.count == 2 ? "\(parts[0]) [redacted]" : "[redacted]"
+        }
+        return shown
+    }
+
     static func isCredentialPath(_ path: String) -> Bool {
         path.hasSuffix("/oauth/token") || path.hasSuffix("/api-token-auth/") || path.hasSuffix("/authorization/token")
+            || path.hasSuffix("/oauth_token.do")
     }
 
     /// Counts an API request and decides which injected fault, if any, answers it.
@@ -145,6 +162,7 @@ public final class FakeLedger: Sendable {
                         ("external_reference", incident.externalReference.map(JSONValue.string) ?? .null),
                         ("resolved", .bool(incident.isResolved)),
                         ("fields", .object(incident.fields)),
+                        ("notes", .array(incident.notes.map(JSONValue.string))),
                         ("calls", .array(incident.calls.map(JSONValue.string))),
                     ])
                 )
@@ -162,6 +180,14 @@ public final class FakeLedger: Sendable {
                         ("method", .string(request.method)),
                         ("path", .string(request.path)),
                         ("status", .number(String(request.status))),
+                        (
+                            "headers",
+                            .object(
+                                JSONObject(
+                                    request.headers.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
+                                )
+                            )
+                        ),
                         ("body", .string(request.body)),
                     ])
                 )

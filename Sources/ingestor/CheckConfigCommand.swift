@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IncidentAPI
 import IngestorKit
 import Pipeline
 
@@ -40,7 +41,13 @@ struct CheckConfigCommand: ParsableCommand {
             Console.out(
                 "  dead letters: \(configuration.deadLetterTopic) (parked after \(configuration.pipeline.maxReplays) failed replays)"
             )
-            Console.out("  target: \(configuration.target.name)")
+            let target = configuration.target
+            let described = TargetCatalog.entry(kind: target.kind).map {
+                " — \($0.descriptor.title), after \($0.descriptor.document)"
+            }
+            Console.out(
+                "  target: \(target.kind)\(target.name == target.kind ? "" : " named \(target.name)")\(described ?? "")"
+            )
             let kafka = configuration.kafka
             let reads = configuration.sources.map(\.topic).joined(separator: ", ")
             let creation =

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import IncidentAPI
 import IncidentAPIFakes
+import IngestorKit
 import Logging
 
 struct MockAPICommand: AsyncParsableCommand {
@@ -9,43 +11,28 @@ struct MockAPICommand: AsyncParsableCommand {
         abstract: "Serves a fake incident API that behaves like the vendor's, for the demo and for manual runs.",
         discussion: """
             The first line on standard output is listening=http://HOST:PORT. The fake checks authentication \
-            and request shapes as the vendor documents them, answers wrong ones with the vendor's error \
-            status and body, and keeps incidents in memory.
+            and request shapes as the vendor's document says, answers wrong ones with the vendor's error \
+            status and body, and keeps incidents in memory. --variant switches on a behaviour real servers \
+            show where it differs from the document.
 
             Introspection:
-              GET /_mock/incidents  incidents: id, external reference, fields, calls
-              GET /_mock/requests   every request received, in order, with its status
+              GET /_mock/incidents  incidents: id, external reference, fields, notes, calls
+              GET /_mock/requests   every request received, in order, with its headers (credentials \
+            redacted) and status
 
-            devrev: send Authorization: Bearer <token>. Stage DONs of the fake tenant:
-              triage   \(FakeDevRevAPI.stages["triage"]!)
-              resolved \(FakeDevRevAPI.stages["resolved"]!)
 
-            motadata: both API generations (/api/v1/request and the legacy /api/v1/incident). Send \
-            Authorization: Apikey <token>, or use the password grant at /api/oauth/token with client \
-            ingestor-client / client-secret and user ingestor@example.com / user-password. The only known \
-            requester is ingestor@example.com.
-
-            onetrust: OAuth2 client credentials at /api/access/v1/oauth/token (multipart form) with client \
-            ingestor and the token as its secret. Organization \(FakeOneTrustAPI.orgGroupID); incident types \
-            \(FakeOneTrustAPI.incidentTypes.joined(separator: ", ")); workflow \
-            \(FakeOneTrustAPI.stages.joined(separator: " → ")); attributes Severity (Critical…Info) and \
-            Ticket Reference.
-
-            symantec: under /ServiceDeskApi; log in at /ServiceDeskApi/api/authorization/token as svc-ingestor \
-            with the token as password. Affected user noc@example.com; close codes \
-            \(FakeSymantecAPI.closeCodes.joined(separator: ", ")).
-
-            infraon: send Authorization: ApiKey <token>, or log in at /ux/api-token-auth/ as ingestor with the \
-            token as password and send the returned token bare. Requester noc@example.com.
-
-            generic: a small REST API (POST /api/incidents, PATCH /api/incidents/{id}, POST \
-            /api/incidents/{id}/resolve and /comments, GET /api/incidents?external_ref=) for the http target. \
-            Send Authorization: Bearer <token>, or get one at /oauth/token with client credentials \
-            ingestor / client-secret.
             """
+                + TargetCatalog.entries.map { entry in
+                    let fake = entry.fake
+                    let variants =
+                        fake.variantNames.isEmpty ? "" : " Variants: \(fake.variantNames.joined(separator: ", "))."
+                    return "\(fake.flavorName) (target.kind: \(entry.descriptor.kind)): \(fake.mockHelp)\(variants)"
+                }.joined(separator: "\n\n")
     )
 
     @Option(help: "The vendor to imitate: \(Self.flavors.joined(separator: ", ")).") var flavor = "devrev"
+    @Option(help: "A real-world behaviour to switch on (repeatable); see each flavor's variants below.")
+    var variant: [String] = []
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind; 0 picks a free one.") var port = 0
     @Option(help: "The token clients must send; default from MOCK_API_TOKEN, else dev-token.") var token: String?
@@ -56,24 +43,23 @@ struct MockAPICommand: AsyncParsableCommand {
     @Option(help: "Seed for the failure sequence.") var seed: UInt64 = 1
 
     func validate() throws {
-        guard Self.flavors.contains(flavor) else {
+        guard let entry = TargetCatalog.entry(flavor: flavor) else {
             throw ValidationError("--flavor must be one of \(Self.flavors.joined(separator: ", "))")
+        }
+        do {
+            _ = try entry.fake.mock(secret: "probe", variants: variant)
+        } catch {
+            throw ValidationError("--variant: \(error)")
         }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
     }
 
-    static let flavors = ["devrev", "motadata", "onetrust", "symantec", "infraon", "generic"]
+    static var flavors: [String] { TargetCatalog.entries.map { $0.fake.flavorName } }
 
-    private func api(_ secret: String) -> any FakeVendorAPI {
-        switch flavor {
-        case "motadata": FakeMotadataAPI(apiKey: secret)
-        case "generic": FakeGenericAPI(token: secret)
-        case "onetrust": FakeOneTrustAPI(clientSecret: secret)
-        case "symantec": FakeSymantecAPI(password: secret)
-        case "infraon": FakeInfraonAPI(authorization: "ApiKey \(secret)", password: secret)
-        default: FakeDevRevAPI(token: secret)
-        }
+    private func api(_ secret: String) throws -> any FakeVendorAPI {
+        guard let entry = TargetCatalog.entry(flavor: flavor) else { throw ValidationError("unknown flavor \(flavor)") }
+        return try entry.fake.mock(secret: secret, variants: variant)
     }
 
     func run() async throws {
@@ -86,7 +72,7 @@ struct MockAPICommand: AsyncParsableCommand {
         faults.latency = .milliseconds(latencyMs)
         faults.seed = seed
         let server = FakeIncidentAPIServer(
-            api: api(secret),
+            api: try api(secret),
             faults: faults,
             host: host,
             port: port,

@@ -106,7 +106,10 @@ struct DevRevEndToEndTests {
                     HTTPRequest(
                         method: "POST",
                         url: baseURL + "/incidents.create",
-                        headers: [HTTPHeader("Authorization", "Bearer right-token")],
+                        headers: [
+                            HTTPHeader("Authorization", "Bearer right-token"),
+                            HTTPHeader("Content-Type", "application/json"),
+                        ],
                         body: Array(body.utf8)
                     )
                 )
@@ -117,7 +120,10 @@ struct DevRevEndToEndTests {
                 HTTPRequest(
                     method: "POST",
                     url: baseURL + "/incidents.update",
-                    headers: [HTTPHeader("Authorization", "Bearer right-token")],
+                    headers: [
+                        HTTPHeader("Authorization", "Bearer right-token"),
+                        HTTPHeader("Content-Type", "application/json"),
+                    ],
                     body: Array(#"{"id":"don:missing","title":"x"}"#.utf8)
                 )
             )
@@ -175,7 +181,7 @@ struct DevRevCompletionTests {
             let tagCreates = server.ledger.requests.filter { $0.path == "/tags.create" }
             #expect(tagCreates.count == 1, "the tag is created once and then remembered")
             let incident = try #require(server.ledger.incident(id))
-            #expect(incident.fields["tags"]?["set"]?.array?.count == 1, "the update sets the tags")
+            #expect(incident.fields["tags"]?.array?.count == 1, "the update sets the tags")
             #expect(incident.fields["custom_fields"]?["tnt__host"]?.string == "db-1")
 
             var acknowledged = sampleEvent

@@ -30,7 +30,10 @@ struct DevRevRequestBuilderTests {
         )
         #expect(request.method == "POST")
         #expect(request.url == "https://api.devrev.ai/incidents.create")
-        #expect(request.header("Authorization") == "Bearer s3cr3t-token-value")
+        #expect(request.header("Authorization") == nil, "the executor adds the credentials")
+        #expect(
+            devRevConfig.authentication == .header(name: "Authorization", value: Secret("Bearer s3cr3t-token-value"))
+        )
         #expect(request.header("Content-Type") == "application/json")
         #expect(
             body(request)

@@ -172,7 +172,7 @@ struct GenericHTTPTests {
     }
 
     @Test func aCreateAnswerWithoutTheIdIsAnInvalidResponse() {
-        let outcome = GenericHTTPTarget.classify(
+        let outcome = GenericHTTPResponseClassifier.classify(
             HTTPResponse(status: 201, body: Array(#"{"data":{}}"#.utf8)),
             action: .create,
             pointer: JSONPointer("/data/id"),

@@ -74,15 +74,30 @@ struct GoldenRequestTests {
         )
         configuration.dedupKeyField = api == .request ? "Alert Key" : "41"
         let builder = MotadataRequestBuilder(configuration: configuration)
+        let current = JSONObject([
+            ("subject", .string("old")),
+            ("description", .string("old\n\ningestor-dedup-key: am:0123456789abcdef\n\nReply: on it")),
+        ])
         for (action, event) in [
             (IncidentCommand.Action.create, sampleEvent), (.update, sampleEvent), (.resolve, Self.resolvedEvent),
             (.comment, Self.replyEvent), (.reopen, sampleEvent),
         ] {
-            if api == .incident && action == .comment { continue }
-            try Self.check(
-                "motadata-\(api.rawValue)-\(action.rawValue)",
-                builder.requests(for: Self.command(action, event))
-            )
+            let command = Self.command(action, event)
+            let requests: [HTTPRequest]
+            switch (api, action) {
+            case (.incident, .comment):
+                requests = [
+                    builder.legacyGet("INC-ID-7"),
+                    builder.legacyReply("INC-ID-7", current: current, paragraph: IncidentText.reply(event)),
+                ]
+            case (.incident, .update), (.incident, .reopen):
+                requests = [
+                    builder.legacyGet("INC-ID-7"), builder.legacyUpdate("INC-ID-7", current: current, command: command),
+                ]
+            default:
+                requests = try builder.requests(for: command)
+            }
+            try Self.check("motadata-\(api.rawValue)-\(action.rawValue)", requests)
         }
     }
 
@@ -108,7 +123,13 @@ struct GoldenRequestTests {
         configuration.severityAttribute = "Severity"
         let builder = OneTrustRequestBuilder(configuration: configuration)
         let details = JSONObject([
-            ("name", .string("old")), ("description", .string("old text")), ("incidentTypeName", .string("Unknown")),
+            ("name", .string("old")),
+            ("description", .string("old text\n\ningestor-dedup-key: am:0123456789abcdef\n\nReply: on it")),
+            ("incidentTypeName", .string("Unknown")),
+            (
+                "jurisdictions",
+                .array([.object(JSONObject([("countryCode", .string("USA")), ("stateProvinceCode", .string("CA"))]))])
+            ),
             ("orgGroupId", .string(configuration.orgGroupID)), ("rootCause", .string("a bad disk")),
             (
                 "attributeValues",
@@ -151,8 +172,24 @@ struct GoldenRequestTests {
                 closeCode: "Monitoring Cleared"
             )
         )
-        try Self.check("symantec-create", [builder.create(sampleEvent)])
-        try Self.check("symantec-update", [builder.put("INC-ID-7", builder.incident(sampleEvent))])
+        let current = JSONObject([
+            ("sessionId", .string("INC-ID-7")), ("processId", .string("IM-000007")), ("incidentName", .string("old")),
+            (
+                "incidentDescription",
+                .string("old\n\ningestor-dedup-key: am:0123456789abcdef\n\nReply at 2024-05-01T12:10:00.000Z: on it")
+            ),
+            ("affectedUserEmail", .string("noc@example.com")), ("classification", .string("Hardware.Disk")),
+            ("priority", .string("Low")), ("status", .string("Assigned")), ("resolution", .null),
+        ])
+        try Self.check("symantec-create", [builder.create(Self.command(.create))])
+        try Self.check(
+            "symantec-update",
+            [builder.get("INC-ID-7"), builder.put("INC-ID-7", builder.updated(current, with: Self.command(.update)))]
+        )
+        try Self.check(
+            "symantec-comment",
+            [builder.put("INC-ID-7", builder.replying(current, "Reply: Looking into it."))]
+        )
         try Self.check("symantec-resolve", [builder.resolve("INC-ID-7", Self.resolvedEvent)])
     }
 
@@ -166,26 +203,42 @@ struct GoldenRequestTests {
         )
         let answer = try JSONParser().parse(
             Array(
-                #"{"incident":{"incident_id":"INC-ID-7","basic_info":{"summary":"old","priority":{"id":4,"name":"Low"},"status":{"id":1,"name":"New"}},"custom_field_data":{"cmdb":"db-1"}},"options":{"status":[{"id":4,"name":"Resolved"}]}}"#
+                #"{"incident_id":"INC-ID-7","basic_info":{"summary":"old","description":"old\n\ningestor-dedup-key: am:0123456789abcdef\n\nJo: on it","priority":"Low","priority_id":4,"status":"New","status_id":1},"custom_field_data":{"cmdb":"db-1"}}"#
                     .utf8
             )
         )
+        let incident = try #require(InfraonIncident(answer: answer))
         try Self.check("infraon-create", [builder.create(Self.command(.create))])
         try Self.check(
             "infraon-update",
             [
                 builder.get("INC-ID-7"),
-                builder.put("INC-ID-7", try builder.merged(answer, event: sampleEvent, status: nil).get()),
+                builder.put(
+                    "INC-ID-7",
+                    incident.updated(
+                        with: sampleEvent,
+                        dedupKey: "am:0123456789abcdef",
+                        levels: builder.levels(sampleEvent.severity)
+                    )
+                ),
             ]
         )
         try Self.check(
             "infraon-resolve",
             [
-                builder.put("INC-ID-7", try builder.merged(answer, event: nil, status: "Resolved").get()),
-                builder.note("INC-ID-7", text: "Resolved at the source."),
+                builder.inciResolve(Self.command(.resolve, Self.resolvedEvent)),
+                builder.note("INC-ID-7", text: IncidentText.resolutionNote(Self.resolvedEvent)),
+            ]
+        )
+        try Self.check(
+            "infraon-resolve-fallback",
+            [
+                builder.get("INC-ID-7"),
+                builder.put("INC-ID-7", try incident.settingStatus("Resolved", configuredID: 4, key: "k")),
             ]
         )
         try Self.check("infraon-comment", [builder.note("INC-ID-7", text: "Looking into it.\nLine two.")])
+        try Self.check("infraon-list", [builder.list(page: 2)])
     }
 
     @Test func genericHTTP() throws {

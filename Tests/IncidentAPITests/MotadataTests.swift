@@ -7,11 +7,26 @@ import Testing
 struct MotadataTests {
     static let apiKey = "mtd-api-key-0042"
 
+    /// The password grant the "Update an Incident" page's bearer token comes from, with the fake's credentials.
+    static func passwordGrant(_ baseURL: String, password: String = "user-password") -> Authentication {
+        .passwordGrant(
+            .init(
+                tokenURL: baseURL + "/api/oauth/token",
+                clientID: "ingestor-client",
+                clientSecret: Secret("client-secret"),
+                username: "ingestor@example.com",
+                password: Secret(password)
+            )
+        )
+    }
+
+    /// The request API with an `Apikey` key, or the incident API with the password grant's bearer token.
     func configuration(_ baseURL: String, api: MotadataConfiguration.API = .request) -> MotadataConfiguration {
         var configuration = MotadataConfiguration(
             baseURL: baseURL,
             api: api,
-            authentication: .header(name: "Authorization", value: Secret("Apikey \(Self.apiKey)")),
+            authentication: api == .request
+                ? .header(name: "Authorization", value: Secret("Apikey \(Self.apiKey)")) : Self.passwordGrant(baseURL),
             requesterEmail: "ingestor@example.com"
         )
         configuration.dedupKeyField = api == .request ? "Alert Key" : "41"
@@ -79,18 +94,23 @@ struct MotadataTests {
         #expect(json["categoryName"]?.string == "Incident")
         #expect(json["customFieldValueDetails"]?["41"]?["stringValue"]?.string == "k")
         #expect(json["customFieldValueDetails"]?["41"]?["type"]?.int64 == 1)
-        let update = try #require(
-            try builder.requests(
-                for: IncidentCommand(action: .update, dedupKey: "k", externalID: "7", event: sampleEvent, reason: "u")
-            ).first
-        )
+        #expect(json["description"]?.string?.hasSuffix("\n\ningestor-dedup-key: k") == true)
+        let command = IncidentCommand(action: .update, dedupKey: "k", externalID: "7", event: sampleEvent, reason: "u")
+        #expect(builder.readsFirst(command), "an update keeps what was appended to the description")
+        let current = JSONObject([("description", .string("old\n\ningestor-dedup-key: k\n\nReply: on it"))])
+        let update = builder.legacyUpdate("7", current: current, command: command)
         #expect(update.method == "POST")
         #expect(update.url == "https://sd/api/v1/incident/7")
-        #expect(throws: TargetFailure.self) {
+        #expect(try body(update)["description"]?.string?.hasSuffix("ingestor-dedup-key: k\n\nReply: on it") == true)
+        let reply = builder.legacyReply("7", current: current, paragraph: "Reply: done")
+        #expect(try body(reply).keys == ["description"])
+        #expect(try body(reply)["description"]?.string?.hasSuffix("Reply: on it\n\nReply: done") == true)
+        let resolve = try #require(
             try builder.requests(
-                for: IncidentCommand(action: .comment, dedupKey: "k", externalID: "7", event: sampleEvent, reason: "c")
-            )
-        }
+                for: IncidentCommand(action: .resolve, dedupKey: "k", externalID: "7", event: sampleEvent, reason: "r")
+            ).first
+        )
+        #expect(try body(resolve) == JSONObject([("status", .string("Resolved"))]), "the page's own example")
     }
 
     @Test func classifierReadsIdsAndTheLegacyEnvelope() {
@@ -128,7 +148,7 @@ struct MotadataTests {
     }
 
     @Test func requestAPILifecycleAgainstTheFake() async throws {
-        try await withFake(FakeMotadataAPI(apiKey: Self.apiKey)) { server, baseURL, client in
+        try await withFake(FakeMotadataAPI(apiKey: Self.apiKey, variants: [.requestAPI])) { server, baseURL, client in
             let target = MotadataTarget(configuration: configuration(baseURL), client: client, logger: testLogger)
             let id = try await runLifecycle(target)
             let incident = try #require(server.ledger.incident(id))
@@ -139,37 +159,30 @@ struct MotadataTests {
             #expect(incident.isResolved)
             #expect(incident.externalReference == "am:0123456789abcdef")
             #expect(incident.fields["priorityName"]?.string == "Urgent")
-            #expect(incident.fields["notes"]?.array?.count == 2, "the reply and the resolution note")
+            #expect(incident.notes.count == 2, "the reply and the resolution note")
         }
     }
 
-    @Test func legacyLifecycleAgainstTheFakeHasNoComments() async throws {
+    @Test func theIncidentAPILifecycleKeepsRepliesInTheDescription() async throws {
         try await withFake(FakeMotadataAPI(apiKey: Self.apiKey)) { server, baseURL, client in
             let target = MotadataTarget(
                 configuration: configuration(baseURL, api: .incident),
                 client: client,
                 logger: testLogger
             )
-            let id = try await runLifecycle(target, expectComment: false)
+            let id = try await runLifecycle(target)
             let incident = try #require(server.ledger.incident(id))
-            #expect(incident.calls == ["create", "update", "resolve"])
+            #expect(incident.calls == ["create", "update", "comment", "resolve"])
             #expect(incident.fields["priority"]?.string == "URGENT")
+            #expect(incident.fields["description"]?.string?.hasSuffix("Looking into it.\nLine two.") == true)
         }
     }
 
     @Test func passwordGrantLogsInOnceAndAgainWhenTheTokenIsRefused() async throws {
-        let api = FakeMotadataAPI(apiKey: Self.apiKey)
+        let api = FakeMotadataAPI(apiKey: Self.apiKey, variants: [.requestAPI])
         try await withFake(api) { server, baseURL, client in
             var settings = configuration(baseURL)
-            settings.authentication = .passwordGrant(
-                .init(
-                    tokenURL: baseURL + "/api/oauth/token",
-                    clientID: "ingestor-client",
-                    clientSecret: Secret("client-secret"),
-                    username: "ingestor@example.com",
-                    password: Secret("user-password")
-                )
-            )
+            settings.authentication = Self.passwordGrant(baseURL)
             let target = MotadataTarget(configuration: settings, client: client, logger: testLogger)
             let first = try await runLifecycle(target, key: "k1")
             #expect(api.tokensIssued == 1, "one login serves every call while the token lives")
@@ -183,17 +196,9 @@ struct MotadataTests {
     }
 
     @Test func aWrongPasswordIsAFinalAuthFailureWithoutTheSecret() async throws {
-        try await withFake(FakeMotadataAPI(apiKey: Self.apiKey)) { _, baseURL, client in
+        try await withFake(FakeMotadataAPI(apiKey: Self.apiKey, variants: [.requestAPI])) { _, baseURL, client in
             var settings = configuration(baseURL)
-            settings.authentication = .passwordGrant(
-                .init(
-                    tokenURL: baseURL + "/api/oauth/token",
-                    clientID: "ingestor-client",
-                    clientSecret: Secret("client-secret"),
-                    username: "ingestor@example.com",
-                    password: Secret("wrong-password-123")
-                )
-            )
+            settings.authentication = Self.passwordGrant(baseURL, password: "wrong-password-123")
             let target = MotadataTarget(configuration: settings, client: client, logger: testLogger)
             let outcome = await target.execute(
                 IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent, reason: "new")
@@ -209,7 +214,7 @@ struct MotadataTests {
     }
 
     @Test func theFakeRefusesWhatTheRealAPIRefuses() async throws {
-        try await withFake(FakeMotadataAPI(apiKey: Self.apiKey)) { _, baseURL, client in
+        try await withFake(FakeMotadataAPI(apiKey: Self.apiKey, variants: [.requestAPI])) { _, baseURL, client in
             var settings = configuration(baseURL)
             settings.requesterEmail = "stranger@example.com"
             let unknownRequester = await MotadataTarget(configuration: settings, client: client, logger: testLogger)

@@ -19,7 +19,7 @@ struct SymantecTests {
 
     @Test func requestsFollowTheIncidentController() throws {
         let builder = SymantecRequestBuilder(configuration: configuration("https://sd"))
-        let create = builder.create(sampleEvent)
+        let create = builder.create(IncidentCommand(action: .create, dedupKey: "k", event: sampleEvent, reason: "n"))
         #expect(create.method == "POST")
         #expect(create.url == "https://sd/ServiceDeskApi/api/incident")
         let body = try #require(try JSONParser().parse(create.body ?? []).object)
@@ -29,6 +29,7 @@ struct SymantecTests {
         #expect(body["impact"]?.string == "Small group or VIP")
         #expect(body["urgency"]?.string == "Core business service")
         #expect(body["incidentType"]?.string == "Break/Fix")
+        #expect(body["incidentDescription"]?.string?.hasSuffix("\n\ningestor-dedup-key: k") == true)
         let resolve = builder.resolve("5e1d-1", sampleEvent)
         #expect(resolve.method == "PATCH")
         #expect(resolve.url == "https://sd/ServiceDeskApi/api/incident/5e1d-1")
@@ -38,13 +39,13 @@ struct SymantecTests {
     }
 
     @Test func theCreateAnswerMayBeAnObjectOrABareGUID() throws {
-        #expect(SymantecRequestBuilder.sessionID(in: .string("0f3a-guid")) == "0f3a-guid")
+        #expect(SymantecResponseClassifier.sessionID(in: .string("0f3a-guid")) == "0f3a-guid")
         #expect(
-            SymantecRequestBuilder.sessionID(
+            SymantecResponseClassifier.sessionID(
                 in: try JSONParser().parse(Array(#"{"sessionId":"g-1","processId":"IM-000001"}"#.utf8))
             ) == "g-1"
         )
-        #expect(SymantecRequestBuilder.sessionID(in: try JSONParser().parse(Array("{}".utf8))) == nil)
+        #expect(SymantecResponseClassifier.sessionID(in: try JSONParser().parse(Array("{}".utf8))) == nil)
     }
 
     @Test func lifecycleAgainstTheFake() async throws {
@@ -58,6 +59,7 @@ struct SymantecTests {
             #expect(incident.fields["priority"]?.string == "Urgent")
             #expect(incident.fields["closeCode"]?.string == "Monitoring Cleared")
             #expect(incident.fields["incidentDescription"]?.string?.hasSuffix("Looking into it.\nLine two.") == true)
+            #expect(incident.fields["incidentType"]?.string == "Break/Fix")
             #expect(api.logins == 1)
         }
     }

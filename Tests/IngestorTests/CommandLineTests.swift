@@ -183,6 +183,7 @@ struct CommandLineTests {
         #expect(status == 0, "\(err)")
         #expect(out.hasPrefix("ok: "))
         #expect(out.contains("  state: /var/lib/ingestor/state.sqlite (not checked here)"), "\(out)")
+        #expect(out.contains("  target: devrev — DevRev, after DevRev REST API"), "named from the catalog: \(out)")
     }
 
     /// A backoff setting that cannot hold, a value from the environment, and a state file in a missing directory:
@@ -285,13 +286,36 @@ struct CommandLineTests {
             HTTPRequest(
                 method: "POST",
                 url: base + "/incidents.create",
-                headers: [HTTPHeader("Authorization", "Bearer cli-token")],
+                headers: [
+                    HTTPHeader("Authorization", "Bearer cli-token"), HTTPHeader("Content-Type", "application/json"),
+                ],
                 body: body
             )
         )
         #expect(created.status == 201)
         let incidents = try await client.execute(HTTPRequest(method: "GET", url: base + "/_mock/incidents"))
         #expect(String(decoding: incidents.body, as: UTF8.self).contains(#""calls":["create"]"#))
+        let requests = try await client.execute(HTTPRequest(method: "GET", url: base + "/_mock/requests"))
+        #expect(
+            String(decoding: requests.body, as: UTF8.self).contains(#""authorization":"Bearer [redacted]""#),
+            "requests show their headers, credentials redacted"
+        )
         #expect(api.terminate() == 0)
+    }
+
+    @Test func mockAPITakesEachFlavorsVariantsAndRefusesOthers() async throws {
+        let infraon = try IngestorProcess(["mock-api", "--flavor", "infraon", "--variant", "wrapped-incident"])
+        let first = infraon.firstLine()
+        #expect(first.hasPrefix("listening=http://127.0.0.1:"))
+        let client = CurlHTTPClient(logger: Logger(label: "test"))
+        defer { client.shutdown() }
+        let health = try await client.execute(
+            HTTPRequest(method: "GET", url: String(first.dropFirst("listening=".count)) + "/_mock/health")
+        )
+        #expect(String(decoding: health.body, as: UTF8.self) == #"{"flavor":"infraon"}"#)
+        #expect(infraon.terminate() == 0)
+        let (status, _, error) = try IngestorProcess(["mock-api", "--flavor", "devrev", "--variant", "nope"]).finish()
+        #expect(status != 0)
+        #expect(error.contains("devrev has no variants"), "\(error)")
     }
 }

@@ -50,7 +50,7 @@ struct ComposeTests {
             #expect(topicsCommand.contains("--topic \(topic) "), "\(topic) is not created")
         }
         // The worker talks to the fake API service with the token the fake expects.
-        guard case .devrev(let devrev) = configuration.target else {
+        guard let devrev = configuration.target.settings as? DevRevConfiguration else {
             Issue.record("compose worker must target the devrev fake")
             return
         }

@@ -75,7 +75,7 @@ struct ConfigurationTests {
         #expect(configuration.limits.maxMIMEDepth == 16, "unset limits keep their defaults")
         #expect(configuration.ops.port == 9100)
         #expect(configuration.logLevel == .debug)
-        guard case .devrev(let devrev) = configuration.target else {
+        guard let devrev = configuration.target.settings as? DevRevConfiguration else {
             Issue.record("expected devrev")
             return
         }

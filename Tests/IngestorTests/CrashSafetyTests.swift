@@ -288,7 +288,7 @@ struct CrashSafetyTests {
     func withoutLookupAKillDuplicatesAtMostTheCreatesInFlight() async throws {
         var faults = FakeFaults()
         faults.answerDelay = .milliseconds(25)
-        let motadata = FakeMotadataAPI(apiKey: "crash-key")
+        let motadata = FakeMotadataAPI(apiKey: "crash-key", variants: [.requestAPI])
         let api = FakeIncidentAPIServer(api: motadata, faults: faults, logger: e2eLogger)
         setenv("CRASH_MOTADATA_KEY", "crash-key", 1)
         let keys = Self.keys
@@ -300,6 +300,7 @@ struct CrashSafetyTests {
                   kind: motadata
                   motadata:
                     base_url: "\(baseURL)"
+                    api: request
                     requester_email: ingestor@example.com
                     dedup_key_field: Alert Key
                     auth: {type: apikey, key: {env: CRASH_MOTADATA_KEY}}

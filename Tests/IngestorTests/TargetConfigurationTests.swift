@@ -26,7 +26,7 @@ struct TargetConfigurationTests {
                 """,
             environment: ["MOTADATA_KEY": "k-123456"]
         )
-        guard case .motadata(let motadata) = configuration.target else {
+        guard let motadata = configuration.target.settings as? MotadataConfiguration else {
             Issue.record("expected motadata, got \(configuration.target.name)")
             return
         }
@@ -35,6 +35,39 @@ struct TargetConfigurationTests {
         #expect(motadata.authentication == .header(name: "Authorization", value: Secret("Apikey k-123456")))
         #expect(motadata.levels[.critical] == .init(priority: "URGENT", urgency: "URGENT", impact: "ONBUSINESS"))
         #expect(motadata.levels[.high]?.impact == "ONDEPARTMENT", "unset levels keep the generation's defaults")
+    }
+
+    @Test func motadataDefaultsToTheIncidentAPIAndAnApikeyMustSayWhichAPI() throws {
+        let configuration = try IngestorConfiguration.parse(
+            yaml: Self.head + """
+                target:
+                  kind: motadata
+                  motadata:
+                    base_url: https://sd.example.com
+                    requester_email: noc@example.com
+                    auth: {type: oauth2_password, client_id: c, client_secret: {env: S}, username: u, password: {env: P}}
+                """,
+            environment: ["S": "client-secret", "P": "user-password"]
+        )
+        guard let motadata = configuration.target.settings as? MotadataConfiguration else {
+            Issue.record("expected motadata")
+            return
+        }
+        #expect(motadata.api == .incident, "the API of Motadata's Update an Incident page")
+        #expect(motadata.levels[.critical]?.impact == "ONBUSINESS")
+        let found = problems(
+            Self.head + """
+                target:
+                  kind: motadata
+                  motadata:
+                    base_url: https://sd.example.com
+                    requester_email: noc@example.com
+                    auth: {type: apikey, key: {env: MOTADATA_KEY}}
+                """,
+            environment: ["MOTADATA_KEY": "k-123456"]
+        )
+        let problem = try #require(found.first { $0.path == "target.motadata.api" }, "\(found)")
+        #expect(problem.rule.contains("set api: request"))
     }
 
     @Test func motadataPasswordGrantDefaultsTheTokenURL() throws {
@@ -49,7 +82,7 @@ struct TargetConfigurationTests {
                 """,
             environment: ["S": "client-secret", "P": "user-password"]
         )
-        guard case .motadata(let motadata) = configuration.target,
+        guard let motadata = configuration.target.settings as? MotadataConfiguration,
             case .passwordGrant(let grant) = motadata.authentication
         else {
             Issue.record("expected a password grant")
@@ -101,7 +134,7 @@ struct TargetConfigurationTests {
                 """,
             environment: ["KEY": "key-123456"]
         )
-        guard case .http(let http) = configuration.target else {
+        guard let http = configuration.target.settings as? GenericHTTPConfiguration else {
             Issue.record("expected http")
             return
         }
@@ -127,7 +160,7 @@ struct TargetConfigurationTests {
                 """,
             environment: ["T": "token-123456"]
         )
-        guard case .devrev(let devrev) = configuration.target else {
+        guard let devrev = configuration.target.settings as? DevRevConfiguration else {
             Issue.record("expected devrev")
             return
         }

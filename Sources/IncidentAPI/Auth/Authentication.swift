@@ -1,4 +1,4 @@
-/// How an adapter proves who it is (CONTRACTS.md §7.4 "Auth providers needed").
+/// How an adapter proves who it is: a static header, an OAuth2 grant, or a login that returns a session token.
 public enum Authentication: Sendable, Hashable {
     /// No credentials (a generic target behind a trusted proxy).
     case none
@@ -39,6 +39,15 @@ public enum Authentication: Sendable, Hashable {
 
     /// OAuth2 password-grant settings.
     public struct PasswordGrant: Sendable, Hashable {
+        /// How the token request carries the client and the fields.
+        public enum Form: String, Sendable, Hashable {
+            /// `multipart/form-data`, the client as HTTP Basic credentials (Motadata).
+            case multipartWithBasicClient
+            /// `application/x-www-form-urlencoded`, `client_id` and `client_secret` among the fields (ServiceNow's
+            /// `oauth_token.do`).
+            case urlEncodedWithClientInForm
+        }
+
         /// The token endpoint.
         public var tokenURL: String
         /// The OAuth client id, sent with the secret as HTTP Basic.
@@ -49,14 +58,24 @@ public enum Authentication: Sendable, Hashable {
         public var username: String
         /// The user's password.
         public var password: Secret
+        /// The token request's form; default ``Form/multipartWithBasicClient``.
+        public var form: Form
 
         /// Creates the settings.
-        public init(tokenURL: String, clientID: String, clientSecret: Secret, username: String, password: Secret) {
+        public init(
+            tokenURL: String,
+            clientID: String,
+            clientSecret: Secret,
+            username: String,
+            password: Secret,
+            form: Form = .multipartWithBasicClient
+        ) {
             self.tokenURL = tokenURL
             self.clientID = clientID
             self.clientSecret = clientSecret
             self.username = username
             self.password = password
+            self.form = form
         }
     }
 

@@ -82,20 +82,36 @@ public actor Authenticator {
     }
 
     static func tokenRequest(_ settings: Authentication.PasswordGrant, timeout: Duration) -> HTTPRequest {
-        let basic = Base64.encode(Array("\(settings.clientID):\(settings.clientSecret.exposedValue)".utf8))
-        let (contentType, body) = FormBody.multipart([
+        let user = [
             ("username", settings.username), ("password", settings.password.exposedValue), ("grant_type", "password"),
-        ])
-        return HTTPRequest(
-            method: "POST",
-            url: settings.tokenURL,
-            headers: [
-                HTTPHeader("Authorization", "Basic \(basic)"), HTTPHeader("Content-Type", contentType),
-                HTTPHeader("Accept", "application/json"),
-            ],
-            body: body,
-            timeout: timeout
-        )
+        ]
+        switch settings.form {
+        case .multipartWithBasicClient:
+            let basic = Base64.encode(Array("\(settings.clientID):\(settings.clientSecret.exposedValue)".utf8))
+            let (contentType, body) = FormBody.multipart(user)
+            return HTTPRequest(
+                method: "POST",
+                url: settings.tokenURL,
+                headers: [
+                    HTTPHeader("Authorization", "Basic \(basic)"), HTTPHeader("Content-Type", contentType),
+                    HTTPHeader("Accept", "application/json"),
+                ],
+                body: body,
+                timeout: timeout
+            )
+        case .urlEncodedWithClientInForm:
+            let (contentType, body) = FormBody.urlEncoded(
+                [("grant_type", "password"), ("client_id", settings.clientID)]
+                    + [("client_secret", settings.clientSecret.exposedValue)] + user.dropLast()
+            )
+            return HTTPRequest(
+                method: "POST",
+                url: settings.tokenURL,
+                headers: [HTTPHeader("Content-Type", contentType), HTTPHeader("Accept", "application/json")],
+                body: body,
+                timeout: timeout
+            )
+        }
     }
 
     static func loginRequest(_ settings: Authentication.Login, timeout: Duration) -> HTTPRequest {

@@ -2,6 +2,8 @@
 /// first, and reporting keys nobody read (typos) when finished.
 final class ConfigSection {
     let path: String
+    /// The process environment, where `{env: NAME}` secrets are found.
+    let environment: [String: String]
     private let value: ConfigValue?
     private let problems: ProblemList
     private var read: Set<String> = []
@@ -10,8 +12,9 @@ final class ConfigSection {
         var items: [ConfigProblem] = []
     }
 
-    init(path: String, value: ConfigValue?, problems: ProblemList) {
+    init(path: String, value: ConfigValue?, problems: ProblemList, environment: [String: String] = [:]) {
         self.path = path
+        self.environment = environment
         self.value = value
         self.problems = problems
         if let value, value != .null, value.entries == nil {
@@ -48,7 +51,7 @@ final class ConfigSection {
 
     /// A nested map.
     func section(_ name: String) -> ConfigSection {
-        ConfigSection(path: key(name), value: raw(name), problems: problems)
+        ConfigSection(path: key(name), value: raw(name), problems: problems, environment: environment)
     }
 
     /// A scalar string.
@@ -183,7 +186,7 @@ final class ConfigSection {
         guard let found = raw(name) else { return nil }
         guard case .list(let items) = found else { return nil }
         return items.enumerated().map { index, item in
-            ConfigSection(path: "\(key(name))[\(index)]", value: item, problems: problems)
+            ConfigSection(path: "\(key(name))[\(index)]", value: item, problems: problems, environment: environment)
         }
     }
 

@@ -50,7 +50,7 @@ extension IngestorConfiguration {
         }
         let (overridden, variables) = tree.applyingEnvironment(environment)
         let problems = ConfigSection.ProblemList()
-        let root = ConfigSection(path: "", value: overridden, problems: problems)
+        let root = ConfigSection(path: "", value: overridden, problems: problems, environment: environment)
         let configuration = read(root, environment: environment, checkHost: checkHost)
         root.finish()
         guard let configuration, problems.items.isEmpty else {
@@ -202,7 +202,7 @@ extension IngestorConfiguration {
         limitsSection.finish()
 
         var targetLimits = TargetGate.Limits.unlimited
-        let target = readTarget(root.section("target"), environment: environment, limits: &targetLimits)
+        let target = readTarget(root.section("target"), limits: &targetLimits)
 
         let stateSection = root.section("state")
         var state = State()

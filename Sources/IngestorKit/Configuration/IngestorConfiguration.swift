@@ -1,4 +1,4 @@
-public import IncidentAPI
+package import IncidentAPI
 public import KafkaIO
 public import Logging
 public import Normalizer
@@ -71,31 +71,23 @@ public struct IngestorConfiguration: Sendable {
         public var format: SourceFormat { route.format }
     }
 
-    /// The incident API the worker delivers to (`target.kind`).
-    public enum Target: Sendable {
-        /// `target.kind: devrev` with `target.devrev.*`.
-        case devrev(DevRevConfiguration)
-        /// `target.kind: motadata` with `target.motadata.*`.
-        case motadata(MotadataConfiguration)
-        /// `target.kind: http` with `target.http.*`.
-        case http(GenericHTTPConfiguration)
-        /// `target.kind: onetrust` with `target.onetrust.*`.
-        case onetrust(OneTrustConfiguration)
-        /// `target.kind: symantec` with `target.symantec.*`.
-        case symantec(SymantecConfiguration)
-        /// `target.kind: infraon` with `target.infraon.*`.
-        case infraon(InfraonConfiguration)
+    /// The incident API the worker delivers to: `target.kind` and the settings its section holds, read by that
+    /// kind's adapter (see ``TargetCatalog``).
+    public struct Target: Sendable {
+        /// What the adapter read, and how to make it.
+        package let configured: ConfiguredTarget
 
-        /// The adapter's name.
-        public var name: String {
-            switch self {
-            case .devrev: "devrev"
-            case .motadata: "motadata"
-            case .http(let configuration): configuration.name
-            case .onetrust: "onetrust"
-            case .symantec: "symantec"
-            case .infraon: "infraon"
-            }
+        /// `target.kind`, e.g. `infraon`.
+        public var kind: String { configured.kind }
+
+        /// The adapter's name in metrics, logs and dead letters (the kind, or `target.http.name`).
+        public var name: String { configured.name }
+
+        /// The adapter's own settings type, e.g. `settings as? InfraonConfiguration`.
+        package var settings: any TargetSettings { configured.settings }
+
+        package init(_ configured: ConfiguredTarget) {
+            self.configured = configured
         }
     }
 

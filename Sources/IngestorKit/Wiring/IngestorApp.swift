@@ -159,20 +159,13 @@ public struct IngestorApp: Sendable {
 }
 
 extension IngestorApp {
-    /// The adapter for the configured target.
+    /// The adapter for the configured target, made by its kind's descriptor.
     static func makeTarget(
         _ configuration: IngestorConfiguration.Target,
         client: CurlHTTPClient,
         logger: Logger
     ) -> any IncidentTarget {
-        switch configuration {
-        case .devrev(let devrev): DevRevTarget(configuration: devrev, client: client, logger: logger)
-        case .motadata(let motadata): MotadataTarget(configuration: motadata, client: client, logger: logger)
-        case .http(let http): GenericHTTPTarget(configuration: http, client: client, logger: logger)
-        case .onetrust(let onetrust): OneTrustTarget(configuration: onetrust, client: client, logger: logger)
-        case .symantec(let symantec): SymantecTarget(configuration: symantec, client: client, logger: logger)
-        case .infraon(let infraon): InfraonTarget(configuration: infraon, client: client, logger: logger)
-        }
+        configuration.configured.makeTarget(client: client, logger: logger)
     }
 
     /// The runner of `configuration` over `source`: the normalizer, correlator and deliverer the worker and replay

@@ -1,19 +1,19 @@
 public import Normalizer
 
 /// Settings for the DevRev adapter (`POST /incidents.create`, `/incidents.update`, `/timeline-entries.create`,
-/// `GET /incidents.list`), per `vendor-apis/CONTRACTS.md` §4.
+/// `GET /incidents.list`), after DevRev's API reference (https://developer.devrev.ai, beta incidents API).
 public struct DevRevConfiguration: Sendable, Hashable {
     /// The API's base URL; default `https://api.devrev.ai`.
     public var baseURL: String = "https://api.devrev.ai"
     /// The bearer token (a service-account or PAT token).
     public var token: Secret
     /// DevRev severity ids per severity; defaults `critical`→1 (sev-0), `high`→2, `medium`→3, `low`→4, `info`→4.
-    /// Ids are tenant-specific (CONTRACTS.md §4.5 UNKNOWN).
+    /// Ids are tenant-specific: DevRev publishes no fixed list.
     public var severityIDs: [Severity: Int] = [.critical: 1, .high: 2, .medium: 3, .low: 4, .info: 4]
     /// The stage DON new incidents start in; `nil` leaves DevRev's default start stage.
     public var triageStage: String?
     /// The stage DON that marks an incident resolved. Required: stage DONs depend on the tenant's stage diagram
-    /// (CONTRACTS.md §4.5 UNKNOWN); find them with `/stages.custom.list`.
+    /// and are not published; find them with `/stages.custom.list`.
     public var resolvedStage: String
     /// The stage DON an acknowledged alert moves to (with `acknowledged_date`); `nil` leaves the stage alone.
     public var acknowledgedStage: String?
@@ -27,6 +27,11 @@ public struct DevRevConfiguration: Sendable, Hashable {
     public var originSystem: String = "ingestor"
     /// Deadline for each request; default 10 s.
     public var requestTimeout: Duration = .seconds(10)
+
+    /// `Authorization: Bearer <token>`, as every DevRev call sends it.
+    public var authentication: Authentication {
+        .header(name: "Authorization", value: Secret("Bearer \(token.exposedValue)"))
+    }
 
     /// Creates a configuration; other properties have the documented defaults.
     public init(token: Secret, resolvedStage: String) {

@@ -21,9 +21,18 @@ public struct DevRevRequestBuilder: Sendable {
             method: "GET",
             url: configuration.baseURL + "/tags.list?limit=1&name=" + Percent.encode(name),
             headers: [
-                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
-                HTTPHeader("Accept", "application/json"),
+                HTTPHeader("Accept", "application/json")
             ],
+            timeout: configuration.requestTimeout
+        )
+    }
+
+    /// `GET /incidents.get?id=…`: the incident, for the tags an update must keep.
+    public func getRequest(id: String) -> HTTPRequest {
+        HTTPRequest(
+            method: "GET",
+            url: configuration.baseURL + "/incidents.get?id=" + Percent.encode(id),
+            headers: [HTTPHeader("Accept", "application/json")],
             timeout: configuration.requestTimeout
         )
     }
@@ -34,7 +43,6 @@ public struct DevRevRequestBuilder: Sendable {
             method: "POST",
             url: configuration.baseURL + "/tags.create",
             headers: [
-                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
                 HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
             ],
             body: JSONWriter.bytes(.object(JSONObject([("name", .string(name))]))),
@@ -54,8 +62,16 @@ public struct DevRevRequestBuilder: Sendable {
         return "ingestor:" + String(hash.value, radix: 16)
     }
 
+    /// The ids of the incident's current tags an update must keep in its `tags.set`: every tag but ingestor's own
+    /// (`label:value` for a configured tag label), which the update sets anew. Tags people added are kept.
+    public func tagsToKeep(_ current: [(id: String, name: String)]) -> [String] {
+        let owned = configuration.tagLabels.map { "\($0):" }
+        return current.filter { tag in !owned.contains { tag.name.hasPrefix($0) } }.map(\.id)
+    }
+
     /// The request for `command`.
-    /// - Parameter tagIDs: ids of the tags the incident carries (from ``tagNames(for:)``), for creates and updates.
+    /// - Parameter tagIDs: ids of the tags the incident carries (from ``tagNames(for:)``), for creates and updates;
+    ///   for an update, with the ids from ``tagsToKeep(_:)`` too, since `tags.set` replaces the incident's tags.
     /// - Throws: ``TargetFailure`` with ``TargetFailure/Code/unsupported`` when an update, resolve or comment has no
     ///   incident id.
     public func request(for command: IncidentCommand, tagIDs: [String] = []) throws(TargetFailure) -> HTTPRequest {
@@ -66,7 +82,7 @@ public struct DevRevRequestBuilder: Sendable {
         case .create:
             path = "/incidents.create"
             body["title"] = .string(event.title)
-            body["body"] = .string(Self.bodyText(for: event))
+            body["body"] = .string(IncidentText.body(event))
             body["severity"] = .number(String(severityID(event.severity)))
             body["sync_metadata"] = .object(
                 JSONObject([
@@ -86,7 +102,7 @@ public struct DevRevRequestBuilder: Sendable {
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))
             body["title"] = .string(event.title)
-            body["body"] = .string(Self.bodyText(for: event))
+            body["body"] = .string(IncidentText.body(event))
             body["severity"] = .number(String(severityID(event.severity)))
             if !tagIDs.isEmpty {
                 body["tags"] = .object(
@@ -105,7 +121,7 @@ public struct DevRevRequestBuilder: Sendable {
             path = "/incidents.update"
             body["id"] = .string(try id(of: command))
             body["title"] = .string(event.title)
-            body["body"] = .string(Self.bodyText(for: event))
+            body["body"] = .string(IncidentText.body(event))
             body["severity"] = .number(String(severityID(event.severity)))
             body["stage"] = .object(
                 JSONObject([
@@ -139,7 +155,6 @@ public struct DevRevRequestBuilder: Sendable {
             method: "POST",
             url: configuration.baseURL + path,
             headers: [
-                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
                 HTTPHeader("Content-Type", "application/json"),
                 HTTPHeader("Accept", "application/json"),
             ],
@@ -155,8 +170,7 @@ public struct DevRevRequestBuilder: Sendable {
             url: configuration.baseURL + "/incidents.list?limit=1&sync_metadata.external_reference="
                 + Percent.encode(dedupKey),
             headers: [
-                HTTPHeader("Authorization", "Bearer \(configuration.token.exposedValue)"),
-                HTTPHeader("Accept", "application/json"),
+                HTTPHeader("Accept", "application/json")
             ],
             timeout: configuration.requestTimeout
         )
@@ -184,22 +198,6 @@ public struct DevRevRequestBuilder: Sendable {
             )
         }
         return id
-    }
-
-    /// The incident body: the description, then labels and links, so a responder sees where the alert came from.
-    static func bodyText(for event: NormalizedEvent) -> String {
-        var text = event.description
-        if !event.labels.isEmpty {
-            if !text.isEmpty { text += "\n\n" }
-            text +=
-                "Labels:\n"
-                + event.labels.sorted { $0.key < $1.key }.map { "- \($0.key): \($0.value)" }.joined(separator: "\n")
-        }
-        if !event.links.isEmpty {
-            if !text.isEmpty { text += "\n\n" }
-            text += "Links:\n" + event.links.map { "- \($0.text): \($0.href)" }.joined(separator: "\n")
-        }
-        return text
     }
 }
 

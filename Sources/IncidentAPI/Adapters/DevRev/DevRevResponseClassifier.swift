@@ -1,6 +1,6 @@
 public import Normalizer
 
-/// Reads DevRev responses (CONTRACTS.md §4.4): the incident id from `{"incident":{"id":…}}`, `retry_after` from
+/// Reads DevRev responses (DevRev's error schema `{type, message, retry_after}`): the incident id from `{"incident":{"id":…}}`, `retry_after` from
 /// 429 bodies, the error `type` into the failure message. Pure.
 public struct DevRevResponseClassifier: Sendable {
     private let http: HTTPStatusClassifier
@@ -33,10 +33,11 @@ public struct DevRevResponseClassifier: Sendable {
         let bodyHint = document?["retry_after"]?.int64.map { RetryHint.after(.seconds($0)) }
         var outcome = http.classify(response, vendorRetryHint: bodyHint)
         if let type = document?["type"]?.string {
-            outcome = Self.annotated(
-                outcome,
-                with: "DevRev \(type)\(document?["message"]?.string.map { ": \(http.redactor.redact($0))" } ?? "")"
-            )
+            if var failure = outcome.failure {
+                failure.message =
+                    "DevRev \(type)\(document?["message"]?.string.map { ": \(http.redactor.redact($0))" } ?? "")"
+                outcome = outcome.replacingFailure(failure)
+            }
         }
         return outcome
     }
@@ -59,21 +60,41 @@ public struct DevRevResponseClassifier: Sendable {
         return .found(externalID: id)
     }
 
-    /// Classifies a transport failure.
-    public func classify(_ error: HTTPTransportError) -> TargetOutcome { http.classify(error) }
-
-    private static func annotated(_ outcome: TargetOutcome, with message: String) -> TargetOutcome {
-        switch outcome {
-        case .success: return outcome
-        case .retryable(var failure, let hint):
-            failure.message = message
-            return .retryable(failure, retryAfter: hint)
-        case .authFailure(var failure):
-            failure.message = message
-            return .authFailure(failure)
-        case .permanent(var failure):
-            failure.message = message
-            return .permanent(failure)
+    /// The tags of the incident an `incidents.get` answered: `incident.tags[].tag.{id, name}`.
+    /// - Throws: the classified failure when the answer is not a success.
+    public func currentTags(_ response: HTTPResponse) throws(TargetFailureOutcome) -> [(id: String, name: String)] {
+        guard (200..<300).contains(response.status) else {
+            throw TargetFailureOutcome(classify(response, for: .update))
+        }
+        let tags = (try? JSONParser().parse(response.body))?["incident"]?["tags"]?.array ?? []
+        return tags.compactMap { item in
+            guard let id = item["tag"]?["id"]?.string else { return nil }
+            return (id, item["tag"]?["name"]?.string ?? "")
         }
     }
+
+    /// The id of the tag named `name` in a `tags.list` answer, or `nil` when there is none.
+    /// - Throws: the classified failure when the answer is not a success.
+    public func existingTag(named name: String, in response: HTTPResponse) throws(TargetFailureOutcome) -> String? {
+        guard (200..<300).contains(response.status) else {
+            throw TargetFailureOutcome(classify(response, for: .update))
+        }
+        return (try? JSONParser().parse(response.body))?["tags"]?.array?.first { $0["name"]?.string == name }?["id"]?
+            .string
+    }
+
+    /// The new tag's id in a `tags.create` answer.
+    /// - Throws: the classified failure, or `target_invalid_response` without `tag.id`.
+    public func createdTag(_ response: HTTPResponse) throws(TargetFailureOutcome) -> String {
+        guard (200..<300).contains(response.status) else {
+            throw TargetFailureOutcome(classify(response, for: .update))
+        }
+        guard let id = (try? JSONParser().parse(response.body))?["tag"]?["id"]?.string else {
+            throw .permanent(.invalidResponse, "tags.create answered without tag.id", httpStatus: response.status)
+        }
+        return id
+    }
+
+    /// Classifies a transport failure.
+    public func classify(_ error: HTTPTransportError) -> TargetOutcome { http.classify(error) }
 }

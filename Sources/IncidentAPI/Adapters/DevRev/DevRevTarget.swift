@@ -1,22 +1,28 @@
 public import Logging
 public import Normalizer
 
-/// The DevRev incident target: builds, sends, classifies.
+/// The DevRev incident target (`target.kind: devrev`): builds, sends through the shared executor, classifies.
+///
+/// Updates send only what ingestor owns, so what people set (owner, parts, custom fields ingestor does not fill)
+/// is never touched; tags, which an update can only `set` as a whole, are read first so people's tags are kept.
+/// Replies are timeline comments, records of their own.
 public struct DevRevTarget: IncidentTarget {
     private let builder: DevRevRequestBuilder
     private let classifier: DevRevResponseClassifier
-    private let client: any HTTPClient
-    private let logger: Logger
+    private let executor: TargetExecutor
     private let tags = TagCache()
 
     /// Creates the target.
     public init(configuration: DevRevConfiguration, client: any HTTPClient, logger: Logger) {
         builder = DevRevRequestBuilder(configuration: configuration)
-        classifier = DevRevResponseClassifier(redactor: Redactor(secrets: [configuration.token]))
-        self.client = client
-        var logger = logger
-        logger[metadataKey: "incident.adapter"] = "devrev"
-        self.logger = logger
+        executor = TargetExecutor(
+            adapter: "devrev",
+            authentication: configuration.authentication,
+            client: client,
+            timeout: configuration.requestTimeout,
+            logger: logger
+        )
+        classifier = DevRevResponseClassifier(redactor: executor.redactor)
     }
 
     public var name: String { "devrev" }
@@ -28,96 +34,52 @@ public struct DevRevTarget: IncidentTarget {
     public var supportsReopen: Bool { builder.configuration.triageStage != nil }
 
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
-        var tagIDs: [String] = []
-        if [.create, .update, .reopen].contains(command.action) {
-            switch await resolveTags(builder.tagNames(for: command.event)) {
-            case .success(let ids): tagIDs = ids
-            case .failure(let failure): return failure.outcome
+        await executor.run { () async throws(TargetFailureOutcome) -> TargetOutcome in
+            var tagIDs: [String] = []
+            if [.create, .update, .reopen].contains(command.action) {
+                tagIDs = try await resolveTags(builder.tagNames(for: command.event))
             }
-        }
-        let request: HTTPRequest
-        do {
-            request = try builder.request(for: command, tagIDs: tagIDs)
-        } catch {
-            return .permanent(error)
-        }
-        do {
-            let response = try await client.execute(request)
+            // `tags.set` replaces the incident's tags: keep the ones people added.
+            if !tagIDs.isEmpty, [.update, .reopen].contains(command.action) {
+                let current = try await executor.send(builder.getRequest(id: try command.incidentID()))
+                tagIDs = builder.tagsToKeep(try classifier.currentTags(current)) + tagIDs
+            }
+            let request = try TargetFailureOutcome.refusing { () throws(TargetFailure) in
+                try builder.request(for: command, tagIDs: tagIDs)
+            }
+            let response = try await executor.send(request)
             // The same reply posted before (a retry or a replay): DevRev refuses the duplicate external_ref.
             if command.action == .comment && response.status == 409 {
                 return .success(externalID: nil, httpStatus: 409)
             }
-            let outcome = classifier.classify(response, for: command.action)
-            logger.debug(
-                "devrev \(command.action.rawValue) → \(response.status)",
-                metadata: ["incident.dedup_key": "\(command.dedupKey)"]
-            )
-            return outcome
-        } catch let error as HTTPTransportError {
-            return classifier.classify(error)
-        } catch {
-            return .retryable(TargetFailure(.transport, "\(error)"), retryAfter: nil)
+            return classifier.classify(response, for: command.action)
         }
     }
 
     /// Tag ids for `names`, finding or creating each tag once per process.
-    private func resolveTags(_ names: [String]) async -> Result<[String], TargetFailureOutcome> {
+    private func resolveTags(_ names: [String]) async throws(TargetFailureOutcome) -> [String] {
         var ids: [String] = []
         for name in names {
             if let known = await tags.id(name) {
                 ids.append(known)
                 continue
             }
-            do {
-                let found = try await client.execute(builder.tagLookupRequest(name: name))
-                guard (200..<300).contains(found.status) else {
-                    return .failure(TargetFailureOutcome(classifier.classify(found, for: .update)))
-                }
-                let existing = (try? JSONParser().parse(found.body))?["tags"]?.array?.first {
-                    $0["name"]?.string == name
-                }?["id"]?.string
-                if let existing {
-                    await tags.remember(name, existing)
-                    ids.append(existing)
-                    continue
-                }
-                let created = try await client.execute(builder.tagCreateRequest(name: name))
-                guard (200..<300).contains(created.status) else {
-                    return .failure(TargetFailureOutcome(classifier.classify(created, for: .update)))
-                }
-                guard let id = (try? JSONParser().parse(created.body))?["tag"]?["id"]?.string else {
-                    return .failure(
-                        TargetFailureOutcome(
-                            .permanent(
-                                TargetFailure(
-                                    .invalidResponse,
-                                    "tags.create answered without tag.id",
-                                    httpStatus: created.status
-                                )
-                            )
-                        )
-                    )
-                }
-                await tags.remember(name, id)
-                ids.append(id)
-            } catch let error as HTTPTransportError {
-                return .failure(TargetFailureOutcome(classifier.classify(error)))
-            } catch {
-                return .failure(
-                    TargetFailureOutcome(.retryable(TargetFailure(.transport, "\(error)"), retryAfter: nil))
-                )
+            let found = try await executor.send(builder.tagLookupRequest(name: name))
+            let id: String
+            if let existing = try classifier.existingTag(named: name, in: found) {
+                id = existing
+            } else {
+                id = try classifier.createdTag(try await executor.send(builder.tagCreateRequest(name: name)))
             }
+            await tags.remember(name, id)
+            ids.append(id)
         }
-        return .success(ids)
+        return ids
     }
 
     public func lookup(dedupKey: String) async -> LookupOutcome {
-        do {
-            return classifier.classifyLookup(try await client.execute(builder.lookupRequest(dedupKey: dedupKey)))
-        } catch let error as HTTPTransportError {
-            return .failed(classifier.classify(error))
-        } catch {
-            return .failed(.retryable(TargetFailure(.transport, "\(error)"), retryAfter: nil))
+        await executor.lookup { () async throws(TargetFailureOutcome) -> LookupOutcome in
+            classifier.classifyLookup(try await executor.send(builder.lookupRequest(dedupKey: dedupKey)))
         }
     }
 }

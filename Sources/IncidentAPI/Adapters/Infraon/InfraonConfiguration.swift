@@ -1,6 +1,7 @@
 public import Normalizer
 
-/// Settings for Infraon Infinity's incident API (CONTRACTS.md §6).
+/// Settings for Infraon Infinity's incident API, after Infraon's API guide, "Modules › Incident"
+/// (https://docs.infraon.io/infraon-infinity-api-guide/modules/incident).
 public struct InfraonConfiguration: Sendable, Hashable {
     /// An option as Infraon names it: `{id, name}`.
     public struct Option: Sendable, Hashable {
@@ -37,8 +38,9 @@ public struct InfraonConfiguration: Sendable, Hashable {
 
     /// The tenant's host, e.g. `https://acme.infraon.app`.
     public var baseURL: String
-    /// An API key header (the docs disagree on its form: `ApiKey <key>` or the bare key, so the prefix is
-    /// configuration) or a login at `/ux/api-token-auth/` whose `token` is sent bare.
+    /// An API key header — the guide's endpoint pages send the bare key (`Authorization: YOUR_API_KEY`), its
+    /// Authorization page `ApiKey <key>`, so the prefix is configuration, empty by default — or a login at
+    /// `/ux/api-token-auth/` whose `token` is sent bare.
     public var authentication: Authentication
     /// `requester_email`: required on create.
     public var requesterEmail: String
@@ -46,7 +48,7 @@ public struct InfraonConfiguration: Sendable, Hashable {
     public var requesterName: String?
     /// `incident_type`; default `{id: 1, name: Incident, prefix: inci}`.
     public var incidentType = Option(1, "Incident")
-    /// Levels per severity; defaults from CONTRACTS.md §7.2 (ids may be tenant-specific).
+    /// Levels per severity; defaults are the guide's example ids and names (ids may be tenant-specific).
     public var levels: [Severity: Levels] = [
         .critical: Levels(priority: Option(1, "Critical"), urgency: Option(1, "High"), impact: Option(1, "Business")),
         .high: Levels(priority: Option(2, "High"), urgency: Option(1, "High"), impact: Option(3, "Department")),
@@ -54,14 +56,23 @@ public struct InfraonConfiguration: Sendable, Hashable {
         .low: Levels(priority: Option(4, "Low"), urgency: Option(3, "Low"), impact: Option(5, "User")),
         .info: Levels(priority: Option(5, "Very Low"), urgency: Option(3, "Low"), impact: Option(5, "User")),
     ]
-    /// The status option (by name, from the incident's `options.status`) a resolve sets; default `Resolved`.
+    /// The status option a resolve sets when `inci_resolve/` is refused and ingestor falls back to a PUT; default
+    /// `Resolved`. Its id comes from the incident's `options.status` where the GET answers with options.
     public var resolvedStatus = "Resolved"
+    /// The id of ``resolvedStatus``, for tenants whose GET answers a flat incident (no `options`); default none, and
+    /// the fallback then cannot set the status.
+    public var resolvedStatusID: Int?
     /// The status option an acknowledged alert sets; default `In Progress`.
     public var acknowledgedStatus = "In Progress"
-    /// When set, a resolve posts this body template to `/ux/sd/inci/incident/inci_resolve/` (placeholders as for the
-    /// generic target, e.g. `{{external_id}}`) instead of setting the status option with a whole-document PUT.
-    /// Infraon does not document that body (CONTRACTS.md §6.1 UNKNOWN), so there is no default.
+    /// The id of ``acknowledgedStatus`` for flat incidents; default none (an acknowledgement then leaves the status).
+    public var acknowledgedStatusID: Int?
+    /// The body posted to `inci_resolve/`, a JSON template with the generic target's placeholders; default
+    /// `{"incident_id": "{{external_id}}"}`, an incident document naming the incident, as the guide's placeholder
+    /// body is an incident document.
     public var resolveBody: JSONValue?
+    /// Pages of 50 incidents searched for the dedup key's marker (after a create answered without an id, and for
+    /// lookups); default 20.
+    public var lookupPages = 20
     /// Deadline per request; default 10 s.
     public var requestTimeout: Duration = .seconds(10)
 

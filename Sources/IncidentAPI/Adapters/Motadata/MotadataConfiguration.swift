@@ -1,6 +1,7 @@
 public import Normalizer
 
-/// Settings for Motadata ServiceOps (CONTRACTS.md §2): the current request API or the legacy Flotomate incident API.
+/// Settings for Motadata ServiceOps: the incident API of Motadata's "Update an Incident" page (the default) or
+/// ServiceOps 8.x's request API.
 public struct MotadataConfiguration: Sendable, Hashable {
     /// Which API generation the server speaks.
     public enum API: String, Sendable, Hashable, CaseIterable {
@@ -29,8 +30,8 @@ public struct MotadataConfiguration: Sendable, Hashable {
 
     /// The server, e.g. `https://servicedesk.example.com`.
     public var baseURL: String
-    /// The generation; default ``API/request``.
-    public var api: API = .request
+    /// The generation; default ``API/incident``, the API of Motadata's "Update an Incident" page.
+    public var api: API = .incident
     /// `Authorization: Apikey …` or the OAuth2 password grant at `/api/oauth/token`.
     public var authentication: Authentication
     /// The requester every incident is raised for; required by both generations and must be a user the server
@@ -47,7 +48,7 @@ public struct MotadataConfiguration: Sendable, Hashable {
     public var dedupKeyField: String?
     /// Custom fields filled from event labels: custom field (name, or field id for the legacy API) → label name.
     public var labelFields: [String: String] = [:]
-    /// Levels per severity; defaults from CONTRACTS.md §7.2 for the generation.
+    /// Levels per severity; defaults from ``defaultLevels(_:)`` for the generation.
     public var levels: [Severity: Levels]
     /// Status names: acknowledged and resolved. Defaults `In Progress` and `Resolved` (values are tenant-defined).
     public var acknowledgedStatus = "In Progress"
@@ -59,7 +60,7 @@ public struct MotadataConfiguration: Sendable, Hashable {
     public var requestTimeout: Duration = .seconds(10)
 
     /// Creates a configuration with the generation's default levels.
-    public init(baseURL: String, api: API = .request, authentication: Authentication, requesterEmail: String) {
+    public init(baseURL: String, api: API = .incident, authentication: Authentication, requesterEmail: String) {
         self.baseURL = baseURL
         self.api = api
         self.authentication = authentication
@@ -67,7 +68,7 @@ public struct MotadataConfiguration: Sendable, Hashable {
         levels = Self.defaultLevels(api)
     }
 
-    /// CONTRACTS.md §7.2.
+    /// The generation's default levels: its documented enum values, per severity.
     public static func defaultLevels(_ api: API) -> [Severity: Levels] {
         switch api {
         case .request:

@@ -1,6 +1,6 @@
 public import Normalizer
 
-/// Settings for OneTrust Incident Management (CONTRACTS.md §3).
+/// Settings for OneTrust Incident Management, after OneTrust's "Update Incident" reference and OpenAPI spec.
 public struct OneTrustConfiguration: Sendable, Hashable {
     /// `https://{hostname}`, e.g. `https://app.onetrust.com` (paths start with `/api/incident/v1`).
     public var baseURL: String

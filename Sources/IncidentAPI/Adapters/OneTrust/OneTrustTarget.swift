@@ -1,291 +1,83 @@
 public import Logging
 public import Normalizer
 
-/// Builds OneTrust Incident Management requests (CONTRACTS.md §3). Pure.
-///
-/// OneTrust's update is a full replacement: a field left out is wiped (custom attributes included). So an update
-/// or a comment starts from the incident as OneTrust returns it (``replacement(from:applying:)``), changes what the
-/// event changes, and sends everything back.
-public struct OneTrustRequestBuilder: Sendable {
-    /// The settings.
-    public var configuration: OneTrustConfiguration
-
-    /// Creates a builder.
-    public init(configuration: OneTrustConfiguration) {
-        self.configuration = configuration
-    }
-
-    static let incidentsPath = "/api/incident/v1/incidents"
-
-    /// The marker that ties an incident to its dedup key, written into the description (OneTrust has no external
-    /// reference field; its full-text search covers descriptions).
-    public static func marker(_ dedupKey: String) -> String { "ingestor-dedup-key: \(dedupKey)" }
-
-    /// `POST /api/incident/v1/incidents`.
-    public func create(_ command: IncidentCommand) -> HTTPRequest {
-        let event = command.event
-        var body = JSONObject()
-        body["name"] = .string(event.title)
-        body["description"] = .string(description(event, dedupKey: command.dedupKey))
-        body["incidentTypeName"] = .string(configuration.incidentTypeName)
-        body["orgGroupId"] = .string(configuration.orgGroupID)
-        if let occurred = event.occurredAt {
-            body["dateOccurred"] = .string(occurred.rfc3339)
-            body["dateDiscovered"] = .string(occurred.rfc3339)
-        }
-        body["sourceType"] = .string("INTEGRATION")
-        var attributes = JSONObject(labelAttributes(event))
-        if let attribute = configuration.severityAttribute { attributes[attribute] = severityValue(event.severity) }
-        if attributes.count > 0 { body["attributeValues"] = .object(attributes) }
-        return request("POST", Self.incidentsPath, body: .object(body))
-    }
-
-    /// `GET /api/incident/v1/incidents/{id}`.
-    public func get(_ id: String) -> HTTPRequest {
-        request("GET", "\(Self.incidentsPath)/\(Percent.encode(id))", body: nil)
-    }
-
-    /// `PUT /api/incident/v1/incidents/{id}` with `body`.
-    public func put(_ id: String, _ body: JSONObject) -> HTTPRequest {
-        request("PUT", "\(Self.incidentsPath)/\(Percent.encode(id))", body: .object(body))
-    }
-
-    /// `POST /api/incident/v1/assignments/entities/{id}/stage` with `nextStageName` only.
-    ///
-    /// No `parameters`: the spec types each parameter value as an object while its own examples send booleans and
-    /// strings (`"justification": "…"`), so only a body without them satisfies both.
-    public func stage(_ id: String, to stage: String) -> HTTPRequest {
-        request(
-            "POST",
-            "/api/incident/v1/assignments/entities/\(Percent.encode(id))/stage",
-            body: .object(JSONObject([("nextStageName", .string(stage))]))
-        )
-    }
-
-    /// `POST /api/incident/v1/incidents/search` for the description marker of `dedupKey`.
-    public func search(_ dedupKey: String) -> HTTPRequest {
-        request(
-            "POST",
-            "\(Self.incidentsPath)/search?page=0&size=20",
-            body: .object(JSONObject([("fullText", .string(Self.marker(dedupKey)))]))
-        )
-    }
-
-    /// The update body: every field OneTrust returned that the update request takes, with the event's changes.
-    /// - Parameters:
-    ///   - details: the `IncidentDetails` from a GET.
-    ///   - event: the new content; `nil` keeps name, description and severity.
-    ///   - appending: text added to the end of the description (a reply).
-    public func replacement(
-        from details: JSONObject,
-        event: NormalizedEvent?,
-        dedupKey: String,
-        appending: String? = nil
-    ) -> JSONObject {
-        var body = JSONObject()
-        body["name"] = details["name"] ?? .string(event?.title ?? "")
-        body["description"] = details["description"] ?? .string("")
-        body["incidentTypeName"] = details["incidentTypeName"] ?? .string(configuration.incidentTypeName)
-        body["orgGroupId"] = details["orgGroupId"] ?? .string(configuration.orgGroupID)
-        for key in ["dateOccurred", "dateDiscovered", "deadline", "rootCause", "notificationNeeded"] {
-            if let value = details[key], value != .null { body[key] = value }
-        }
-        if let source = details["sourceType"]?.string, source != "NONE" { body["sourceType"] = .string(source) }
-        // Every attribute goes back, or OneTrust empties it: options by id, free text by value.
-        var attributes = JSONObject()
-        for (name, values) in details["attributeValues"]?.object?.members ?? [] {
-            attributes[name] = .array(
-                (values.array ?? []).map { value in
-                    var item = JSONObject()
-                    if let id = value["id"]?.string { item["id"] = .string(id) }
-                    if let text = value["value"]?.string { item["value"] = .string(text) }
-                    return .object(item)
-                }
-            )
-        }
-        let assignees = (details["incidentAssigneeInformation"]?.array ?? []).compactMap { assignee -> JSONValue? in
-            guard let id = assignee["assigneeId"]?.string else { return nil }
-            var item = JSONObject([("assigneeId", .string(id))])
-            if let type = assignee["type"]?.string { item["type"] = .string(type) }
-            return .object(item)
-        }
-        if !assignees.isEmpty { body["incidentAssigneeRequests"] = .array(assignees) }
-        if let event {
-            body["name"] = .string(event.title)
-            body["description"] = .string(description(event, dedupKey: dedupKey))
-            if let attribute = configuration.severityAttribute { attributes[attribute] = severityValue(event.severity) }
-            for (name, value) in labelAttributes(event) { attributes[name] = value }
-        }
-        if let appending {
-            body["description"] = .string((body["description"]?.string ?? "") + "\n\n" + appending)
-        }
-        if attributes.count > 0 { body["attributeValues"] = .object(attributes) }
-        return body
-    }
-
-    /// (attribute, `[{value}]`) for each configured label the event has.
-    private func labelAttributes(_ event: NormalizedEvent) -> [(String, JSONValue)] {
-        configuration.labelAttributes.sorted { $0.key < $1.key }.compactMap { attribute, label in
-            event.labels[label].map { (attribute, .array([.object(JSONObject([("value", .string($0))]))])) }
-        }
-    }
-
-    private func severityValue(_ severity: Severity) -> JSONValue {
-        .array([
-            .object(JSONObject([("value", .string(configuration.severityValues[severity] ?? severity.rawValue))]))
-        ])
-    }
-
-    private func description(_ event: NormalizedEvent, dedupKey: String) -> String {
-        var text = "Severity: \(event.severity.rawValue)\n\n" + DevRevRequestBuilder.bodyText(for: event)
-        text += "\n\n" + Self.marker(dedupKey)
-        return text
-    }
-
-    private func request(_ method: String, _ path: String, body: JSONValue?) -> HTTPRequest {
-        var headers = [HTTPHeader("Accept", "application/json")]
-        if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
-        return HTTPRequest(
-            method: method,
-            url: configuration.baseURL + path,
-            headers: headers,
-            body: body.map { JSONWriter.bytes($0) },
-            timeout: configuration.requestTimeout
-        )
-    }
-}
-
 /// OneTrust Incident Management (`target.kind: onetrust`).
 public struct OneTrustTarget: IncidentTarget {
     private let builder: OneTrustRequestBuilder
-    private let client: AuthorizedClient
-    private let classifier: VendorResponseClassifier
-    private let logger: Logger
+    private let executor: TargetExecutor
+    private let classifier: OneTrustResponseClassifier
 
     /// Creates the target.
     public init(configuration: OneTrustConfiguration, client: any HTTPClient, logger: Logger) {
         builder = OneTrustRequestBuilder(configuration: configuration)
-        let redactor = Redactor(secrets: configuration.authentication.secrets)
-        self.client = AuthorizedClient(
-            client: client,
+        executor = TargetExecutor(
+            adapter: "onetrust",
             authentication: configuration.authentication,
-            redactor: redactor,
-            timeout: configuration.requestTimeout
+            client: client,
+            timeout: configuration.requestTimeout,
+            logger: logger
         )
-        classifier = VendorResponseClassifier(
-            vendor: "OneTrust",
-            messageKeys: ["message", "error"],
-            redactor: redactor
-        )
-        var logger = logger
-        logger[metadataKey: "incident.adapter"] = "onetrust"
-        self.logger = logger
+        classifier = OneTrustResponseClassifier(redactor: executor.redactor)
     }
 
     public var name: String { "onetrust" }
 
-    /// Found through full-text search on the description marker (INFERRED to work: CONTRACTS.md §3.3).
+    /// Found through full-text search for the description's marker line (OneTrust documents that the search covers
+    /// descriptions, not how it matches; only an incident carrying the exact marker line is taken).
     public var supportsLookup: Bool { true }
 
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
-        let configuration = builder.configuration
-        if command.action == .create {
-            return await send(builder.create(command)) { response, document in
-                // 201 with a bare JSON string: the new incident's UUID.
-                guard let id = document?.string, !id.isEmpty else {
-                    return .permanent(
-                        TargetFailure(
-                            .invalidResponse,
-                            "OneTrust answered \(response.status) without the incident id",
-                            httpStatus: response.status
-                        )
-                    )
+        await executor.run { () async throws(TargetFailureOutcome) -> TargetOutcome in
+            let configuration = builder.configuration
+            if command.action == .create {
+                let response = try await executor.send(builder.create(command))
+                return .success(externalID: try classifier.createdID(response), httpStatus: response.status)
+            }
+            let id = try command.incidentID()
+            let event = command.event
+            switch command.action {
+            case .create, .reopen:
+                // No documented way back from resolved; the correlator opens a new incident instead (supportsReopen).
+                throw .permanent(.unsupported, "\(name) cannot reopen an incident")
+            case .update, .comment:
+                // Full replacement: read the incident, change it, write all of it back.
+                let read = try await executor.send(builder.get(id))
+                guard let details = try classifier.accept(read)?.object else {
+                    throw .permanent(.invalidResponse, "OneTrust returned no incident", httpStatus: read.status)
                 }
-                return .success(externalID: id, httpStatus: response.status)
-            }
-        }
-        guard let id = command.externalID, !id.isEmpty else {
-            return .permanent(
-                TargetFailure(
-                    .unsupported,
-                    "\(command.action.rawValue) needs the incident id, and the command has none"
-                )
-            )
-        }
-        let event = command.event
-        switch command.action {
-        case .create:
-            return .permanent(TargetFailure(.unsupported, "unreachable"))
-        case .reopen:
-            // No documented way back from resolved; the correlator opens a new incident instead (supportsReopen).
-            return .permanent(TargetFailure(.unsupported, "\(name) cannot reopen an incident"))
-        case .update, .comment:
-            // Full replacement: read the incident, change it, write all of it back.
-            var details: JSONObject?
-            let read = await send(builder.get(id)) { response, document in
-                details = document?.object
-                return details == nil
-                    ? .permanent(
-                        TargetFailure(.invalidResponse, "OneTrust returned no incident", httpStatus: response.status)
+                let body =
+                    command.action == .update
+                    ? builder.replacement(from: details, event: event, dedupKey: command.dedupKey)
+                    : builder.replacement(
+                        from: details,
+                        event: nil,
+                        dedupKey: command.dedupKey,
+                        appending: IncidentText.reply(event)
                     )
-                    : .success(externalID: id, httpStatus: response.status)
-            }
-            guard case .success = read, let details else { return read }
-            let body =
-                command.action == .update
-                ? builder.replacement(from: details, event: event, dedupKey: command.dedupKey)
-                : builder.replacement(
-                    from: details,
-                    event: nil,
-                    dedupKey: command.dedupKey,
-                    appending:
-                        "Reply\(event.occurredAt.map { " at \($0.rfc3339)" } ?? ""): \(event.description.isEmpty ? event.title : event.description)"
-                )
-            let written = await send(builder.put(id, body)) { response, _ in
-                .success(externalID: id, httpStatus: response.status)
-            }
-            guard case .success = written else { return written }
-            if command.action == .update, event.status == .acknowledged, let stage = configuration.acknowledgedStage {
-                return await send(builder.stage(id, to: stage)) {
-                    response,
-                    _ in .success(externalID: id, httpStatus: response.status)
+                let written = try await call(builder.put(id, body), id: id)
+                if command.action == .update, event.status == .acknowledged, let stage = configuration.acknowledgedStage
+                {
+                    return try await call(builder.stage(id, to: stage), id: id)
                 }
-            }
-            return written
-        case .resolve:
-            return await send(builder.stage(id, to: configuration.resolvedStage)) { response, _ in
-                .success(externalID: id, httpStatus: response.status)
+                return written
+            case .resolve:
+                return try await call(builder.stage(id, to: configuration.resolvedStage), id: id)
             }
         }
     }
 
     public func lookup(dedupKey: String) async -> LookupOutcome {
-        var found: String?
-        let outcome = await send(builder.search(dedupKey)) { response, document in
-            // Full-text search may match loosely: take only an incident whose description holds the exact marker.
-            let marker = OneTrustRequestBuilder.marker(dedupKey)
-            found =
-                document?.array?.first { item in
-                    item["description"]?.string?.hasSuffix(marker) == true
-                }?["incidentId"]?.string
-            return .success(externalID: found, httpStatus: response.status)
+        await executor.lookup { () async throws(TargetFailureOutcome) -> LookupOutcome in
+            let answer = try classifier.accept(try await executor.send(builder.search(dedupKey)))
+            return OneTrustResponseClassifier.found(in: answer, dedupKey: dedupKey).map { .found(externalID: $0) }
+                ?? .notFound
         }
-        guard case .success = outcome else { return .failed(outcome) }
-        return found.map { .found(externalID: $0) } ?? .notFound
     }
 
-    /// Sends one request; a 2xx goes to `success` with the parsed body, anything else is classified.
-    private func send(
-        _ request: HTTPRequest,
-        success: (HTTPResponse, JSONValue?) -> TargetOutcome
-    ) async -> TargetOutcome {
-        switch await client.send(request) {
-        case .failure(let failure):
-            return failure.outcome
-        case .success(let response):
-            logger.debug("onetrust \(request.method) \(request.url) → \(response.status)")
-            if let failure = classifier.failure(of: response) { return failure }
-            return success(response, try? JSONParser().parse(response.body))
-        }
+    /// Sends `request`; a success is the incident `id`'s.
+    private func call(_ request: HTTPRequest, id: String) async throws(TargetFailureOutcome) -> TargetOutcome {
+        let response = try await executor.send(request)
+        _ = try classifier.accept(response)
+        return .success(externalID: id, httpStatus: response.status)
     }
 }

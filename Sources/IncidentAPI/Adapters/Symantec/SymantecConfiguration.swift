@@ -1,6 +1,6 @@
 public import Normalizer
 
-/// Settings for Symantec (Broadcom) ServiceDesk 8.5's REST API (CONTRACTS.md §5).
+/// Settings for Symantec (Broadcom) ServiceDesk 8.5's REST API ("ServiceDesk - API - Incident").
 public struct SymantecConfiguration: Sendable, Hashable {
     /// Priority, impact and urgency for one severity, as the instance names them.
     public struct Levels: Sendable, Hashable {
@@ -33,7 +33,7 @@ public struct SymantecConfiguration: Sendable, Hashable {
     public var classification: String?
     /// The `closeCode` a resolve sends; required by the PATCH, values are instance-defined (UNKNOWN defaults).
     public var closeCode: String
-    /// Levels per severity; defaults from CONTRACTS.md §7.2 (technician values).
+    /// Levels per severity; defaults are ServiceDesk's shipped technician values.
     public var levels: [Severity: Levels] = [
         .critical: Levels(priority: "Urgent", impact: "Department/LOB/Branch", urgency: "Core business service"),
         .high: Levels(priority: "High", impact: "Small group or VIP", urgency: "Core business service"),

@@ -1,10 +1,11 @@
 import Normalizer
 import Synchronization
 
-/// A fake of DevRev's incidents API that checks what the real one checks (CONTRACTS.md §4, the OpenAPI spec in
-/// `vendor-apis/specs/devrev-openapi-beta.yaml`): bearer auth, `title` required, known fields only, integer
-/// severities from the tenant's list, stage DONs that exist, ids that exist; errors in DevRev's
-/// `{"type","message"}` shape.
+/// A fake of DevRev's incidents API that checks what DevRev's "Update Incident" reference (the seed document) and
+/// its OpenAPI spec say the real one checks: `Authorization: Bearer <token>`, JSON bodies, `title` required on
+/// create, known fields only, integer severities from the tenant's list, stage DONs that exist, ids that exist,
+/// tags as `[{tag_id}]` on create and `{set: […]}` on update (which replaces the incident's tags); errors in
+/// DevRev's `{"type","message"}` shape. Incidents are answered with `tags` as `[{tag: {id, name}}]`.
 public struct FakeDevRevAPI: FakeVendorAPI {
     /// The stage DONs the fake tenant has, by name.
     public static let stages: [String: String] = [
@@ -27,7 +28,7 @@ public struct FakeDevRevAPI: FakeVendorAPI {
 
     public let ledger: FakeLedger
     private let token: String
-    private let tags = TagTable()
+    let tags = TagTable()
 
     /// Creates the fake; requests must carry `Authorization: Bearer <token>`.
     public init(token: String, ledger: FakeLedger = FakeLedger()) {
@@ -35,11 +36,12 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         self.ledger = ledger
     }
 
-    public var flavor: String { "devrev" }
-
     public func handle(_ request: FakeRequest) -> FakeResponse {
         guard request.headers["authorization"] == "Bearer \(token)" else {
             return error(401, "unauthenticated", "missing or invalid bearer token")
+        }
+        if request.method == "POST", !request.declares(["application/json"]) {
+            return error(400, "bad_request", "the body must be application/json")
         }
         switch (request.method, request.path) {
         case ("POST", "/incidents.create"): return create(request)
@@ -80,7 +82,7 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         )
     }
 
-    private func error(_ status: Int, _ type: String, _ message: String) -> FakeResponse {
+    func error(_ status: Int, _ type: String, _ message: String) -> FakeResponse {
         .json(status, .object(JSONObject([("type", .string(type)), ("message", .string(message))])))
     }
 
@@ -158,6 +160,7 @@ public struct FakeDevRevAPI: FakeVendorAPI {
             return error(400, "missing_required_field", "stage.stage is required")
         }
         var fields = body
+        fields["tags"] = .array((body["tags"]?.array ?? []).compactMap { $0["tag_id"] })
         if fields["stage"] == nil {
             fields["stage"] = .object(JSONObject([("stage", .string(Self.stages["triage"]!))]))
         }
@@ -179,7 +182,12 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         let updated = ledger.modify(id) { incident in
             var operation = "update"
             for (key, value) in body.members where key != "id" {
-                incident.fields[key] = value
+                // Array fields are set as a whole: `{set: […]}` replaces them.
+                if let set = value["set"]?.array {
+                    incident.fields[key] = .array(key == "tags" ? set.compactMap { $0["tag_id"] } : set)
+                } else {
+                    incident.fields[key] = value
+                }
             }
             if let don = body["stage"]?["stage"]?.string {
                 let resolving = don == resolvedDON
@@ -229,6 +237,7 @@ public struct FakeDevRevAPI: FakeVendorAPI {
         }
         _ = ledger.modify(object) { incident in
             incident.calls.append("comment")
+            incident.notes.append(body["body"]?.string ?? "")
             if let reference = body["external_ref"]?.string {
                 var used = incident.fields["timeline_external_refs"]?.array ?? []
                 used.append(.string(reference))
@@ -250,70 +259,6 @@ public struct FakeDevRevAPI: FakeVendorAPI {
                 ])
             )
         )
-    }
-
-    private func listTags(name: String?) -> FakeResponse {
-        let matching = tags.state.withLock { tags in
-            tags.filter { name == nil || $0.key == name }.sorted { $0.key < $1.key }
-        }
-        return .json(
-            200,
-            .object(
-                JSONObject([
-                    (
-                        "tags",
-                        .array(
-                            matching.map {
-                                .object(JSONObject([("id", .string($0.value)), ("name", .string($0.key))]))
-                            }
-                        )
-                    )
-                ])
-            )
-        )
-    }
-
-    private func createTag(_ request: FakeRequest) -> FakeResponse {
-        guard let name = request.jsonObject?["name"]?.string, !name.isEmpty else {
-            return error(400, "missing_required_field", "name is required")
-        }
-        let created: String? = tags.state.withLock { tags in
-            guard tags[name] == nil else { return nil }
-            let id = "don:core:dvrv-us-1:devo/fake:tag/\(tags.count + 1)"
-            tags[name] = id
-            return id
-        }
-        guard let created else { return error(409, "conflict", "a tag named \(name) exists") }
-        return .json(
-            201,
-            .object(JSONObject([("tag", .object(JSONObject([("id", .string(created)), ("name", .string(name))])))]))
-        )
-    }
-
-    /// Tags the fake tenant has, by name.
-    public var tagNames: [String] { tags.state.withLock { $0.keys.sorted() } }
-
-    private func render(_ incident: FakeLedger.Incident) -> JSONValue {
-        var object = JSONObject()
-        object["id"] = .string(incident.id)
-        object["display_id"] = .string(incident.displayID)
-        object["title"] = incident.fields["title"] ?? .string("")
-        object["body"] = incident.fields["body"] ?? .string("")
-        if let severity = incident.fields["severity"]?.int64 {
-            object["severity"] = .object(
-                JSONObject([
-                    ("id", .number(String(severity))), ("label", .string(Self.severities[Int(severity)] ?? "?")),
-                ])
-            )
-        }
-        if let don = incident.fields["stage"]?["stage"]?.string {
-            let name = Self.stages.first { $0.value == don }?.key ?? "?"
-            object["stage"] = .object(
-                JSONObject([("stage", .object(JSONObject([("id", .string(don)), ("name", .string(name))])))])
-            )
-        }
-        if let sync = incident.fields["sync_metadata"] { object["sync_metadata"] = sync }
-        return .object(object)
     }
 }
 

@@ -33,8 +33,6 @@ public struct FakeGenericAPI: FakeVendorAPI {
         self.ledger = ledger
     }
 
-    public var flavor: String { "generic" }
-
     /// Access tokens issued so far.
     public var tokensIssued: Int { tokens.issued }
 
