@@ -97,8 +97,13 @@ struct DeadLetterTruncationTests {
                 configPath: setup.configPath,
                 logPath: setup.directory.appendingPathComponent("worker.log").path
             )
-            try await ReplayTests.waitFor("the partition to move past both letters and the alert") {
-                try await Self.committed(cluster) == 3
+            do {
+                try await ReplayTests.waitFor("the partition to move past both letters and the alert") {
+                    try await Self.committed(cluster) == 3
+                }
+            } catch {
+                Issue.record("the worker's log: \(worker.log.suffix(4000))")
+                throw error
             }
             #expect(worker.terminate() == 0, "graceful stop: \(worker.log.suffix(2000))")
             #expect(api.ledger.incidents.count == 1, "the alert behind them was delivered")

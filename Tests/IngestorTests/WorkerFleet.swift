@@ -48,7 +48,7 @@ final class WorkerFleet: @unchecked Sendable {
           rate_limit: \(rateLimit)
         state: {path: "\(state)"}
         ops: {host: 127.0.0.1, port: 0}
-        logging: {level: info}
+        logging: {level: debug}
         """
     }
 

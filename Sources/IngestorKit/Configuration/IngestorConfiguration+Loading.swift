@@ -180,6 +180,10 @@ extension IngestorConfiguration {
                 "must be at most half of kafka.max_poll_interval (\(ConfigSection.format(kafka.maxPollInterval))), or the group evicts the worker while it waits"
             )
         }
+        if let kafka {
+            // A freeze that long may have cost the partitions: the delivery stage then checks before calling.
+            pipeline.freezeLimit = max(.seconds(1), kafka.sessionTimeout / 3)
+        }
         if let kafka, pipeline.drainTimeout >= kafka.sessionTimeout {
             pipelineSection.problem(
                 "drain_timeout",

@@ -42,6 +42,10 @@ public struct Deliverer: Sendable {
     public let gate: TargetGate
     /// Whether the target answers, from every call's outcome.
     public let health = TargetHealth()
+    /// Runs before every call goes out, after its turn at the gate, with the call's dedup key; when it throws, the
+    /// call is not made and ends ``Result/abandoned`` (the delivery stage: the key's partition went to another
+    /// worker).
+    public var beforeCall: (@Sendable (String) async throws -> Void)?
 
     /// Creates a deliverer.
     /// - Parameter limits: the target's token bucket; default no limit.
@@ -126,6 +130,7 @@ public struct Deliverer: Sendable {
             if Task.isCancelled { return .abandoned }
             do {
                 instruments.gateWaited(target: target.name, duration: try await gate.waitForTurn())
+                try await beforeCall?(key)
             } catch {
                 return .abandoned
             }

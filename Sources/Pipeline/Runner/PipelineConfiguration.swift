@@ -35,6 +35,10 @@ public struct PipelineConfiguration: Sendable, Hashable {
     /// The normalize stage does not write an event identical to the last one it wrote for the same record key
     /// within this long (the delivery side would suppress it); default 60 s, zero writes every event.
     public var skipRepeatsFor: Duration = .seconds(60)
+    /// In the delivery stage with partitioned state, a freeze of the whole process longer than this (SIGSTOP, a
+    /// stalled VM) holds calls to the target until the group has confirmed the partitions are still this
+    /// worker's (``FreezeGuard``); default 15 s, a third of the default session timeout.
+    public var freezeLimit: Duration = .seconds(15)
     /// The version written into dead letters.
     public var workerVersion: String
 

@@ -46,6 +46,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     private let intake: SourceIntake<Source>
     private let correlator: Correlator
     private let deliverer: Deliverer
+    /// With partitioned state: holds calls after the process stood still.
+    private let freezes: FreezeGuard?
     private let deadLetters: DeadLetterPublisher
     private let configuration: PipelineConfiguration
     private let instruments: PipelineInstruments
@@ -98,6 +100,27 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         observer: (any PipelineObserver)? = nil
     ) {
         self.observer = observer
+        var deliverer = deliverer
+        if let partitionedState {
+            // Every call, after its turn at the rate limit and before it goes out: still this worker's partition,
+            // and not just woken from a freeze that may have cost it.
+            let freezes = FreezeGuard(settings: .init(freezeLimit: configuration.freezeLimit)) { gap in
+                logger.warning(
+                    """
+                    this process stood still for \(gap) (stopped or stalled): calls to the target wait for the group \
+                    to say whether its partitions are still this worker's
+                    """
+                )
+            }
+            self.freezes = freezes
+            deliverer.beforeCall = { key in
+                try partitionedState.requireOwned(key)
+                guard !freezes.mayCall() else { return }
+                try await freezes.waitUntilCallsMayGo { try partitionedState.requireOwned(key) }
+            }
+        } else {
+            freezes = nil
+        }
         let intents = IntentSettler(
             correlator: correlator,
             deliverer: deliverer,
@@ -212,6 +235,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             group.addTask { await self.handleCompletions(completions.stream) }
 
+            freezes?.start()
+            defer { freezes?.stop() }
             let ticker = Task {
                 await withTaskGroup(of: Void.self) { tickers in
                     if let storms = self.storms { tickers.addTask { await storms.run() } }

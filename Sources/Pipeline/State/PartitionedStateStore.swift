@@ -78,6 +78,12 @@ public final class PartitionedStateStore: IncidentStateStore {
         return writer
     }
 
+    /// Throws ``ChangelogPartition/NotOwned`` unless this worker owns `key`'s partition (process-local keys are
+    /// always its own).
+    public func requireOwned(_ key: String) throws {
+        _ = try writer(for: key)
+    }
+
     private func isOwned(_ key: String) -> Bool {
         let partition = partitioner.partition(of: key)
         return owned.withLock { $0[partition] != nil }

@@ -1,0 +1,106 @@
+import Foundation
+import IncidentAPIFakes
+import KafkaIO
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The measurement the partitioned delivery stage was built against: three workers in one group, one killed with
+/// `kill -9`, a fourth joining and one paused past its session timeout, with every alert's records spread over
+/// random raw partitions. One worker on the same input opens exactly one incident per alert; so must the fleet.
+///
+/// Not yet true, so it runs only when asked (`INGESTOR_CHAOS=1 swift test --filter SeveralWorkersChaosTests`):
+/// measured on this machine, 501–529 incidents for 500 alerts before the freeze guard, and with it some resolves
+/// still find no open incident on the new owner ("resolved with nothing open"); see issue 16's notes.
+@Suite(
+    "Several workers: chaos",
+    .serialized,
+    .enabled(
+        if: ProcessInfo.processInfo.environment["INGESTOR_CHAOS"] != nil,
+        "known to fail; INGESTOR_CHAOS=1 runs it"
+    )
+)
+struct SeveralWorkersChaosTests {
+    static let keys = 500
+    static let perSecond = 100
+    static let burst = 20
+
+    @Test(.timeLimit(.minutes(6)))
+    func threeWorkersAKillAJoinAndAPauseStillMakeOneIncidentPerAlert() async throws {
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "fleet-token"), logger: e2eLogger)
+        try await api.withRunning { baseURL in
+            let fleet = try WorkerFleet(api: api, baseURL: baseURL, rawPartitions: 4, eventsPartitions: 8)
+            let keys = (0..<Self.keys).map { "chaos\($0)" }
+            var random = SystemRandomNumberGenerator()
+            func spread(_ status: String, _ summary: String, _ severity: String) -> [(String, Int32?, [UInt8])] {
+                keys.map {
+                    (
+                        $0, Int32.random(in: 0..<4, using: &random),
+                        WorkerFleet.alert($0, status: status, summary: summary, severity: severity)
+                    )
+                }
+            }
+            let rate = "{per_second: \(Self.perSecond), burst: \(Self.burst)}"
+            try await fleet.produce(spread("firing", "disk full", "warning"))
+            var workers = [try fleet.start(rateLimit: rate)]
+            try await Task.sleep(for: .seconds(1))
+            workers.append(try fleet.start(rateLimit: rate))
+            workers.append(try fleet.start(rateLimit: rate))
+
+            try await fleet.waitFor("a third of the incidents", workers: workers) {
+                api.ledger.incidents.count >= Self.keys / 3
+            }
+            workers[0].kill9()
+            workers.append(try fleet.start(rateLimit: rate))
+            try await fleet.waitFor("two thirds of the incidents", workers: workers) {
+                api.ledger.incidents.count >= 2 * Self.keys / 3
+            }
+            // Past its session timeout: its partitions move while it is stopped, and it comes back believing it
+            // still owns them.
+            WorkerFleet.signal(workers[1], SIGSTOP)
+            try await fleet.produce(spread("firing", "disk full, and growing", "critical"))
+            try await Task.sleep(for: .seconds(15))
+            WorkerFleet.signal(workers[1], SIGCONT)
+            try await fleet.waitFor("every alert's incident", timeout: .seconds(150), workers: workers) {
+                api.ledger.incidents.count >= Self.keys
+            }
+            try await fleet.produce(spread("resolved", "disk full, and growing", "critical"))
+            try await fleet.waitFor("every incident resolved", timeout: .seconds(150), workers: workers) {
+                api.ledger.incidents.filter(\.isResolved).count >= Self.keys
+            }
+            try await Task.sleep(for: .seconds(3))
+            for worker in workers.dropFirst() { _ = worker.terminate() }
+
+            let incidents = api.ledger.incidents
+            let requests = api.ledger.requests.filter { !$0.path.hasPrefix("/_mock") }
+            let creates = requests.filter { $0.path.hasSuffix("incidents.create") && $0.status < 300 }
+            // The most calls that started in any one second, against the limit the workers share.
+            let times = requests.map(\.receivedAt).sorted()
+            var busiest = 0
+            var start = 0
+            for end in times.indices {
+                while times[end] - times[start] >= .seconds(1) { start += 1 }
+                busiest = max(busiest, end - start + 1)
+            }
+            let fenced = workers.map { $0.log.components(separatedBy: "fenced").count - 1 }.reduce(0, +)
+            print(
+                """
+                several workers, chaos: \(incidents.count) incidents for \(Self.keys) alerts, \(creates.count) creates, \
+                \(incidents.filter(\.isResolved).count) resolved, \(requests.count) calls; busiest second \(busiest) \
+                calls (limit \(Self.perSecond)/s, burst \(Self.burst)); fenced mentions in logs: \(fenced)
+                """
+            )
+            let byKey = Dictionary(grouping: incidents) { $0.externalReference ?? "?" }
+            for (key, copies) in byKey where copies.count > 1 {
+                print("DUP \(key): \(copies.map { "\($0.id) \($0.calls)" })")
+            }
+            print("FLEET \(fleet.directory.path)")
+            #expect(incidents.count == Self.keys, "one incident per alert")
+            #expect(creates.count == Self.keys, "no create made twice")
+            #expect(incidents.allSatisfy { $0.isResolved }, "every incident resolved: none orphaned")
+            #expect(busiest <= Self.perSecond + Self.burst, "the workers together keep the target's rate limit")
+        }
+    }
+}
