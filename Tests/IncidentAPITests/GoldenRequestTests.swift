@@ -253,4 +253,16 @@ struct GoldenRequestTests {
         }
         try Self.check("http-lookup", [try #require(builder.lookupRequest(dedupKey: "am:0123456789abcdef"))])
     }
+
+    @Test func serviceNow() throws {
+        var configuration = ServiceNowConfiguration(baseURL: "https://acme.service-now.com", authentication: .none)
+        configuration.callerID = "ingestor"
+        configuration.assignmentGroup = "Service Desk"
+        let builder = ServiceNowRequestBuilder(configuration: configuration)
+        try Self.check("servicenow-create", [builder.create(Self.command(.create))])
+        try Self.check("servicenow-update", [builder.update("INC-ID-7", sampleEvent)])
+        try Self.check("servicenow-resolve", [builder.resolve("INC-ID-7", Self.resolvedEvent)])
+        try Self.check("servicenow-comment", [builder.comment("INC-ID-7", Self.replyEvent)])
+        try Self.check("servicenow-lookup", [builder.lookup("am:0123456789abcdef")])
+    }
 }

@@ -26,6 +26,7 @@ package enum TargetCatalog {
         Entry(OneTrustTarget.descriptor, fake: FakeOneTrustAPI.self),
         Entry(SymantecTarget.descriptor, fake: FakeSymantecAPI.self),
         Entry(InfraonTarget.descriptor, fake: FakeInfraonAPI.self),
+        Entry(ServiceNowTarget.descriptor, fake: FakeServiceNowAPI.self),
         Entry(GenericHTTPTarget.descriptor, fake: FakeGenericAPI.self),
     ]
 
