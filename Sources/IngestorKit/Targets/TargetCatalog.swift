@@ -27,6 +27,7 @@ package enum TargetCatalog {
         Entry(SymantecTarget.descriptor, fake: FakeSymantecAPI.self),
         Entry(InfraonTarget.descriptor, fake: FakeInfraonAPI.self),
         Entry(ServiceNowTarget.descriptor, fake: FakeServiceNowAPI.self),
+        Entry(PagerDutyTarget.descriptor, fake: FakePagerDutyAPI.self),
         Entry(GenericHTTPTarget.descriptor, fake: FakeGenericAPI.self),
     ]
 
