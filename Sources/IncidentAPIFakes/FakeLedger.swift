@@ -111,9 +111,10 @@ public final class FakeLedger: Sendable {
                     method: request.method,
                     path: request.path,
                     headers: Self.withoutCredentials(request.headers),
-                    // Login and token calls carry passwords and client secrets: /_mock/requests does not show them.
+                    // Login and token calls carry passwords and client secrets, PagerDuty events their routing key:
+                    // /_mock/requests does not show them.
                     body: Self.isCredentialPath(request.path)
-                        ? "(credentials withheld)" : String(decoding: request.body, as: UTF8.self),
+                        ? "(credentials withheld)" : Self.withoutRoutingKey(request.body),
                     status: status,
                     receivedAt: receivedAt
                 )
@@ -129,6 +130,15 @@ public final class FakeLedger: Sendable {
             shown["authorization"] = parts.count == 2 ? "\(parts[0]) [redacted]" : "[redacted]"
         }
         return shown
+    }
+
+    /// `body` as text, with a JSON body's `routing_key` (PagerDuty's credential, sent in the event) masked.
+    static func withoutRoutingKey(_ body: [UInt8]) -> String {
+        guard var object = (try? JSONParser().parse(body))?.object, object["routing_key"] != nil else {
+            return String(decoding: body, as: UTF8.self)
+        }
+        object["routing_key"] = .string("[redacted]")
+        return JSONWriter.string(.object(object))
     }
 
     static func isCredentialPath(_ path: String) -> Bool {

@@ -253,4 +253,29 @@ struct GoldenRequestTests {
         }
         try Self.check("http-lookup", [try #require(builder.lookupRequest(dedupKey: "am:0123456789abcdef"))])
     }
+
+    @Test func serviceNow() throws {
+        var configuration = ServiceNowConfiguration(baseURL: "https://acme.service-now.com", authentication: .none)
+        configuration.callerID = "ingestor"
+        configuration.assignmentGroup = "Service Desk"
+        let builder = ServiceNowRequestBuilder(configuration: configuration)
+        try Self.check("servicenow-create", [builder.create(Self.command(.create))])
+        try Self.check("servicenow-update", [builder.update("INC-ID-7", sampleEvent)])
+        try Self.check("servicenow-resolve", [builder.resolve("INC-ID-7", Self.resolvedEvent)])
+        try Self.check("servicenow-comment", [builder.comment("INC-ID-7", Self.replyEvent)])
+        try Self.check("servicenow-lookup", [builder.lookup("am:0123456789abcdef")])
+    }
+
+    @Test func pagerDuty() throws {
+        let builder = PagerDutyRequestBuilder(configuration: PagerDutyConfiguration(routingKey: Secret("golden-key")))
+        var acknowledged = sampleEvent
+        acknowledged.status = .acknowledged
+        for (name, action, event) in [
+            ("create", IncidentCommand.Action.create, sampleEvent), ("update", .update, sampleEvent),
+            ("acknowledge", .update, acknowledged), ("resolve", .resolve, Self.resolvedEvent),
+        ] {
+            try Self.check("pagerduty-\(name)", [builder.request(for: Self.command(action, event))])
+        }
+        #expect(throws: TargetFailure.self) { try builder.request(for: Self.command(.comment, Self.replyEvent)) }
+    }
 }

@@ -154,7 +154,7 @@ struct CommandLineTests {
 
     @Test func wrongConfigurationIsRefusedBeforeAnythingStartsWithEveryProblem() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).yaml")
-        try "kafka:\n  bootstrap_servers: nohost\n  session_timeout: soon\ntarget:\n  kind: servicenow\n".write(
+        try "kafka:\n  bootstrap_servers: nohost\n  session_timeout: soon\ntarget:\n  kind: no-such-target\n".write(
             to: file,
             atomically: true,
             encoding: .utf8

@@ -26,6 +26,8 @@ package enum TargetCatalog {
         Entry(OneTrustTarget.descriptor, fake: FakeOneTrustAPI.self),
         Entry(SymantecTarget.descriptor, fake: FakeSymantecAPI.self),
         Entry(InfraonTarget.descriptor, fake: FakeInfraonAPI.self),
+        Entry(ServiceNowTarget.descriptor, fake: FakeServiceNowAPI.self),
+        Entry(PagerDutyTarget.descriptor, fake: FakePagerDutyAPI.self),
         Entry(GenericHTTPTarget.descriptor, fake: FakeGenericAPI.self),
     ]
 
