@@ -376,6 +376,29 @@ struct ConfigSchemaTests {
             document["target"] = ["kind": kind, kind: [Self.strayKey: 1]]
             documents.append(("target.\(kind)", document))
         }
+        // Each target auth type: the keys of its variant in $defs/targetAuth, read by a target that takes the type.
+        let variants = try #require((schema["$defs"] as? [String: Any])?["targetAuth"] as? [String: Any])["oneOf"]
+        var authKeys: [String: Set<String>] = [:]
+        for case let variant as [String: Any] in variants as? [Any] ?? [] {
+            let properties = variant["properties"] as? [String: Any] ?? [:]
+            if let type = (properties["type"] as? [String: Any])?["const"] as? String {
+                authKeys[type] = Set(properties.keys)
+            }
+        }
+        let takers = ["apikey": "motadata", "login": "infraon"]
+        #expect(authKeys.count == 8, "every auth type has its variant")
+        for type in authKeys.keys.sorted() {
+            let kind = takers[type] ?? "http"
+            var document = base
+            document["target"] = ["kind": kind, kind: ["auth": ["type": type, Self.strayKey: 1]]]
+            let path = "target.\(kind).auth"
+            let loader = try #require(
+                try Self.loaderKeys(document, at: path),
+                "the loader refuses a stray key in \(path)"
+            )
+            #expect(authKeys[type] == loader, "auth type \(type): the loader reads \(loader.sorted())")
+        }
+
         for (path, document) in documents {
             let loader = try #require(
                 try Self.loaderKeys(document, at: path),
