@@ -371,10 +371,18 @@ struct ConfigSchemaTests {
             "intake.sources[].sns", "logging",
         ]
         var documents = sections.map { ($0, Self.inserting(base, at: $0.split(separator: ".")[...])) }
-        for kind in TargetCatalog.entries.map(\.descriptor.kind) where kind != "devrev" {
+        // Every kind's section (read when target.kind names it), and the maps nested in them.
+        let nested = [
+            "target.motadata.levels", "target.motadata.levels.critical", "target.symantec.levels",
+            "target.symantec.levels.info", "target.infraon.levels", "target.infraon.levels.high",
+            "target.infraon.levels.high.urgency", "target.http.create", "target.http.lookup",
+        ]
+        for path in TargetCatalog.entries.map({ "target.\($0.descriptor.kind)" }) + nested
+        where path != "target.devrev" {
+            let segments = path.split(separator: ".")
             var document = base
-            document["target"] = ["kind": kind, kind: [Self.strayKey: 1]]
-            documents.append(("target.\(kind)", document))
+            document["target"] = Self.inserting(["kind": String(segments[1])], at: segments.dropFirst())
+            documents.append((path, document))
         }
         // Each target auth type: the keys of its variant in $defs/targetAuth, read by a target that takes the type.
         let variants = try #require((schema["$defs"] as? [String: Any])?["targetAuth"] as? [String: Any])["oneOf"]
