@@ -26,10 +26,14 @@ extension IngestorConfiguration {
         intake.maxBodyBytes = section.int("max_body_bytes", default: defaultBodyLimit, in: 1...(64 << 20))
         intake.ackTimeout = section.duration(
             "ack_timeout",
-            default: .seconds(10),
+            default: intake.ackTimeout,
             in: .milliseconds(100) ... .seconds(600)
         )
-        intake.retryAfter = section.duration("retry_after", default: .seconds(5), in: .seconds(1) ... .seconds(3600))
+        intake.retryAfter = section.duration(
+            "retry_after",
+            default: intake.retryAfter,
+            in: .seconds(1) ... .seconds(3600)
+        )
         intake.connections = readConnectionLimits(section)
         let known = Normalizer().knownFormats.map(\.name)
         let entries = section.sections("sources") ?? []
@@ -54,8 +58,11 @@ extension IngestorConfiguration {
             if entry.raw("sns") != nil {
                 let snsSection = entry.section("sns")
                 var options = IntakeConfiguration.SNS()
-                options.confirmSubscriptions = snsSection.bool("confirm_subscriptions", default: false)
-                options.verifySignatures = snsSection.bool("verify_signatures", default: true)
+                options.confirmSubscriptions = snsSection.bool(
+                    "confirm_subscriptions",
+                    default: options.confirmSubscriptions
+                )
+                options.verifySignatures = snsSection.bool("verify_signatures", default: options.verifySignatures)
                 if let pattern = snsSection.string("trusted_url_pattern") {
                     if (try? Regex(pattern)) == nil {
                         snsSection.problem("trusted_url_pattern", pattern, "is not a regular expression")
@@ -120,16 +127,17 @@ extension IngestorConfiguration {
             // Every key is read before the secret is looked at: a secret that cannot be resolved is one problem,
             // and must not turn the source's other keys into "unknown key" reports.
             let secret = readSecret(hmacSection, "secret", environment: environment)
-            let header = hmacSection.string("header")
-            let algorithm = hmacSection.choice("algorithm", default: "sha256", from: ["sha256", "sha1", "sha512"])
-            let prefix = hmacSection.string("prefix") ?? ""
-            let encoding = hmacSection.choice("encoding", default: "hex", from: ["hex", "base64"])
-            guard let secret else { return nil }
-            var check = IntakeConfiguration.HMACCheck(secret: secret)
-            check.header = header ?? check.header
-            check.algorithm = algorithm
-            check.prefix = prefix
-            check.encoding = encoding
+            // The defaults are HMACCheck's own.
+            var check = IntakeConfiguration.HMACCheck(secret: secret ?? Secret(""))
+            check.header = hmacSection.string("header") ?? check.header
+            check.algorithm = hmacSection.choice(
+                "algorithm",
+                default: check.algorithm,
+                from: ["sha256", "sha1", "sha512"]
+            )
+            check.prefix = hmacSection.string("prefix") ?? check.prefix
+            check.encoding = hmacSection.choice("encoding", default: check.encoding, from: ["hex", "base64"])
+            guard secret != nil else { return nil }
             return .hmac(check)
         default:
             guard section.bool("none", default: false) else {

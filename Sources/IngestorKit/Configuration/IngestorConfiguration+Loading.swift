@@ -68,9 +68,12 @@ extension IngestorConfiguration {
         let kafka = readKafka(kafkaSection)
         kafkaSection.finish()
 
+        // The defaults are the types' own: a configuration type's declared values are the only defaults.
+        var pipeline = PipelineConfiguration(workerVersion: IngestorVersion.current)
+        let severityDefault = DecodeOptions().defaultSeverity
         let pipelineSeverity =
             root.section("pipeline").peekString("default_severity").flatMap { Severity(rawValue: $0.lowercased()) }
-            ?? .medium
+            ?? severityDefault
         let sources = readSources(root, defaultSeverity: pipelineSeverity)
 
         let deadLetterSection = root.section("dead_letter")
@@ -78,7 +81,7 @@ extension IngestorConfiguration {
             "topic",
             hint: "the topic for messages that cannot be delivered"
         )
-        let maxReplays = deadLetterSection.int("max_replays", default: 3, in: 1...1000)
+        pipeline.maxReplays = deadLetterSection.int("max_replays", default: pipeline.maxReplays, in: 1...1000)
         deadLetterSection.finish()
         if let deadLetterTopic, sources.contains(where: { $0.topic == deadLetterTopic }) {
             deadLetterSection.problem(
@@ -100,16 +103,22 @@ extension IngestorConfiguration {
         }
 
         let pipelineSection = root.section("pipeline")
-        var pipeline = PipelineConfiguration(workerVersion: IngestorVersion.current)
-        pipeline.maxReplays = maxReplays
-        pipeline.lanes = pipelineSection.int("lanes", default: 16, in: 1...1024)
-        pipeline.maxInFlightEvents = pipelineSection.int("max_in_flight_events", default: 1000, in: 1...1_000_000)
+        pipeline.lanes = pipelineSection.int("lanes", default: pipeline.lanes, in: 1...1024)
+        pipeline.maxInFlightEvents = pipelineSection.int(
+            "max_in_flight_events",
+            default: pipeline.maxInFlightEvents,
+            in: 1...1_000_000
+        )
         pipeline.reopenWindow = pipelineSection.duration(
             "reopen_window",
-            default: .zero,
+            default: pipeline.reopenWindow,
             in: .zero ... .seconds(30 * 86_400)
         )
-        pipeline.pauseAfter = pipelineSection.duration("pause_after", default: .seconds(1), in: .zero ... .seconds(60))
+        pipeline.pauseAfter = pipelineSection.duration(
+            "pause_after",
+            default: pipeline.pauseAfter,
+            in: .zero ... .seconds(60)
+        )
         pipeline.skipRepeatsFor = pipelineSection.duration(
             "skip_repeats_for",
             default: pipeline.skipRepeatsFor,
@@ -122,20 +131,20 @@ extension IngestorConfiguration {
         )
         pipeline.minUpdateInterval = pipelineSection.duration(
             "min_update_interval",
-            default: .zero,
+            default: pipeline.minUpdateInterval,
             in: .zero ... .seconds(86_400)
         )
         pipeline.drainTimeout = pipelineSection.duration(
             "drain_timeout",
-            default: .seconds(20),
+            default: pipeline.drainTimeout,
             in: .zero ... .seconds(3600)
         )
         let severityText = pipelineSection.choice(
             "default_severity",
-            default: "medium",
+            default: severityDefault.rawValue,
             from: Severity.allCases.map(\.rawValue)
         )
-        let defaultSeverity = Severity(rawValue: severityText) ?? .medium
+        let defaultSeverity = Severity(rawValue: severityText) ?? severityDefault
         pipeline.routes = Dictionary(sources.map { ($0.topic, $0.route) }, uniquingKeysWith: { first, _ in first })
         pipeline.groupings = Dictionary(
             sources.compactMap { source in source.grouping.map { (source.topic, $0) } },
@@ -143,18 +152,26 @@ extension IngestorConfiguration {
         )
         pipeline.defaultRoute = SourceRoute(format: .auto, options: DecodeOptions(defaultSeverity: defaultSeverity))
         let stormSection = pipelineSection.section("storm_guard")
-        pipeline.stormGuard.maxNewPerMinute = stormSection.int("max_new_per_minute", default: 0, in: 0...1_000_000)
+        pipeline.stormGuard.maxNewPerMinute = stormSection.int(
+            "max_new_per_minute",
+            default: pipeline.stormGuard.maxNewPerMinute,
+            in: 0...1_000_000
+        )
         pipeline.stormGuard.updateInterval = stormSection.duration(
             "update_interval",
-            default: .seconds(30),
+            default: pipeline.stormGuard.updateInterval,
             in: .seconds(1) ... .seconds(3600)
         )
         pipeline.stormGuard.quietPeriod = stormSection.duration(
             "quiet_period",
-            default: .seconds(600),
+            default: pipeline.stormGuard.quietPeriod,
             in: .seconds(1) ... .seconds(7 * 86_400)
         )
-        pipeline.stormGuard.samples = stormSection.int("samples", default: 10, in: 0...100)
+        pipeline.stormGuard.samples = stormSection.int(
+            "samples",
+            default: pipeline.stormGuard.samples,
+            in: 0...100
+        )
         if let names = stormSection.stringList("pass_through") {
             var severities: Set<Severity> = []
             for name in names {
@@ -193,15 +210,36 @@ extension IngestorConfiguration {
         }
 
         let limitsSection = root.section("limits")
+        let limitDefaults = Normalizer.Limits()
         let limits = Normalizer.Limits(
-            maxPayloadBytes: limitsSection.int("max_payload_bytes", default: 1 << 20, in: 1...(64 << 20)),
-            maxJSONDepth: limitsSection.int("max_json_depth", default: 32, in: 1...512),
-            maxEventsPerMessage: limitsSection.int("max_events_per_message", default: 1000, in: 1...100_000),
-            maxHeaderCount: limitsSection.int("max_header_count", default: 500, in: 10...100_000),
-            maxHeaderBytes: limitsSection.int("max_header_bytes", default: 16 * 1024, in: 998...(1 << 20)),
-            maxMIMEDepth: limitsSection.int("max_mime_depth", default: 16, in: 1...100),
-            maxMIMEParts: limitsSection.int("max_mime_parts", default: 500, in: 1...100_000),
-            maxEmailTextBytes: limitsSection.int("max_email_text_bytes", default: 256 * 1024, in: 1024...(64 << 20))
+            maxPayloadBytes: limitsSection.int(
+                "max_payload_bytes",
+                default: limitDefaults.maxPayloadBytes,
+                in: 1...(64 << 20)
+            ),
+            maxJSONDepth: limitsSection.int("max_json_depth", default: limitDefaults.maxJSONDepth, in: 1...512),
+            maxEventsPerMessage: limitsSection.int(
+                "max_events_per_message",
+                default: limitDefaults.maxEventsPerMessage,
+                in: 1...100_000
+            ),
+            maxHeaderCount: limitsSection.int(
+                "max_header_count",
+                default: limitDefaults.maxHeaderCount,
+                in: 10...100_000
+            ),
+            maxHeaderBytes: limitsSection.int(
+                "max_header_bytes",
+                default: limitDefaults.maxHeaderBytes,
+                in: 998...(1 << 20)
+            ),
+            maxMIMEDepth: limitsSection.int("max_mime_depth", default: limitDefaults.maxMIMEDepth, in: 1...100),
+            maxMIMEParts: limitsSection.int("max_mime_parts", default: limitDefaults.maxMIMEParts, in: 1...100_000),
+            maxEmailTextBytes: limitsSection.int(
+                "max_email_text_bytes",
+                default: limitDefaults.maxEmailTextBytes,
+                in: 1024...(64 << 20)
+            )
         )
         limitsSection.finish()
 
@@ -320,9 +358,13 @@ extension IngestorConfiguration {
         )
         kafka.offsetReset =
             KafkaConsumerConfiguration.OffsetReset(
-                rawValue: section.choice("offset_reset", default: "earliest", from: ["earliest", "latest"])
+                rawValue: section.choice(
+                    "offset_reset",
+                    default: kafka.offsetReset.rawValue,
+                    from: ["earliest", "latest"]
+                )
             )
-            ?? .earliest
+            ?? kafka.offsetReset
         kafka.commitInterval = section.duration(
             "commit_interval",
             default: kafka.commitInterval,
@@ -337,10 +379,18 @@ extension IngestorConfiguration {
             kafka.changelogTopic = topic
         }
         let creation = section.section("create_topics")
-        kafka.createTopics.enabled = creation.bool("enabled", default: true)
+        kafka.createTopics.enabled = creation.bool("enabled", default: kafka.createTopics.enabled)
         kafka.createTopics.partitionsSet = creation.peekString("partitions") != nil
-        kafka.createTopics.partitions = creation.int("partitions", default: 12, in: 1...10_000)
-        kafka.createTopics.replicationFactor = creation.int("replication_factor", default: -1, in: -1...100)
+        kafka.createTopics.partitions = creation.int(
+            "partitions",
+            default: kafka.createTopics.partitions,
+            in: 1...10_000
+        )
+        kafka.createTopics.replicationFactor = creation.int(
+            "replication_factor",
+            default: kafka.createTopics.replicationFactor,
+            in: -1...100
+        )
         if kafka.createTopics.replicationFactor == 0 {
             creation.problem("replication_factor", "0", "must be at least 1, or -1 for the broker's default")
         }

@@ -15,7 +15,11 @@ extension IngestorConfiguration {
                     if labels.isEmpty { entry.problem("group_by", "[]", "must name at least one label") }
                     grouping = Grouping(
                         labels: labels,
-                        wait: entry.duration("group_wait", default: .zero, in: .zero ... .seconds(3600))
+                        wait: entry.duration(
+                            "group_wait",
+                            default: Grouping(labels: labels).wait,
+                            in: .zero ... .seconds(3600)
+                        )
                     )
                 } else if entry.string("group_wait") != nil {
                     entry.problem("group_wait", entry.string("group_wait"), "needs group_by: the labels to group on")
@@ -66,7 +70,7 @@ extension IngestorConfiguration {
             )
                 ?? defaultSeverity
         )
-        options.genericFallback = entry.bool("generic_fallback", default: false)
+        options.genericFallback = entry.bool("generic_fallback", default: options.genericFallback)
         if let offset = entry.string("zabbix_utc_offset") {
             if let parsed = parseUTCOffset(offset) {
                 options.zabbixUTCOffset = parsed
@@ -118,8 +122,8 @@ extension IngestorConfiguration {
         let email = entry.section("email")
         var emailOptions = EmailOptions()
         emailOptions.fallbackCharset = email.string("fallback_charset") ?? emailOptions.fallbackCharset
-        emailOptions.acceptLists = email.bool("accept_lists", default: false)
-        emailOptions.automaticSenders = email.stringList("automatic_senders") ?? []
+        emailOptions.acceptLists = email.bool("accept_lists", default: emailOptions.acceptLists)
+        emailOptions.automaticSenders = email.stringList("automatic_senders") ?? emailOptions.automaticSenders
         if let subjects = email.stringList("auto_reply_subjects") {
             emailOptions.autoReplySubjects = subjects.map { $0.lowercased() }
         }

@@ -7,7 +7,8 @@ public import Pipeline
 /// The worker's whole configuration: one root of nested, typed settings, validated once.
 ///
 /// Loaded from YAML plus `INGESTOR_*` environment overrides (``load(path:environment:)``); every key, its unit
-/// and default are documented in the README's configuration reference.
+/// and default are documented in the README's configuration reference and described by
+/// `schemas/config.schema.json` (ConfigSchemaTests keeps its keys and defaults equal to what the loader reads).
 public struct IngestorConfiguration: Sendable {
     /// `kafka.*`
     public struct Kafka: Sendable, Hashable {
