@@ -143,6 +143,28 @@ struct PartitionedStateStoreTests {
         #expect(try await auditor.record(target: "t", dedupKey: "other") == nil)
     }
 
+    /// Found by the three-worker chaos test: a new owner drops an intent it finds no incident for (a delete), then
+    /// creates (a write); a third worker restoring both in one batch must end with the incident, not without it.
+    @Test func aKeyDeletedAndWrittenAgainIsRestoredAsWritten() async throws {
+        let changelog = InMemoryChangelog()
+        let first = try Self.store(changelog, owner: "first")
+        _ = try await first.restore(0)
+        var intent = Self.record("k", "")
+        intent.externalID = nil
+        intent.pending = .init(action: .create, since: Self.t0)
+        try await first.save(intent)
+        let second = try Self.store(changelog, owner: "second")
+        _ = try await second.restore(0)
+        try await second.delete(target: "t", dedupKey: "k")
+        try await second.save(intent)
+        try await second.save(Self.record("k", "inc-1"))
+
+        let third = try Self.store(changelog, owner: "third")
+        let restored = try await third.restore(0)
+        #expect(restored.pending.isEmpty)
+        #expect(try await third.record(target: "t", dedupKey: "k")?.externalID == "inc-1")
+    }
+
     @Test func aRestartOnTheSameDiskReadsOnlyTheChangelogAfterItsCheckpoint() async throws {
         let changelog = InMemoryChangelog()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ps-\(UUID()).sqlite").path

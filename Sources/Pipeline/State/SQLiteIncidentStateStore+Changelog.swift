@@ -60,8 +60,10 @@ extension SQLiteIncidentStateStore {
         checkpoint: Bool = true
     ) async throws {
         guard let last = entries.last?.offset else { return }
-        let applied = try await transaction { db -> [IncidentRecord] in
-            var saved: [IncidentRecord] = []
+        // The cache in memory follows the entries in their order: a key deleted and then written again in one batch
+        // (a new owner dropping an intent it found no incident for, then creating) must end up written.
+        let applied = try await transaction { db -> [(key: Key, record: IncidentRecord?)] in
+            var saved: [(key: Key, record: IncidentRecord?)] = []
             var epoch: Int64?
             var owner: String?
             var progress: Int64?
@@ -69,8 +71,9 @@ extension SQLiteIncidentStateStore {
                 switch entry {
                 case .record(let record):
                     try Self.upsert(record, into: db)
-                    saved.append(record)
+                    saved.append((Key(target: record.target, dedupKey: record.dedupKey), record))
                 case .recordDeleted(let target, let dedupKey):
+                    saved.append((Key(target: target, dedupKey: dedupKey), nil))
                     try db.execute(
                         sql: "DELETE FROM incidents WHERE target = ? AND dedup_key = ?",
                         arguments: [target, dedupKey]
@@ -126,13 +129,12 @@ extension SQLiteIncidentStateStore {
             )
             return saved
         }
-        for record in applied { remember(record) }
-        let deleted = entries.compactMap { entry -> Key? in
-            guard case .recordDeleted(let target, let dedupKey) = entry.entry else { return nil }
-            return Key(target: target, dedupKey: dedupKey)
-        }
-        if !deleted.isEmpty {
-            cache.withLock { cache in for key in deleted { cache.records.removeValue(forKey: key) } }
+        for change in applied {
+            if let record = change.record {
+                remember(record)
+            } else {
+                cache.withLock { _ = $0.records.removeValue(forKey: change.key) }
+            }
         }
     }
 
