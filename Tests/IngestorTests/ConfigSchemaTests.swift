@@ -516,7 +516,11 @@ struct ConfigSchemaTests {
             closeCode: ""
         )
         let infraon = InfraonConfiguration(baseURL: "", authentication: .none, requesterEmail: "")
+        let servicenow = ServiceNowConfiguration(baseURL: "", authentication: .none)
+        let pagerduty = PagerDutyConfiguration(routingKey: Secret(""))
         let http = GenericHTTPConfiguration(baseURL: "", authentication: .none, operations: [:])
+        // A pattern's optional keys: what EmailPattern declares for a pattern that sets only the required ones.
+        let pattern = EmailPattern(name: "n", subject: "s", identity: [])
         func bySeverity<Value>(_ map: [Severity: Value]) -> [String: Value] {
             Dictionary(uniqueKeysWithValues: map.map { ($0.key.rawValue, $0.value) })
         }
@@ -545,11 +549,16 @@ struct ConfigSchemaTests {
             "sources[].generic.labels": options.generic.labels,
             "sources[].generic.links": options.generic.links,
             "sources[].generic.source": options.generic.source,
+            "sources[].generic.events": options.generic.events,
+            "sources[].generic.dedup_fields": options.generic.dedupFields,
             "sources[].email.fallback_charset": options.email.fallbackCharset,
             "sources[].email.accept_lists": options.email.acceptLists,
             "sources[].email.automatic_senders": options.email.automaticSenders,
             "sources[].email.auto_reply_subjects": options.email.autoReplySubjects,
             "sources[].email.default_patterns": options.email.patterns == EmailPattern.defaults,
+            "sources[].email.patterns[].body_fields": pattern.bodyFields,
+            "sources[].email.patterns[].body_wins": pattern.bodyWins,
+            "sources[].email.patterns[].resolving_states": pattern.resolvingStates,
             "dead_letter.max_replays": pipeline.maxReplays,
             "pipeline.lanes": pipeline.lanes,
             "pipeline.max_in_flight_events": pipeline.maxInFlightEvents,
@@ -601,6 +610,20 @@ struct ConfigSchemaTests {
             "target.infraon.acknowledged_status": infraon.acknowledgedStatus,
             "target.infraon.lookup_pages": infraon.lookupPages,
             "target.infraon.request_timeout": infraon.requestTimeout,
+            "target.servicenow.urgency": bySeverity(servicenow.urgency),
+            "target.servicenow.impact": bySeverity(servicenow.impact),
+            "target.servicenow.correlation_display": servicenow.correlationDisplay,
+            "target.servicenow.journal_field": servicenow.journalField.rawValue,
+            "target.servicenow.close_code": servicenow.closeCode,
+            "target.servicenow.request_timeout": servicenow.requestTimeout,
+            "target.pagerduty.base_url": pagerduty.baseURL,
+            "target.pagerduty.severities": bySeverity(pagerduty.severities),
+            "target.pagerduty.source_labels": pagerduty.sourceLabels,
+            "target.pagerduty.component_label": pagerduty.componentLabel ?? "",
+            "target.pagerduty.group_label": pagerduty.groupLabel ?? "",
+            "target.pagerduty.class_label": pagerduty.classLabel ?? "",
+            "target.pagerduty.client": pagerduty.client,
+            "target.pagerduty.request_timeout": pagerduty.requestTimeout,
             "target.http.name": http.name,
             "target.http.request_timeout": http.requestTimeout,
             "state.path": configuration.state.path,
@@ -633,7 +656,8 @@ struct ConfigSchemaTests {
         let unchecked: Set<String> = [
             // A Duration east of UTC, written as an offset; `.zero` is `+00:00`.
             "sources[].zabbix_utc_offset",
-            // EmailPattern's `identity` default is the loader's `["host", "service"]`: a pattern has no defaults.
+            // A pattern's `identity` default is the loader's `["host", "service"]`: EmailPattern's initializer takes
+            // it without a default.
             "sources[].email.patterns[].identity",
         ]
 
