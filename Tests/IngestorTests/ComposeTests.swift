@@ -24,13 +24,17 @@ struct ComposeTests {
         (service["environment"] as? [String: Any] ?? [:]).mapValues { "\($0)" }
     }
 
-    @Test func workerConfigurationWithComposeEnvironmentIsValid() throws {
-        let worker = try service("worker")
+    @Test(arguments: ["worker", "worker-2"])
+    func workerConfigurationWithComposeEnvironmentIsValid(name: String) throws {
+        let worker = try service(name)
         let volumes = try #require(worker["volumes"] as? [String])
         let mount = try #require(volumes.first { $0.hasSuffix(":/etc/ingestor/ingestor.yaml:ro") })
         let hostPath = String(mount.split(separator: ":")[0])
         let command = try #require(worker["command"] as? [String])
-        #expect(command == ["run", "--config", "/etc/ingestor/ingestor.yaml"])
+        // Both stages through Kafka: two such processes in one group are one logical worker.
+        #expect(
+            command == ["run", "--config", "/etc/ingestor/ingestor.yaml", "--stage", "normalize", "--stage", "deliver"]
+        )
 
         let workerEnvironment = environment(worker)
         // Every INGESTOR_* variable must name a key the worker reads: unknown keys are refused by the loader.
@@ -39,16 +43,29 @@ struct ComposeTests {
             environment: workerEnvironment
         )
         #expect(configuration.kafka.bootstrapServers == ["kafka:9092"])
-        // The state file lives on a named volume, so a new container keeps the open incidents.
+        // The state cache lives on a named volume of the worker's own, so a new container reads only the tail.
         let stateDirectory = URL(fileURLWithPath: configuration.state.path).deletingLastPathComponent().path
-        #expect(volumes.contains { $0.hasSuffix(":\(stateDirectory)") && !$0.hasPrefix(".") }, "\(volumes)")
-        #expect((try compose()["volumes"] as? [String: Any])?.keys.contains("ingestor-state") == true)
+        let stateVolume = try #require(volumes.first { $0.hasSuffix(":\(stateDirectory)") && !$0.hasPrefix(".") })
+        let volumeName = String(stateVolume.split(separator: ":")[0])
+        #expect((try compose()["volumes"] as? [String: Any])?.keys.contains(volumeName) == true)
+        let others = ["worker", "worker-2"].filter { $0 != name }
+        for other in others {
+            let otherVolumes = try #require(try service(other)["volumes"] as? [String])
+            #expect(!otherVolumes.contains(stateVolume), "\(name) and \(other) share a state volume")
+        }
 
-        // The topics the worker reads and writes are the ones the topics job creates.
+        // The topics the worker reads and writes are the ones the topics job creates, the changelog compacted.
         let topicsCommand = try #require((try service("topics")["command"] as? [String])?.joined())
-        for topic in configuration.sources.map(\.topic) + [configuration.deadLetterTopic] {
+        let written = [configuration.deadLetterTopic, configuration.kafka.resolvedEventsTopic]
+        for topic in configuration.sources.map(\.topic) + written {
             #expect(topicsCommand.contains("--topic \(topic) "), "\(topic) is not created")
         }
+        #expect(
+            topicsCommand.contains(
+                "--topic \(configuration.kafka.resolvedChangelogTopic) --partitions 6 --replication-factor 1 --config cleanup.policy=compact"
+            )
+        )
+        #expect(topicsCommand.contains("--topic \(configuration.kafka.resolvedEventsTopic) --partitions 6 "))
         // The worker talks to the fake API service with the token the fake expects.
         guard let devrev = configuration.target.settings as? DevRevConfiguration else {
             Issue.record("compose worker must target the devrev fake")
@@ -61,7 +78,7 @@ struct ComposeTests {
         #expect(environment(fake)["MOCK_API_TOKEN"] == devrev.token.exposedValue)
         // The published ops port is the one the worker listens on.
         let ports = try #require(worker["ports"] as? [String])
-        #expect(ports.contains("\(configuration.ops.port):\(configuration.ops.port)"))
+        #expect(ports.contains { $0.hasSuffix(":\(configuration.ops.port)") })
     }
 
     @Test func kafkaIsASingleNodeKRaftBroker() throws {

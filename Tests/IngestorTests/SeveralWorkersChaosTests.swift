@@ -72,23 +72,56 @@ struct SeveralWorkersChaosTests {
             try await Task.sleep(for: .seconds(3))
             for worker in workers.dropFirst() { _ = worker.terminate() }
 
+            // Every raw record accounted for: the group committed each raw partition to its end, and nothing was
+            // dead-lettered (every record here is a valid alert).
+            let checker = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(
+                    bootstrapServers: fleet.cluster.bootstrapServerList,
+                    groupID: "fleet"
+                ),
+                logger: e2eLogger
+            )
+            let raw = (Int32(0)..<4).map { KafkaTopicPartition(topic: "fleet.raw", partition: $0) }
+            let committed = try await checker.committed(raw)
+            try await checker.close()
+            let admin = try KafkaAdmin(bootstrapServers: fleet.cluster.bootstrapServerList, logger: e2eLogger)
+            for entry in committed {
+                let end = try await admin.watermarks(entry.topicPartition).high
+                #expect(entry.offset == end, "\(entry.topicPartition) committed to \(entry.offset) of \(end)")
+            }
+            let letters = try await KafkaTopicReader.readAll(
+                topic: "fleet.dlq",
+                bootstrapServers: fleet.cluster.bootstrapServerList,
+                logger: e2eLogger
+            )
+            #expect(
+                letters.isEmpty,
+                "no dead letters: \(letters.prefix(3).map { $0.header("ingestor-dlq-reason") ?? "?" })"
+            )
+
             let incidents = api.ledger.incidents
             let requests = api.ledger.requests.filter { !$0.path.hasPrefix("/_mock") }
             let creates = requests.filter { $0.path.hasSuffix("incidents.create") && $0.status < 300 }
-            // The most calls that started in any one second, against the limit the workers share.
+            // The most calls that started in any window of a given length, against the limit the workers share.
             let times = requests.map(\.receivedAt).sorted()
-            var busiest = 0
-            var start = 0
-            for end in times.indices {
-                while times[end] - times[start] >= .seconds(1) { start += 1 }
-                busiest = max(busiest, end - start + 1)
+            func busiest(_ window: Duration) -> Int {
+                var most = 0
+                var start = 0
+                for end in times.indices {
+                    while times[end] - times[start] >= window { start += 1 }
+                    most = max(most, end - start + 1)
+                }
+                return most
             }
+            let busiestOne = busiest(.seconds(1))
+            let busiestFive = busiest(.seconds(5))
             let fenced = workers.map { $0.log.components(separatedBy: "fenced").count - 1 }.reduce(0, +)
             print(
                 """
                 several workers, chaos: \(incidents.count) incidents for \(Self.keys) alerts, \(creates.count) creates, \
-                \(incidents.filter(\.isResolved).count) resolved, \(requests.count) calls; busiest second \(busiest) \
-                calls (limit \(Self.perSecond)/s, burst \(Self.burst)); fenced mentions in logs: \(fenced)
+                \(incidents.filter(\.isResolved).count) resolved, \(requests.count) calls; busiest second \(busiestOne) \
+                calls, busiest 5 s \(busiestFive) (limit \(Self.perSecond)/s, burst \(Self.burst)); fenced mentions in \
+                logs: \(fenced)
                 """
             )
             let byKey = Dictionary(grouping: incidents) { $0.externalReference ?? "?" }
@@ -99,7 +132,16 @@ struct SeveralWorkersChaosTests {
             #expect(incidents.count == Self.keys, "one incident per alert")
             #expect(creates.count == Self.keys, "no create made twice")
             #expect(incidents.allSatisfy { $0.isResolved }, "every incident resolved: none orphaned")
-            #expect(busiest <= Self.perSecond + Self.burst, "the workers together keep the target's rate limit")
+            // The workers run at the limit for most of the test, so any window holds about the limit's worth; what
+            // it must not hold is more than the limit plus the burst, give or take scheduling: a process (the workers
+            // or the fake, which stamps arrivals) that the loaded machine stalls for a moment sends or stamps the
+            // calls of that moment together. Half a second of such jitter is allowed over 5 s. Measured alone:
+            // 115-118 calls in the busiest second and 517 in the busiest 5 s for 100/s + 20. Four workers each
+            // keeping the whole limit would make up to 2,000 in 5 s.
+            #expect(
+                busiestFive <= 5 * Self.perSecond + Self.burst + Self.perSecond / 2,
+                "the workers together keep the target's rate limit"
+            )
         }
     }
 

@@ -128,4 +128,29 @@ struct SeveralWorkersTests {
             #expect(api.ledger.incidents.count == 20, "no second ticket")
         }
     }
+
+    /// A key's resolve that reaches the events topic before an older firing of the same key (they came in on
+    /// different raw partitions) leaves no incident: the resolve is remembered with its event time, and the late
+    /// firing is dropped as stale.
+    @Test(.timeLimit(.minutes(3)))
+    func aResolveAheadOfAnOlderFiringFromAnotherRawPartitionOpensNothing() async throws {
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "fleet-token"), logger: e2eLogger)
+        try await api.withRunning { baseURL in
+            let fleet = try WorkerFleet(api: api, baseURL: baseURL, rawPartitions: 2, eventsPartitions: 4)
+            let keys = (0..<50).map { "order\($0)" }
+            // The resolves come in on raw partition 1 and are through before the firings arrive on partition 0.
+            try await fleet.produce(keys.map { ($0, 1, WorkerFleet.alert($0, status: "resolved", summary: "late")) })
+            let worker = try fleet.start()
+            try await fleet.waitFor("every resolve seen", workers: [worker]) {
+                worker.log.components(separatedBy: "resolved with nothing open").count - 1 >= keys.count
+            }
+            try await fleet.produce(keys.map { ($0, 0, WorkerFleet.alert($0, status: "firing", summary: "late")) })
+            try await fleet.waitFor("every late firing dropped", workers: [worker]) {
+                worker.log.components(separatedBy: "stale event for am:order").count - 1 >= keys.count
+            }
+            try await Task.sleep(for: .seconds(1))
+            #expect(worker.terminate() == 0, "\(worker.log.suffix(2000))")
+            #expect(api.ledger.incidents.isEmpty, "no incident nobody would resolve: \(api.ledger.incidents.count)")
+        }
+    }
 }
