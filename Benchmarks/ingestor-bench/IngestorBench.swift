@@ -36,10 +36,13 @@ struct IngestorBench: AsyncParsableCommand {
     @Option(help: "Seconds the incident API stays down in the outage scenario.") var outageSeconds = 120
     @Option(help: "Webhook requests in the intake scenario.") var intakeRequests = 20_000
     @Option(help: "Requests in flight at once in the intake scenario.") var intakeConcurrency = 32
+    @Option(help: "Incident records written to the changelog and restored in the restore scenario.")
+    var restoreKeys = 100_000
+
     @Option(help: "Dead letters in the replay scenario.") var replayLetters = 20_000
     @Option(
         help:
-            "Run only these scenarios: raw, normalize (= am, sns, email), storm, storm-decoded (the storm with the repeat memory off), stage (the normalize stage on the storm input), latency, ratelimit, outage, intake, replay (repeatable)."
+            "Run only these scenarios: raw, normalize (= am, sns, email), storm, storm-decoded (the storm with the repeat memory off), stage (the normalize stage on the storm input), latency, ratelimit, outage, intake, restore (the changelog: empty disk and same disk), replay (repeatable)."
     ) var only: [String] = []
     @Option(help: "A librdkafka consumer property for the raw scenario, KEY=VALUE (repeatable).") var consumerProperty:
         [String] = []
@@ -114,6 +117,9 @@ struct IngestorBench: AsyncParsableCommand {
                 workerCPU: stormCPU,
                 logger: logger
             )
+        }
+        if wants("restore") {
+            try await restore(keys: quick ? 2_000 : restoreKeys, logger: logger)
         }
         if wants("latency") {
             try await latency(rate: quick ? 200 : latencyRate, seconds: quick ? 2 : latencySeconds, logger: logger)
