@@ -82,9 +82,9 @@ extension IngestorBench {
         let empty = try await Measurement.of {
             for partition in 0..<Int32(partitions) { read += try await fresh.store.restore(partition).read }
         }
+        let sample = try await fresh.store.record(target: "devrev", dedupKey: "am:restore-\(keys - 1)")
         for partition in 0..<Int32(partitions) { await fresh.store.release(partition) }
         await fresh.producer.close(timeout: .seconds(10))
-        let sample = try await fresh.store.record(target: "devrev", dedupKey: "am:restore-\(keys - 1)")
 
         // The same host restarted: the file's checkpoints leave only the tail (the last claims) to read.
         let again = try open("host.sqlite", owner: "host-restarted")
