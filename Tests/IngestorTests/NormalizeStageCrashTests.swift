@@ -36,30 +36,31 @@ struct NormalizeStageCrashTests {
             configuration: .init(bootstrapServers: cluster.bootstrapServerList),
             logger: e2eLogger
         )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<Self.records {
-                let payload = """
-                    {"version":"4","groupKey":"g\(index)","alerts":[{"status":"firing","labels":{"alertname":"A","instance":"n\(index % 500)"},\
-                    "annotations":{"summary":"record \(index)"},"startsAt":"2026-12-03T10:00:00Z","fingerprint":"k\(index % 500)"}]}
-                    """
-                group.addTask {
-                    try await producer.send(
-                        topic: "crash.raw",
-                        key: Array("s\(index)".utf8),
-                        value: Array(payload.utf8)
-                    )
+        // The records arrive while the stage runs, a hundred every 20 ms, so the stage is always mid-stream: a
+        // topic filled beforehand was sometimes normalized and committed whole before the test could kill it.
+        let production = Task {
+            for batch in stride(from: 0, to: Self.records, by: 100) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in batch..<min(batch + 100, Self.records) {
+                        let payload = """
+                            {"version":"4","groupKey":"g\(index)","alerts":[{"status":"firing","labels":{"alertname":"A","instance":"n\(index % 500)"},\
+                            "annotations":{"summary":"record \(index)"},"startsAt":"2026-12-03T10:00:00Z","fingerprint":"k\(index % 500)"}]}
+                            """
+                        group.addTask {
+                            try await producer.send(
+                                topic: "crash.raw",
+                                key: Array("s\(index)".utf8),
+                                value: Array(payload.utf8)
+                            )
+                        }
+                    }
+                    try await group.waitForAll()
                 }
+                try await Task.sleep(for: .milliseconds(20))
             }
-            try await group.waitForAll()
+            await producer.close(timeout: .seconds(5))
         }
-        await producer.close(timeout: .seconds(5))
-        var ends: [Int32: Int64] = [:]
         let probe = try KafkaAdmin(bootstrapServers: cluster.bootstrapServerList, logger: e2eLogger)
-        for partition in Int32(0)..<4 {
-            ends[partition] = try await probe.watermarks(KafkaTopicPartition(topic: "crash.raw", partition: partition))
-                .high
-        }
-        #expect(ends.values.reduce(0, +) == Int64(Self.records))
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stage-crash-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -100,6 +101,13 @@ struct NormalizeStageCrashTests {
         first.kill9()
         let atKill = try await Self.committed(cluster)
         let writtenAtKill = try await eventsWritten()
+        try await production.value
+        var ends: [Int32: Int64] = [:]
+        for partition in Int32(0)..<4 {
+            ends[partition] = try await probe.watermarks(KafkaTopicPartition(topic: "crash.raw", partition: partition))
+                .high
+        }
+        #expect(ends.values.reduce(0, +) == Int64(Self.records))
         // The stage may well have written every event before the kill on a fast machine; what the test needs is
         // raw records left uncommitted at the kill, so that the restart has something to write again.
         #expect(atKill.values.reduce(0, +) < Int64(Self.records), "killed before every raw record was committed")
