@@ -105,9 +105,12 @@ struct SeveralWorkersTests {
             }
             try await Task.sleep(for: .seconds(1))
             #expect(auditor.terminate() == 0)
-            #expect(
-                auditor.log.contains("of an owner fenced by a newer claim"),
-                "the zombie's late writes were there, and ignored: \(auditor.log.suffix(3000))"
+            // Whether the zombie wrote at all after its partitions moved is a race on its waking: the answers waiting
+            // in its sockets are applied (and written, then fenced) or its consumer learns of the revocation first
+            // (and the writes are refused at home). Most runs see the first; a CI run saw the second. Either way the
+            // state below must be the new owner's; PartitionedStateStoreTests covers the fencing itself every time.
+            print(
+                "zombie: late writes fenced on restore: \(auditor.log.contains("of an owner fenced by a newer claim"))"
             )
             let ownerState = try SQLiteIncidentStateStore(
                 path: fleet.directory.appendingPathComponent("worker-2/state.sqlite").path,
