@@ -36,8 +36,9 @@ struct NormalizeStageCrashTests {
             configuration: .init(bootstrapServers: cluster.bootstrapServerList),
             logger: e2eLogger
         )
-        // The records arrive while the stage runs, a hundred every 20 ms, so the stage is always mid-stream: a
-        // topic filled beforehand was sometimes normalized and committed whole before the test could kill it.
+        // The records arrive while the stage runs, a hundred every 50 ms (10 s or more in all), so the stage is
+        // always mid-stream: a topic filled beforehand was sometimes normalized and committed whole before the test
+        // could kill it.
         let production = Task {
             for batch in stride(from: 0, to: Self.records, by: 100) {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -56,7 +57,7 @@ struct NormalizeStageCrashTests {
                     }
                     try await group.waitForAll()
                 }
-                try await Task.sleep(for: .milliseconds(20))
+                try await Task.sleep(for: .milliseconds(50))
             }
             await producer.close(timeout: .seconds(5))
         }
@@ -66,7 +67,7 @@ struct NormalizeStageCrashTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("ingestor.yaml").path
         try """
-        kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: crash-stage, session_timeout: 6s, commit_interval: 1s, events_topic: crash.events}
+        kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: crash-stage, session_timeout: 6s, commit_interval: 3s, events_topic: crash.events}
         sources: [{topic: crash.raw, format: alertmanager}]
         dead_letter: {topic: crash.dlq}
         pipeline: {skip_repeats_for: 0s, drain_timeout: 3s}
@@ -86,17 +87,29 @@ struct NormalizeStageCrashTests {
         }
         let first = try WorkerProcess(configPath: configPath, logPath: logPath, arguments: ["--stage", "normalize"])
         let deadline = ContinuousClock.now + .seconds(120)
-        // Mid-stream, after a commit, with records written past it: those may be written again, the ones before the
-        // commit must not be.
+        // Mid-stream, just after a commit, with records written past it: those may be written again, the ones before
+        // the commit must not be. The stage commits every 3 s; the test waits until it sees a commit land and kills
+        // within a second of it, so that no further commit can land between the check and the kill (checking at any
+        // moment sometimes caught a commit in between, and the kill left nothing uncommitted).
+        var previous: Int64?
         while true {
-            let written = try await eventsWritten()
             let committed = try await Self.committed(cluster).values.reduce(0, +)
-            if committed > 0, written - committed >= 200 { break }
+            defer { previous = committed }
             try #require(
                 ContinuousClock.now < deadline,
-                "no progress: \(written) events written, \(committed) raw records committed; \(first.log.suffix(2000))"
+                "no progress: \(committed) raw records committed; \(first.log.suffix(2000))"
             )
-            try await Task.sleep(for: .milliseconds(5))
+            guard let before = previous, committed > before else {
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            let landed = ContinuousClock.now
+            var written = try await eventsWritten()
+            while written - committed < 200, ContinuousClock.now - landed < .seconds(1) {
+                try await Task.sleep(for: .milliseconds(5))
+                written = try await eventsWritten()
+            }
+            if written - committed >= 200, ContinuousClock.now - landed < .seconds(1) { break }
         }
         first.kill9()
         let atKill = try await Self.committed(cluster)
