@@ -78,9 +78,19 @@ extension IngestorBench {
 
         // A new host: an empty state file, every partition restored from the changelog's beginning.
         let fresh = try open("host.sqlite", owner: "host")
+        // As a rebalance restores them: PartitionedStateStore.restoreWidth partitions at a time.
+        let all = Array(0..<Int32(partitions))
         var read = 0
         let empty = try await Measurement.of {
-            for partition in 0..<Int32(partitions) { read += try await fresh.store.restore(partition).read }
+            let store = fresh.store
+            let restored = await PartitionedStateStore.eachPartition(all) { partition in
+                do {
+                    return Result<Int, any Error>.success(try await store.restore(partition).read)
+                } catch {
+                    return .failure(error)
+                }
+            }
+            read = try restored.values.reduce(0) { $0 + (try $1.get()) }
         }
         let sample = try await fresh.store.record(target: "devrev", dedupKey: "am:restore-\(keys - 1)")
         for partition in 0..<Int32(partitions) { await fresh.store.release(partition) }
@@ -90,7 +100,15 @@ extension IngestorBench {
         let again = try open("host.sqlite", owner: "host-restarted")
         var readAgain = 0
         let local = try await Measurement.of {
-            for partition in 0..<Int32(partitions) { readAgain += try await again.store.restore(partition).read }
+            let store = again.store
+            let restored = await PartitionedStateStore.eachPartition(all) { partition in
+                do {
+                    return Result<Int, any Error>.success(try await store.restore(partition).read)
+                } catch {
+                    return .failure(error)
+                }
+            }
+            readAgain = try restored.values.reduce(0) { $0 + (try $1.get()) }
         }
         for partition in 0..<Int32(partitions) { await again.store.release(partition) }
         await again.producer.close(timeout: .seconds(10))

@@ -33,36 +33,45 @@ final class StateOwnership: PartitionOwnership {
     func assigned(_ partitions: [PartitionID]) async -> [PartitionID: Int64] {
         restoring.withLock { $0 += 1 }
         defer { restoring.withLock { $0 -= 1 } }
-        var positions: [PartitionID: Int64] = [:]
-        for partition in partitions {
-            let start = ContinuousClock.now
-            var backoff: Duration = .seconds(1)
-            while true {
-                do {
-                    let restored = try await store.restore(partition.partition)
-                    let elapsed = ContinuousClock.now - start
-                    instruments.restored(partition, read: restored.read, fenced: restored.fenced, duration: elapsed)
-                    logger.info(
-                        """
-                        restored \(partition) in \(elapsed): \(restored.read) changelog records read, \
-                        \(restored.fenced) from a fenced owner ignored; claim \(restored.epoch)\
-                        \(restored.progress.map { ", reading from offset \($0)" } ?? "")
-                        """
-                    )
-                    if let progress = restored.progress { positions[partition] = progress }
-                    await intents.reconcile(restored.pending)
-                    break
-                } catch {
-                    // Without its state the partition must not be worked on: nothing is read until it is restored.
-                    logger.error("could not restore \(partition), retrying in \(backoff): \(error)")
-                    if Task.isCancelled { return positions }
-                    try? await Task.sleep(for: backoff)
-                    backoff = min(backoff * 2, .seconds(30))
-                }
-            }
+        let byNumber = Dictionary(partitions.map { ($0.partition, $0) }, uniquingKeysWith: { first, _ in first })
+        let restored = await PartitionedStateStore.eachPartition(partitions.map(\.partition)) { number in
+            await self.restore(byNumber[number]!)
         }
         share()
+        var positions: [PartitionID: Int64] = [:]
+        for (number, progress) in restored {
+            if let progress, let partition = byNumber[number] { positions[partition] = progress }
+        }
         return positions
+    }
+
+    /// Restores one partition, retrying until it succeeds or the task is cancelled.
+    /// - Returns: the events offset to read the partition from, if its state records one.
+    private func restore(_ partition: PartitionID) async -> Int64? {
+        let start = ContinuousClock.now
+        var backoff: Duration = .seconds(1)
+        while true {
+            do {
+                let restored = try await store.restore(partition.partition)
+                let elapsed = ContinuousClock.now - start
+                instruments.restored(partition, read: restored.read, fenced: restored.fenced, duration: elapsed)
+                logger.info(
+                    """
+                    restored \(partition) in \(elapsed): \(restored.read) changelog records read, \
+                    \(restored.fenced) from a fenced owner ignored; claim \(restored.epoch)\
+                    \(restored.progress.map { ", reading from offset \($0)" } ?? "")
+                    """
+                )
+                await intents.reconcile(restored.pending)
+                return restored.progress
+            } catch {
+                // Without its state the partition must not be worked on: nothing is read until it is restored.
+                logger.error("could not restore \(partition), retrying in \(backoff): \(error)")
+                if Task.isCancelled { return nil }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(30))
+            }
+        }
     }
 
     func revoked(_ partitions: [PartitionID]) async {

@@ -91,6 +91,32 @@ public final class PartitionedStateStore: IncidentStateStore {
 
     // MARK: - Ownership
 
+    /// How many partitions a rebalance restores at once. Each restore reads its changelog partition with a consumer
+    /// of its own and waits on the broker between fetches; side by side they keep both the broker and this process
+    /// busy (measured in BENCHMARKS.md, "restore").
+    public static let restoreWidth = 4
+
+    /// Runs `body` for every partition of `partitions`, at most `width` at a time, and returns each one's result.
+    public static func eachPartition<Result: Sendable>(
+        _ partitions: [Int32],
+        width: Int = restoreWidth,
+        _ body: @escaping @Sendable (Int32) async -> Result
+    ) async -> [Int32: Result] {
+        await withTaskGroup(of: (Int32, Result).self) { group in
+            var results: [Int32: Result] = [:]
+            var waiting = partitions[...]
+            for _ in 0..<max(1, width) {
+                guard let partition = waiting.popFirst() else { break }
+                group.addTask { (partition, await body(partition)) }
+            }
+            while let (partition, result) = await group.next() {
+                results[partition] = result
+                if let next = waiting.popFirst() { group.addTask { (next, await body(next)) } }
+            }
+            return results
+        }
+    }
+
     /// Takes `partition`: reads what the local file holds of it and the changelog after that, then claims it.
     public func restore(_ partition: Int32) async throws -> Restored {
         var checkpoint = try await cache.checkpoint(partition: partition)
