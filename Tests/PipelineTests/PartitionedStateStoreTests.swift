@@ -29,8 +29,14 @@ final class InMemoryChangelog: ChangelogSink, ChangelogSource {
         return ChangelogReceipt { offset }
     }
 
-    func read(partition: Int32, from offset: Int64) async throws -> [ChangelogRecord] {
-        partitions.withLock { ($0[partition] ?? []).filter { $0.offset >= offset } }
+    func read(
+        partition: Int32,
+        from offset: Int64,
+        remaining: @escaping @Sendable (Int64) -> Void
+    ) async throws -> [ChangelogRecord] {
+        let records = partitions.withLock { ($0[partition] ?? []).filter { $0.offset >= offset } }
+        remaining(0)
+        return records
     }
 
     func records(_ partition: Int32) -> [ChangelogRecord] { partitions.withLock { $0[partition] ?? [] } }
@@ -204,5 +210,98 @@ struct PartitionedStateStoreTests {
         #expect(try await again.record(target: "t", dedupKey: "late") == nil, "its own fenced write is not state")
         #expect(restored.fenced == 1)
         #expect(restored.epoch == 3)
+    }
+}
+
+/// A changelog whose restores and acknowledgements wait until the test lets them go, to look at the lag meanwhile.
+final class HeldChangelog: ChangelogSink, ChangelogSource {
+    let inner = InMemoryChangelog()
+    private let held = Mutex<[CheckedContinuation<Void, Never>]>([])
+    let holding = Mutex(false)
+
+    private func waitIfHeld() async {
+        guard holding.withLock({ $0 }) else { return }
+        await withCheckedContinuation { continuation in held.withLock { $0.append(continuation) } }
+    }
+
+    /// How many calls wait.
+    var waiting: Int { held.withLock { $0.count } }
+
+    func release() {
+        holding.withLock { $0 = false }
+        for continuation in held.withLock({ held in
+            defer { held = [] }
+            return held
+        }) { continuation.resume() }
+    }
+
+    func send(_ entry: ChangelogEntry, partition: Int32, epoch: Int64, owner: String) async throws -> ChangelogReceipt {
+        let receipt = try await inner.send(entry, partition: partition, epoch: epoch, owner: owner)
+        return ChangelogReceipt {
+            await self.waitIfHeld()
+            return try await receipt.offset()
+        }
+    }
+
+    func read(
+        partition: Int32,
+        from offset: Int64,
+        remaining: @escaping @Sendable (Int64) -> Void
+    ) async throws -> [ChangelogRecord] {
+        let records = try await inner.read(partition: partition, from: offset) { _ in }
+        remaining(Int64(records.count))
+        await waitIfHeld()
+        remaining(0)
+        return records
+    }
+}
+
+@Suite("The changelog lag")
+struct ChangelogLagTests {
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !condition() {
+            try #require(ContinuousClock.now < deadline)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    @Test func restoresShowWhatTheyHaveLeftAndWritesCountUntilAcknowledged() async throws {
+        let changelog = HeldChangelog()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        func store(_ owner: String) throws -> PartitionedStateStore {
+            PartitionedStateStore(
+                partitioner: KeyPartitioner(partitions: 1),
+                cache: try SQLiteIncidentStateStore(path: ":memory:", now: PartitionedStateStoreTests.t0),
+                changelog: changelog,
+                source: changelog,
+                owner: owner,
+                logger: logger
+            )
+        }
+        let first = try store("a")
+        _ = try await first.restore(0)
+        try await first.save(PartitionedStateStoreTests.record("k1", "inc-1"))
+        #expect(first.changelogLag == PartitionedStateStore.ChangelogLag())
+
+        // A write the broker has not acknowledged yet.
+        changelog.holding.withLock { $0 = true }
+        let saving = Task { try await first.save(PartitionedStateStoreTests.record("k2", "inc-2")) }
+        try await Self.waitUntil { changelog.waiting == 1 }
+        #expect(first.changelogLag.unacknowledgedWrites == 1)
+        changelog.release()
+        try await saving.value
+        #expect(first.changelogLag.unacknowledgedWrites == 0)
+
+        // A restore reading the partition's three records (a claim, two records).
+        let second = try store("b")
+        changelog.holding.withLock { $0 = true }
+        let restoring = Task { try await second.restore(0) }
+        try await Self.waitUntil { changelog.waiting == 1 }
+        #expect(second.changelogLag.restoreRemaining == [0: 3])
+        changelog.release()
+        _ = try await restoring.value
+        #expect(second.changelogLag.restoreRemaining.isEmpty, "a finished restore has nothing left")
     }
 }

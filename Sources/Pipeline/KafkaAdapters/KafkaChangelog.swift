@@ -56,11 +56,16 @@ public struct KafkaChangelog: ChangelogSink, ChangelogSource {
         return ChangelogReceipt { try await delivery.report().offset }
     }
 
-    public func read(partition: Int32, from offset: Int64) async throws -> [ChangelogRecord] {
+    public func read(
+        partition: Int32,
+        from offset: Int64,
+        remaining: @escaping @Sendable (Int64) -> Void
+    ) async throws -> [ChangelogRecord] {
         let topicPartition = KafkaTopicPartition(topic: topic, partition: partition)
         let marks = try await admin.watermarks(topicPartition)
         let start = max(offset, marks.low)
         guard start < marks.high else { return [] }
+        remaining(marks.high - start)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         try consumer.assign([KafkaTopicPartitionOffset(topicPartition, offset: start)])
         var records: [ChangelogRecord] = []
@@ -85,6 +90,7 @@ public struct KafkaChangelog: ChangelogSink, ChangelogSource {
                     )
                 )
                 if message.offset + 1 >= marks.high { break reading }
+                if records.count % 1000 == 0 { remaining(marks.high - message.offset - 1) }
             }
         } catch {
             try? await consumer.close()

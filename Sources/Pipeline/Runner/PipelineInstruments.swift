@@ -303,6 +303,14 @@ public final class PipelineInstruments: Sendable {
         }
     }
 
+    /// How far the state is behind the changelog: writes not yet acknowledged, records restores have left to read.
+    func changelogLag(_ lag: PartitionedStateStore.ChangelogLag) {
+        Gauge(label: "ingestor_changelog_unacknowledged_writes", dimensions: [], factory: factory)
+            .record(lag.unacknowledgedWrites)
+        Gauge(label: "ingestor_changelog_restore_remaining_records", dimensions: [], factory: factory)
+            .record(lag.restoreRemaining.values.reduce(0, +))
+    }
+
     /// How many events partitions (and their state) this worker owns.
     func ownedPartitions(_ count: Int) {
         Gauge(label: "ingestor_owned_partitions", dimensions: [], factory: factory).record(count)

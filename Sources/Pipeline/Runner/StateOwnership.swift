@@ -87,8 +87,10 @@ final class StateOwnership: PartitionOwnership {
         instruments.ownedPartitions(owned)
     }
 
-    /// Writes a progress mark for every owned partition whose stored position moved since the last one.
+    /// Writes a progress mark for every owned partition whose stored position moved since the last one, and samples
+    /// the changelog lag.
     func markProgress(_ stored: [PartitionID: Int64], since marked: inout [PartitionID: Int64]) async {
+        instruments.changelogLag(store.changelogLag)
         for (partition, offset) in stored where marked[partition] != offset {
             do {
                 try await store.markProgress(partition.partition, offset: offset)

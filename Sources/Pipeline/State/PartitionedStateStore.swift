@@ -27,6 +27,17 @@ public final class PartitionedStateStore: IncidentStateStore {
         public var epoch: Int64
     }
 
+    /// How far this worker's state is behind the changelog.
+    public struct ChangelogLag: Sendable, Hashable {
+        /// Changes handed to the changelog and not yet acknowledged by the broker (and applied to the file).
+        public var unacknowledgedWrites = 0
+        /// Changelog records that restores under way have still to read, per partition.
+        public var restoreRemaining: [Int32: Int64] = [:]
+    }
+
+    /// How far this worker's state is behind the changelog now.
+    public var changelogLag: ChangelogLag { lag.withLock { $0 } }
+
     /// Which events partition a key belongs to: set with ``setPartitions(_:)`` once the events topic's size is
     /// known, before any partition is restored.
     public var partitioner: KeyPartitioner { partitionerState.withLock { $0 } }
@@ -38,6 +49,7 @@ public final class PartitionedStateStore: IncidentStateStore {
     private let source: any ChangelogSource
     private let local = InMemoryIncidentStateStore()
     private let owned = Mutex<[Int32: ChangelogPartition]>([:])
+    private let lag = Mutex(ChangelogLag())
     private let logger: Logger
 
     /// Creates a store over the local `cache` file and the changelog.
@@ -131,7 +143,11 @@ public final class PartitionedStateStore: IncidentStateStore {
         }
         var claim = (epoch: checkpoint?.epoch ?? 0, owner: checkpoint?.owner ?? "")
         var progress = checkpoint?.progress
-        let records = try await source.read(partition: partition, from: (checkpoint?.offset ?? -1) + 1)
+        defer { lag.withLock { _ = $0.restoreRemaining.removeValue(forKey: partition) } }
+        let records = try await source.read(partition: partition, from: (checkpoint?.offset ?? -1) + 1) {
+            [self] remaining in
+            lag.withLock { $0.restoreRemaining[partition] = remaining }
+        }
         var valid: [(offset: Int64, entry: ChangelogEntry)] = []
         var fenced = 0
         for record in records {
@@ -173,12 +189,19 @@ public final class PartitionedStateStore: IncidentStateStore {
             sink: sink,
             cache: cache
         )
-        try await writer.write(.claim(epoch: epoch, owner: owner))
+        try await write(.claim(epoch: epoch, owner: owner), to: writer)
         owned.withLock { $0[partition] = writer }
         let pending = try await cache.pendingIntents(target: nil).filter {
             partitioner.partition(of: $0.dedupKey) == partition
         }
         return Restored(progress: progress, pending: pending, read: records.count, fenced: fenced, epoch: epoch)
+    }
+
+    /// Writes `entry` through `writer`, counted as unacknowledged until the broker acknowledged it.
+    private func write(_ entry: ChangelogEntry, to writer: ChangelogPartition) async throws {
+        lag.withLock { $0.unacknowledgedWrites += 1 }
+        defer { lag.withLock { $0.unacknowledgedWrites -= 1 } }
+        try await writer.write(entry)
     }
 
     /// Gives `partition` up: changes still being written finish, later ones fail with `NotOwned`.
@@ -190,7 +213,7 @@ public final class PartitionedStateStore: IncidentStateStore {
     /// Records that the partition's state reflects every events record before `offset`.
     public func markProgress(_ partition: Int32, offset: Int64) async throws {
         guard let writer = owned.withLock({ $0[partition] }) else { return }
-        try await writer.write(.progress(offset: offset))
+        try await write(.progress(offset: offset), to: writer)
     }
 
     // MARK: - IncidentStateStore
@@ -207,7 +230,7 @@ public final class PartitionedStateStore: IncidentStateStore {
             try await local.save(record, decisions: decisions)
             return
         }
-        try await writer.write(.record(record))
+        try await write(.record(record), to: writer)
         try await cache.audit(decisions)
     }
 
@@ -216,7 +239,7 @@ public final class PartitionedStateStore: IncidentStateStore {
             try await local.delete(target: target, dedupKey: dedupKey)
             return
         }
-        try await writer.write(.recordDeleted(target: target, dedupKey: dedupKey))
+        try await write(.recordDeleted(target: target, dedupKey: dedupKey), to: writer)
     }
 
     public func pendingIntents(target: String) async throws -> [IncidentRecord] {
@@ -246,7 +269,7 @@ public final class PartitionedStateStore: IncidentStateStore {
         } else {
             members.append(saved)
         }
-        try await writer.write(.member(saved))
+        try await write(.member(saved), to: writer)
         return members
     }
 
@@ -256,7 +279,7 @@ public final class PartitionedStateStore: IncidentStateStore {
             return
         }
         for member in try await cache.members(target: target, groupKey: groupKey) {
-            try await writer.write(.memberDeleted(target: target, groupKey: groupKey, memberKey: member.memberKey))
+            try await write(.memberDeleted(target: target, groupKey: groupKey, memberKey: member.memberKey), to: writer)
         }
     }
 }

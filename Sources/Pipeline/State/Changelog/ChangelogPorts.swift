@@ -52,5 +52,10 @@ public struct ChangelogRecord: Sendable, Hashable {
 /// Where a partition's changelog is read from, for a restore.
 public protocol ChangelogSource: Sendable {
     /// Every record of `partition` from `offset` up to the end as it was when the call began, in order.
-    func read(partition: Int32, from offset: Int64) async throws -> [ChangelogRecord]
+    /// - Parameter remaining: told, now and then while reading, how many records are left to read.
+    func read(
+        partition: Int32,
+        from offset: Int64,
+        remaining: @escaping @Sendable (Int64) -> Void
+    ) async throws -> [ChangelogRecord]
 }
