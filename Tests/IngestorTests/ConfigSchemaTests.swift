@@ -629,6 +629,7 @@ struct ConfigSchemaTests {
             "state.path": configuration.state.path,
             "state.cache_records": configuration.state.cacheRecords,
             "state.audit_retention": configuration.state.auditRetention,
+            "state.resolved_retention": configuration.state.resolvedRetention,
             "ops.host": configuration.ops.host,
             "ops.port": configuration.ops.port,
             "ops.readiness.broker_unreachable_after": configuration.ops.readiness.brokerUnreachableAfter,

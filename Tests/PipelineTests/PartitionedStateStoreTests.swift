@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Normalizer
+import PipelineTestSupport
 import Synchronization
 import Testing
 
@@ -303,5 +304,83 @@ struct ChangelogLagTests {
         changelog.release()
         _ = try await restoring.value
         #expect(second.changelogLag.restoreRemaining.isEmpty, "a finished restore has nothing left")
+    }
+}
+
+@Suite("Resolved keys are remembered for a bounded window")
+struct ResolvedRetentionTests {
+    static let t0 = PartitionedStateStoreTests.t0
+
+    static func resolved(_ key: String, at time: Timestamp, pending: Bool = false) -> IncidentRecord {
+        IncidentRecord(
+            target: "t",
+            dedupKey: key,
+            externalID: "inc-\(key)",
+            status: .resolved,
+            contentHash: 1,
+            lastEventAt: time,
+            createdAt: time,
+            updatedAt: time,
+            resolvedAt: time,
+            pending: pending ? IncidentRecord.PendingIntent(action: .create, since: time) : nil
+        )
+    }
+
+    @Test func aStateFileLetsGoOfKeysResolvedLongerAgoWhenItOpens() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rr-\(UUID()).sqlite").path
+        let now = Self.t0.advanced(by: .seconds(10 * 86_400))
+        do {
+            let store = try SQLiteIncidentStateStore(path: path, now: Self.t0)
+            try await store.save(Self.resolved("old", at: Self.t0))
+            try await store.save(Self.resolved("recent", at: now.advanced(by: .seconds(-3600))))
+            try await store.save(PartitionedStateStoreTests.record("open", "inc-open"))
+            try await store.save(Self.resolved("pending", at: Self.t0, pending: true))
+        }
+        let reopened = try SQLiteIncidentStateStore(path: path, resolvedRetention: .seconds(7 * 86_400), now: now)
+        #expect(try await reopened.record(target: "t", dedupKey: "old") == nil, "resolved ten days ago: let go")
+        #expect(try await reopened.record(target: "t", dedupKey: "recent")?.status == .resolved)
+        #expect(try await reopened.record(target: "t", dedupKey: "open")?.status == .open, "open ones stay")
+        #expect(try await reopened.record(target: "t", dedupKey: "pending") != nil, "a pending create is never let go")
+    }
+
+    @Test func aRestoreLetsGoOfThemThroughTheChangelog() async throws {
+        let changelog = InMemoryChangelog()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let clock = ManualClock(start: Self.t0)
+        func store(_ owner: String) throws -> PartitionedStateStore {
+            PartitionedStateStore(
+                partitioner: KeyPartitioner(partitions: 1),
+                cache: try SQLiteIncidentStateStore(path: ":memory:", now: Self.t0),
+                changelog: changelog,
+                source: changelog,
+                owner: owner,
+                resolvedRetention: .seconds(7 * 86_400),
+                clock: clock,
+                logger: logger
+            )
+        }
+        let first = try store("a")
+        _ = try await first.restore(0)
+        try await first.save(Self.resolved("old", at: Self.t0))
+        try await first.save(PartitionedStateStoreTests.record("open", "inc-open"))
+        try await clock.sleep(for: .seconds(3 * 86_400))
+        try await first.save(Self.resolved("recent", at: clock.now()))
+        await first.release(0)
+
+        try await clock.sleep(for: .seconds(5 * 86_400))
+        let second = try store("b")
+        let restored = try await second.restore(0)
+        #expect(restored.forgotten == 1)
+        #expect(try await second.record(target: "t", dedupKey: "old") == nil)
+        #expect(try await second.record(target: "t", dedupKey: "recent")?.status == .resolved)
+        #expect(try await second.record(target: "t", dedupKey: "open")?.status == .open)
+        #expect(
+            changelog.records(0).last?.entry == .recordDeleted(target: "t", dedupKey: "old"),
+            "let go through the changelog (a tombstone), so every later owner agrees"
+        )
+        let third = try store("c")
+        _ = try await third.restore(0)
+        #expect(try await third.record(target: "t", dedupKey: "old") == nil, "an empty disk does not bring it back")
     }
 }

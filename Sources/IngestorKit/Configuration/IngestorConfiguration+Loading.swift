@@ -259,6 +259,11 @@ extension IngestorConfiguration {
             default: state.auditRetention,
             in: .seconds(60) ... .seconds(3650 * 86_400)
         )
+        state.resolvedRetention = stateSection.duration(
+            "resolved_retention",
+            default: state.resolvedRetention,
+            in: .seconds(60) ... .seconds(3650 * 86_400)
+        )
         stateSection.finish()
 
         let opsSection = root.section("ops")

@@ -101,6 +101,10 @@ public struct IngestorConfiguration: Sendable {
         public var cacheRecords = 100_000
         /// `state.audit_retention`: how long decisions stay in the audit trail; default 7d.
         public var auditRetention: Duration = .seconds(7 * 86_400)
+        /// `state.resolved_retention`: how long a resolved key is remembered after its resolve (to drop late events
+        /// of it as stale); older ones are let go at start, and by the delivery stage when it restores a partition.
+        /// Default 7d.
+        public var resolvedRetention: Duration = .seconds(7 * 86_400)
 
         /// Whether state lives in memory only.
         public var isInMemory: Bool { path == ":memory:" }

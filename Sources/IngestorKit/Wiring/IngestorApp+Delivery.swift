@@ -32,6 +32,8 @@ extension IngestorApp {
             changelog: changelog,
             source: changelog,
             owner: ownerName(),
+            resolvedRetention: configuration.state.resolvedRetention,
+            clock: context.clock,
             logger: context.logger
         )
         let runner = makeRunner(

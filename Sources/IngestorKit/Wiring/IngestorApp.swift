@@ -242,6 +242,7 @@ extension IngestorApp {
                 path: state.path,
                 cacheCapacity: state.cacheRecords,
                 auditRetention: state.auditRetention,
+                resolvedRetention: state.resolvedRetention,
                 now: clock.now(),
                 exclusive: exclusive
             )

@@ -292,11 +292,12 @@ public final class PipelineInstruments: Sendable {
     }
 
     /// A partition's state was restored.
-    func restored(_ partition: PartitionID, read: Int, fenced: Int, duration: Duration) {
+    func restored(_ partition: PartitionID, read: Int, fenced: Int, forgotten: Int, duration: Duration) {
         Metrics.Timer(label: "ingestor_restore_seconds", dimensions: [], factory: factory).recordNanoseconds(
             Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
         )
         count("ingestor_changelog_records_restored_total", [], by: read)
+        if forgotten > 0 { count("ingestor_state_resolved_forgotten_total", [], by: forgotten) }
         if fenced > 0 {
             count("ingestor_changelog_fenced_total", [], by: fenced)
             logger.warning("\(partition): ignored \(fenced) changelog records of an owner fenced by a newer claim")

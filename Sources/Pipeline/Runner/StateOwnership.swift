@@ -54,11 +54,18 @@ final class StateOwnership: PartitionOwnership {
             do {
                 let restored = try await store.restore(partition.partition)
                 let elapsed = ContinuousClock.now - start
-                instruments.restored(partition, read: restored.read, fenced: restored.fenced, duration: elapsed)
+                instruments.restored(
+                    partition,
+                    read: restored.read,
+                    fenced: restored.fenced,
+                    forgotten: restored.forgotten,
+                    duration: elapsed
+                )
                 logger.info(
                     """
                     restored \(partition) in \(elapsed): \(restored.read) changelog records read, \
-                    \(restored.fenced) from a fenced owner ignored; claim \(restored.epoch)\
+                    \(restored.fenced) from a fenced owner ignored, \(restored.forgotten) keys resolved longer ago \
+                    than state.resolved_retention let go; claim \(restored.epoch)\
                     \(restored.progress.map { ", reading from offset \($0)" } ?? "")
                     """
                 )

@@ -25,6 +25,8 @@ public final class PartitionedStateStore: IncidentStateStore {
         public var fenced: Int
         /// This worker's claim.
         public var epoch: Int64
+        /// Resolved keys the restore let go (their resolve older than the retention), written as tombstones.
+        public var forgotten: Int = 0
     }
 
     /// How far this worker's state is behind the changelog.
@@ -51,17 +53,27 @@ public final class PartitionedStateStore: IncidentStateStore {
     private let owned = Mutex<[Int32: ChangelogPartition]>([:])
     private let lag = Mutex(ChangelogLag())
     private let logger: Logger
+    private let resolvedRetention: Duration?
+    private let clock: any PipelineClock
 
     /// Creates a store over the local `cache` file and the changelog.
-    /// - Parameter partitioner: the events topic's partitioner, if its size is known already.
+    /// - Parameters:
+    ///   - partitioner: the events topic's partitioner, if its size is known already.
+    ///   - resolvedRetention: how long a resolved key is remembered after its resolve: each restore lets older ones
+    ///     go (a tombstone in the changelog); `nil` remembers them all.
+    ///   - clock: the current time, for the retention.
     public init(
         partitioner: KeyPartitioner = KeyPartitioner(partitions: 1),
         cache: SQLiteIncidentStateStore,
         changelog sink: any ChangelogSink,
         source: any ChangelogSource,
         owner: String,
+        resolvedRetention: Duration? = nil,
+        clock: any PipelineClock = SystemPipelineClock(),
         logger: Logger
     ) {
+        self.resolvedRetention = resolvedRetention
+        self.clock = clock
         partitionerState = Mutex(partitioner)
         self.cache = cache
         self.sink = sink
@@ -190,11 +202,29 @@ public final class PartitionedStateStore: IncidentStateStore {
             cache: cache
         )
         try await write(.claim(epoch: epoch, owner: owner), to: writer)
+        // Before any event of the partition is worked on, so nothing races the deletes: the keys resolved longer
+        // ago than the retention are let go, through the changelog like any change.
+        var forgotten = 0
+        if let resolvedRetention {
+            let partitioner = partitioner
+            for key in try await cache.resolvedKeys(before: clock.now().advanced(by: .zero - resolvedRetention))
+            where partitioner.partition(of: key.dedupKey) == partition && !Self.isLocal(key.dedupKey) {
+                try await write(.recordDeleted(target: key.target, dedupKey: key.dedupKey), to: writer)
+                forgotten += 1
+            }
+        }
         owned.withLock { $0[partition] = writer }
         let pending = try await cache.pendingIntents(target: nil).filter {
             partitioner.partition(of: $0.dedupKey) == partition
         }
-        return Restored(progress: progress, pending: pending, read: records.count, fenced: fenced, epoch: epoch)
+        return Restored(
+            progress: progress,
+            pending: pending,
+            read: records.count,
+            fenced: fenced,
+            epoch: epoch,
+            forgotten: forgotten
+        )
     }
 
     /// Writes `entry` through `writer`, counted as unacknowledged until the broker acknowledged it.

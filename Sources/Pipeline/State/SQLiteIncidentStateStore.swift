@@ -31,7 +31,10 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
     /// Opens (creating when missing) and migrates the store at `path`.
     /// - Parameters:
     ///   - auditRetention: decisions older than this (by their time) are deleted on open; `nil` keeps all.
-    ///   - now: the current time, for the retention.
+    ///   - resolvedRetention: records of resolved keys whose resolve is older than this are deleted on open (with no
+    ///     create pending); `nil` keeps them all. A key forgotten so is new again: a late event for it is no
+    ///     longer recognised as stale.
+    ///   - now: the current time, for the retentions.
     ///   - exclusive: hold the file's ``StateFileLock`` while open and refuse (``StateFileLock/InUse``) when another
     ///     process holds it: the cache assumes one writer per file. The worker and replay open the file exclusively.
     ///   - readOnly: open an existing, migrated file without writing to it (a replay's dry run); writes then fail.
@@ -39,6 +42,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         path: String,
         cacheCapacity: Int = 100_000,
         auditRetention: Duration? = .seconds(7 * 86_400),
+        resolvedRetention: Duration? = nil,
         now: Timestamp,
         exclusive: Bool = false,
         readOnly: Bool = false
@@ -68,7 +72,29 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
                 try db.execute(sql: "DELETE FROM decisions WHERE at < ?", arguments: [cutoff])
             }
         }
+        if let resolvedRetention {
+            let cutoff = now.advanced(by: .zero - resolvedRetention).millisecondsSinceEpoch
+            try database.write { db in
+                try db.execute(sql: "DELETE FROM incidents WHERE \(Self.resolvedBefore)", arguments: [cutoff])
+            }
+        }
         try loadAll()
+    }
+
+    /// Matches the records of keys resolved before the time given as the argument, with no create pending.
+    private static let resolvedBefore =
+        "status = 'resolved' AND pending_action IS NULL AND COALESCE(resolved_at, updated_at, last_event_at, created_at) < ?"
+
+    /// The keys resolved before `cutoff` (by the time of the resolve), with no create pending: those a bounded
+    /// window of memory lets go.
+    public func resolvedKeys(before cutoff: Timestamp) async throws -> [(target: String, dedupKey: String)] {
+        try await transaction { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT target, dedup_key FROM incidents WHERE \(Self.resolvedBefore)",
+                arguments: [cutoff.millisecondsSinceEpoch]
+            ).map { (target: $0["target"], dedupKey: $0["dedup_key"]) }
+        }
     }
 
     /// Reads every record into the cache when they fit: a key that is not cached then has no record, and the file
