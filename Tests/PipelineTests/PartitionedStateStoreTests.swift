@@ -335,12 +335,20 @@ struct ResolvedRetentionTests {
             try await store.save(Self.resolved("recent", at: now.advanced(by: .seconds(-3600))))
             try await store.save(PartitionedStateStoreTests.record("open", "inc-open"))
             try await store.save(Self.resolved("pending", at: Self.t0, pending: true))
+            // An alert that ended ten days ago by its own clock, whose resolve reached the worker an hour ago.
+            var late = Self.resolved("late", at: Self.t0)
+            late.updatedAt = now.advanced(by: .seconds(-3600))
+            try await store.save(late)
         }
         let reopened = try SQLiteIncidentStateStore(path: path, resolvedRetention: .seconds(7 * 86_400), now: now)
         #expect(try await reopened.record(target: "t", dedupKey: "old") == nil, "resolved ten days ago: let go")
         #expect(try await reopened.record(target: "t", dedupKey: "recent")?.status == .resolved)
         #expect(try await reopened.record(target: "t", dedupKey: "open")?.status == .open, "open ones stay")
         #expect(try await reopened.record(target: "t", dedupKey: "pending") != nil, "a pending create is never let go")
+        #expect(
+            try await reopened.record(target: "t", dedupKey: "late") != nil,
+            "the window runs from when the worker resolved it, not from the alert's own end time"
+        )
     }
 
     @Test func aRestoreLetsGoOfThemThroughTheChangelog() async throws {

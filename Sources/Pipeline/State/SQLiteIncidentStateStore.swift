@@ -81,9 +81,11 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         try loadAll()
     }
 
-    /// Matches the records of keys resolved before the time given as the argument, with no create pending.
+    /// Matches the records of keys resolved and last changed before the time given as the argument (by this worker's
+    /// clock: `updated_at`; `resolved_at` is the alert's own end time, which can be days old when it arrives), with
+    /// no create pending.
     private static let resolvedBefore =
-        "status = 'resolved' AND pending_action IS NULL AND COALESCE(resolved_at, updated_at, last_event_at, created_at) < ?"
+        "status = 'resolved' AND pending_action IS NULL AND COALESCE(updated_at, resolved_at, last_event_at, created_at) < ?"
 
     /// The keys resolved before `cutoff` (by the time of the resolve), with no create pending: those a bounded
     /// window of memory lets go.
