@@ -40,9 +40,10 @@ struct IngestorBench: AsyncParsableCommand {
     var restoreKeys = 100_000
 
     @Option(help: "Dead letters in the replay scenario.") var replayLetters = 20_000
+    @Option(help: "Keys in the workers scenario (each fires, is updated and resolves).") var workersKeys = 3_000
     @Option(
         help:
-            "Run only these scenarios: raw, normalize (= am, sns, email), storm, storm-decoded (the storm with the repeat memory off), stage (the normalize stage on the storm input), latency, ratelimit, outage, intake, restore (the changelog: empty disk and same disk), replay (repeatable)."
+            "Run only these scenarios: raw, normalize (= am, sns, email), storm, storm-decoded (the storm with the repeat memory off), stage (the normalize stage on the storm input), latency, ratelimit, outage, intake, restore (the changelog: empty disk and same disk), workers (in-process against two-stage, one worker against two), replay (repeatable)."
     ) var only: [String] = []
     @Option(help: "A librdkafka consumer property for the raw scenario, KEY=VALUE (repeatable).") var consumerProperty:
         [String] = []
@@ -120,6 +121,9 @@ struct IngestorBench: AsyncParsableCommand {
         }
         if wants("restore") {
             try await restore(keys: quick ? 2_000 : restoreKeys, logger: logger)
+        }
+        if wants("workers") {
+            try await workers(keys: quick ? 300 : workersKeys, logger: logger)
         }
         if wants("latency") {
             try await latency(rate: quick ? 200 : latencyRate, seconds: quick ? 2 : latencySeconds, logger: logger)

@@ -61,6 +61,18 @@ final class BenchWorker: @unchecked Sendable {
         return ((object["messages_consumed"] as? Int) ?? 0, (object["messages_finished"] as? Int) ?? 0)
     }
 
+    /// Partitions the worker holds now (raw and events topics together), from `/readyz`; `nil` until it answers.
+    func partitionsHeld() async -> Int? {
+        _ = await progress()
+        guard let opsPort,
+            let response = try? await client.execute(
+                HTTPRequest(method: "GET", url: "http://127.0.0.1:\(opsPort)/readyz")
+            ),
+            let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        else { return nil }
+        return object["partitions_held"] as? Int
+    }
+
     /// Waits until `finished` messages are done; fails past `timeout` or when the worker exits.
     func waitUntilFinished(_ finished: Int, timeout: Duration) async throws -> ContinuousClock.Instant? {
         let deadline = ContinuousClock.now + timeout
