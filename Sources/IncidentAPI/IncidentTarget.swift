@@ -11,6 +11,11 @@ public protocol IncidentTarget: Sendable {
     /// Whether ``lookup(dedupKey:)`` can find an incident this worker created, after a crash lost its id.
     var supportsLookup: Bool { get }
 
+    /// Whether ``lookup(dedupKey:)`` asks the API, so that a key with no state can be looked up before it is
+    /// created or its resolve ignored (the safety net for lost state); default ``supportsLookup``. `false` where
+    /// the lookup answers without a call (PagerDuty, which folds a repeated create into the open alert itself).
+    var lookupFindsIncidents: Bool { get }
+
     /// Whether the target can perform ``IncidentCommand/Action/reopen``; without it, a key firing after its resolve
     /// always gets a new incident.
     var supportsReopen: Bool { get }
@@ -25,8 +30,18 @@ public protocol IncidentTarget: Sendable {
 
 /// The result of looking an incident up by its dedup key.
 public enum LookupOutcome: Sendable, Hashable {
-    /// The incident exists with this id.
-    case found(externalID: String)
+    /// Whether an incident a lookup found is still open, as the API's answer says.
+    public enum Status: String, Sendable, Hashable {
+        /// Open: not resolved or closed at the target.
+        case open
+        /// Resolved, closed or cancelled at the target.
+        case closed
+        /// The answer does not say (e.g. the generic target, whose lookup answer has no known status field).
+        case unknown
+    }
+
+    /// The incident exists with this id, in this status.
+    case found(externalID: String, status: Status)
     /// The API has no incident for the key.
     case notFound
     /// The lookup itself failed.
@@ -38,5 +53,6 @@ public enum LookupOutcome: Sendable, Hashable {
 extension IncidentTarget {
     public var supportsLookup: Bool { false }
     public var supportsReopen: Bool { false }
+    public var lookupFindsIncidents: Bool { supportsLookup }
     public func lookup(dedupKey: String) async -> LookupOutcome { .unsupported }
 }

@@ -48,6 +48,7 @@ struct CheckConfigCommand: ParsableCommand {
             Console.out(
                 "  target: \(target.kind)\(target.name == target.kind ? "" : " named \(target.name)")\(described ?? "")"
             )
+            Console.out("  lost-state safety net: \(Self.safetyNet(configuration))")
             let kafka = configuration.kafka
             let reads = configuration.sources.map(\.topic).joined(separator: ", ")
             let creation =
@@ -91,5 +92,18 @@ struct CheckConfigCommand: ParsableCommand {
             Console.err(error.description)
             throw ExitCode(ExitStatus.badConfiguration)
         }
+    }
+
+    /// What `pipeline.lookup_unknown_keys` does with this target, in one line.
+    static func safetyNet(_ configuration: IngestorConfiguration) -> String {
+        let target = configuration.target.name
+        guard configuration.pipeline.lookupUnknownKeys else {
+            return "off (pipeline.lookup_unknown_keys: false): a key with no state is created without a lookup"
+        }
+        guard configuration.target.looksUpUnknownKeys else {
+            return "not used: \(target) cannot look incidents up by dedup key"
+        }
+        return "on: a key with no state is looked up at \(target) before it is created or its resolve ignored "
+            + "(one extra call per key new to the state; pipeline.lookup_unknown_keys)"
     }
 }

@@ -22,6 +22,12 @@ struct RunCommand: AsyncParsableCommand {
             messages that were delivered, deliberately suppressed, or dead-lettered with the broker's \
             acknowledgement, so a crash means redelivery, never loss.
 
+            A dedup key the worker has no state for (a new state directory, a wiped disk, a lost changelog) is \
+            looked up at the target before it is created or its resolve ignored, where the target can find \
+            incidents by dedup key: an open incident found there is updated or resolved instead of duplicated \
+            or orphaned. One extra lookup call per key new to the state; pipeline.lookup_unknown_keys: false \
+            turns it off.
+
             --stage normalize runs only the normalize stage: it reads the raw topics (consumer group \
             kafka.group_id) and writes every normalized event to kafka.events_topic (default \
             <group_id>.events, created when missing with kafka.create_topics.*), keyed by its dedup key, and \

@@ -96,9 +96,38 @@ struct ClassifierTests {
 
     @Test func lookupReadsTheFirstIncidentId() {
         #expect(
-            classifier.classifyLookup(response(200, #"{"incidents":[{"id":"don:9"}]}"#)) == .found(externalID: "don:9")
+            classifier.classifyLookup(response(200, #"{"incidents":[{"id":"don:9"}]}"#))
+                == .found(externalID: "don:9", status: .unknown)
         )
         #expect(classifier.classifyLookup(response(200, #"{"incidents":[]}"#)) == .notFound)
+    }
+
+    /// The list holds a key's closed incidents too: the open one is taken wherever it is listed, and each one's
+    /// status comes from `stage.state.is_final`, else from its stage.
+    @Test func lookupPrefersTheOpenIncidentAndReadsItsStatus() {
+        let closedThenOpen = #"""
+            {"incidents":[
+              {"id":"don:1","stage":{"stage":{"id":"don:s/4","name":"resolved"},"state":{"name":"closed","is_final":true}}},
+              {"id":"don:2","stage":{"stage":{"id":"don:s/1","name":"triage"},"state":{"name":"open","is_final":false}}}
+            ]}
+            """#
+        #expect(classifier.classifyLookup(response(200, closedThenOpen)) == .found(externalID: "don:2", status: .open))
+        let onlyClosed = #"{"incidents":[{"id":"don:1","stage":{"stage":{"id":"don:s/4"}}}]}"#
+        #expect(
+            classifier.classifyLookup(response(200, onlyClosed), resolvedStage: "don:s/4")
+                == .found(externalID: "don:1", status: .closed),
+            "without a state, the configured resolved stage marks it closed"
+        )
+        let canceled = #"{"incidents":[{"id":"don:1","stage":{"stage":{"id":"don:s/9","name":"canceled"}}}]}"#
+        #expect(
+            classifier.classifyLookup(response(200, canceled), resolvedStage: "don:s/4")
+                == .found(externalID: "don:1", status: .closed)
+        )
+        let triage = #"{"incidents":[{"id":"don:1","stage":{"stage":{"id":"don:s/1","name":"triage"}}}]}"#
+        #expect(
+            classifier.classifyLookup(response(200, triage), resolvedStage: "don:s/4")
+                == .found(externalID: "don:1", status: .open)
+        )
     }
 }
 

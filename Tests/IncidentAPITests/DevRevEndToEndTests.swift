@@ -33,7 +33,7 @@ struct DevRevEndToEndTests {
                 Issue.record("create failed: \(created)")
                 return
             }
-            #expect(await target.lookup(dedupKey: "am:0123456789abcdef") == .found(externalID: id))
+            #expect(await target.lookup(dedupKey: "am:0123456789abcdef") == .found(externalID: id, status: .open))
 
             var changed = sampleEvent
             changed.severity = .critical
@@ -57,6 +57,10 @@ struct DevRevEndToEndTests {
             #expect(incidents.count == 1)
             #expect(incidents[0].calls == ["create", "update", "comment", "resolve"])
             #expect(incidents[0].isResolved)
+            #expect(
+                await target.lookup(dedupKey: "am:0123456789abcdef") == .found(externalID: id, status: .closed),
+                "incidents.list answers closed incidents too; their stage's state says so"
+            )
 
             #expect(target.supportsReopen)
             changed.status = .firing

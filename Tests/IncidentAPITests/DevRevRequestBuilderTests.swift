@@ -105,7 +105,7 @@ struct DevRevRequestBuilderTests {
         #expect(request.method == "GET")
         #expect(
             request.url
-                == "https://api.devrev.ai/incidents.list?limit=1&sync_metadata.external_reference=am%3Aab%20cd%2Fef"
+                == "https://api.devrev.ai/incidents.list?limit=25&sync_metadata.external_reference=am%3Aab%20cd%2Fef"
         )
     }
 

@@ -137,7 +137,10 @@ struct GenericHTTPTests {
             )
             #expect(await target.lookup(dedupKey: "am:0123456789abcdef") == .notFound)
             let id = try await runLifecycle(target)
-            #expect(await target.lookup(dedupKey: "am:0123456789abcdef") == .found(externalID: id))
+            #expect(
+                await target.lookup(dedupKey: "am:0123456789abcdef") == .found(externalID: id, status: .unknown),
+                "the answer's shape is the user's: nothing says whether the incident is open"
+            )
             let incident = try #require(server.ledger.incident(id))
             #expect(incident.calls == ["create", "update", "comment", "resolve"])
             #expect(incident.isResolved)

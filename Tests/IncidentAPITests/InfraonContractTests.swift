@@ -172,11 +172,14 @@ struct InfraonContractTests {
             _ = await target.execute(
                 IncidentCommand(action: .resolve, dedupKey: "k", externalID: old, event: sampleEvent, reason: "ok")
             )
-            #expect(await target.lookup(dedupKey: "k") == .found(externalID: old), "only the resolved one exists")
+            #expect(
+                await target.lookup(dedupKey: "k") == .found(externalID: old, status: .closed),
+                "only the resolved one exists"
+            )
             for other in 0..<60 { _ = try await Self.create(target, key: "other-\(other)") }
             let new = try await Self.create(target)
             #expect(new != old)
-            #expect(await target.lookup(dedupKey: "k") == .found(externalID: new))
+            #expect(await target.lookup(dedupKey: "k") == .found(externalID: new, status: .open))
             #expect(await target.lookup(dedupKey: "other-7") != .notFound, "found on the second page")
         }
     }

@@ -106,6 +106,9 @@ struct InfraonTests {
         )
         #expect(InfraonResponseClassifier.match(item, dedupKey: "am:12")?.id == "a")
         #expect(InfraonResponseClassifier.match(item, dedupKey: "am:1") == nil, "a prefix of the key is not the key")
-        #expect(!InfraonResponseClassifier.isOpen(item, closedStatuses: ["Resolved"]))
+        #expect(InfraonResponseClassifier.status(of: item, closedStatuses: ["Resolved"]) == .closed)
+        #expect(InfraonResponseClassifier.status(of: item, closedStatuses: ["Closed"]) == .open)
+        let statusless = try Self.json(#"{"incident_id":"b","summary":"x"}"#)
+        #expect(InfraonResponseClassifier.status(of: statusless, closedStatuses: ["Resolved"]) == .unknown)
     }
 }

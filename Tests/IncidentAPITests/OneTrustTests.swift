@@ -103,7 +103,7 @@ struct OneTrustTests {
                 return
             }
             api.setAttribute(incident: id, "Ticket Reference", "CHG-7")
-            #expect(await target.lookup(dedupKey: "am:0123456789abcdef") == .found(externalID: id))
+            #expect(await target.lookup(dedupKey: "am:0123456789abcdef") == .found(externalID: id, status: .open))
             #expect(await target.lookup(dedupKey: "am:0123") == .notFound, "the marker must match exactly")
 
             var changed = sampleEvent

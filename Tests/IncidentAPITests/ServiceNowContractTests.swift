@@ -166,7 +166,7 @@ struct ServiceNowContractTests {
             }
             #expect(Set(ids.values).count == 3)
             for (key, id) in ids {
-                #expect(await target.lookup(dedupKey: key) == .found(externalID: id))
+                #expect(await target.lookup(dedupKey: key) == .found(externalID: id, status: .open))
             }
             #expect(await target.lookup(dedupKey: "am:2") == .notFound)
             let stored = server.ledger.incidents.compactMap { $0.fields["correlation_id"]?.string }

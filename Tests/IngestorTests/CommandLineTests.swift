@@ -184,6 +184,15 @@ struct CommandLineTests {
         #expect(out.hasPrefix("ok: "))
         #expect(out.contains("  state: /var/lib/ingestor/state.sqlite (not checked here)"), "\(out)")
         #expect(out.contains("  target: devrev — DevRev, after DevRev REST API"), "named from the catalog: \(out)")
+        #expect(out.contains("  lost-state safety net: on: a key with no state is looked up at devrev"), "\(out)")
+        let (_, off, _) = try IngestorProcess(
+            [
+                "check-config", "--no-host-checks",
+                repositoryRoot.appendingPathComponent("examples/compose/ingestor.yaml").path,
+            ],
+            environment: ["DEVREV_TOKEN": "x", "INGESTOR_PIPELINE__LOOKUP_UNKNOWN_KEYS": "false"]
+        ).finish()
+        #expect(off.contains("  lost-state safety net: off (pipeline.lookup_unknown_keys: false)"), "\(off)")
     }
 
     /// A backoff setting that cannot hold, a value from the environment, and a state file in a missing directory:

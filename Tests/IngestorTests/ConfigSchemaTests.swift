@@ -563,6 +563,7 @@ struct ConfigSchemaTests {
             "pipeline.lanes": pipeline.lanes,
             "pipeline.max_in_flight_events": pipeline.maxInFlightEvents,
             "pipeline.reopen_window": pipeline.reopenWindow,
+            "pipeline.lookup_unknown_keys": pipeline.lookupUnknownKeys,
             "pipeline.pause_after": pipeline.pauseAfter,
             "pipeline.skip_repeats_for": pipeline.skipRepeatsFor,
             "pipeline.repeat_memory_bytes": pipeline.repeatMemoBytes,

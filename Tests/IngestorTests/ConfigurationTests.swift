@@ -88,7 +88,7 @@ struct ConfigurationTests {
     @Test func deliveryEngineSettings() throws {
         let pipelineSettings = [
             "  lanes: 4", "  reopen_window: 15m", "  min_update_interval: 30s", "  pause_after: 2s",
-            "  repeat_memory_bytes: 0",
+            "  repeat_memory_bytes: 0", "  lookup_unknown_keys: false",
             "  storm_guard: {max_new_per_minute: 20, update_interval: 1m, quiet_period: 15m, samples: 5, pass_through: [critical, high]}",
         ]
         let yaml =
@@ -102,6 +102,8 @@ struct ConfigurationTests {
         #expect(configuration.pipeline.repeatMemoBytes == 0, "zero turns the repeat memory off")
         let defaults = try IngestorConfiguration.parse(yaml: validYAML, environment: ["DEVREV_TOKEN": "tok"])
         #expect(defaults.pipeline.repeatMemoBytes == 16 << 20)
+        #expect(configuration.pipeline.lookupUnknownKeys == false)
+        #expect(defaults.pipeline.lookupUnknownKeys, "the safety net for lost state is on by default")
         #expect(configuration.pipeline.stormGuard.maxNewPerMinute == 20)
         #expect(configuration.pipeline.stormGuard.updateInterval == .seconds(60))
         #expect(configuration.pipeline.stormGuard.passThrough == [.critical, .high])
@@ -113,8 +115,10 @@ struct ConfigurationTests {
         let bad = yaml.replacingOccurrences(of: "pass_through: [critical, high]", with: "pass_through: [urgent]")
             .replacingOccurrences(of: "pause_after: 2s", with: "pause_after: 4m")
             .replacingOccurrences(of: "repeat_memory_bytes: 0", with: "repeat_memory_bytes: -1")
+            .replacingOccurrences(of: "lookup_unknown_keys: false", with: "lookup_unknown_keys: sometimes")
         let found = problems(bad).map(\.path)
         #expect(found.contains("pipeline.repeat_memory_bytes"))
+        #expect(found.contains("pipeline.lookup_unknown_keys"))
         #expect(found.contains("pipeline.storm_guard.pass_through"))
         #expect(found.contains("pipeline.pause_after"), "more than half of max_poll_interval (5m)")
     }

@@ -73,7 +73,9 @@ struct DeliveryEngineTests {
                 )
             )
         }
-        let target = ScriptedTarget(lookup: { key in key == "am:lost" ? .found(externalID: "inc-77") : .notFound })
+        let target = ScriptedTarget(lookup: { key in
+            key == "am:lost" ? .found(externalID: "inc-77", status: .open) : .notFound
+        })
         let events: [SourceEvent] = [
             .assigned([raw0]),
             message(0, 0, alertmanagerPayload([("lost", "firing", "s"), ("never-sent", "firing", "s")])),

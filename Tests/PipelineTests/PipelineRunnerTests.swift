@@ -44,7 +44,8 @@ struct RunnerHarness {
         minUpdateInterval: Duration = .zero,
         stormGuard: StormGuard.Settings = StormGuard.Settings(),
         groupings: [String: Grouping] = [:],
-        repeatMemoBytes: Int? = nil
+        repeatMemoBytes: Int? = nil,
+        lookupUnknownKeys: Bool = true
     ) {
         source = InMemoryMessageSource(events)
         self.target = target
@@ -60,6 +61,7 @@ struct RunnerHarness {
         configuration.stormGuard = stormGuard
         configuration.groupings = groupings
         configuration.pauseAfter = .milliseconds(50)
+        configuration.lookupUnknownKeys = lookupUnknownKeys
         if let repeatMemoBytes { configuration.repeatMemoBytes = repeatMemoBytes }
         var defaultPolicy = RetryPolicy()
         defaultPolicy.initialBackoff = .milliseconds(1)

@@ -77,8 +77,18 @@ extension FakeDevRevAPI {
         }
         if let don = incident.fields["stage"]?["stage"]?.string {
             let name = Self.stages.first { $0.value == don }?.key ?? "?"
+            // DevRev's `stage` schema: the custom stage and the state it belongs to; the fake tenant's resolved stage
+            // is its only final one.
+            let isFinal = don == Self.stages["resolved"]
+            let state = JSONObject([
+                ("id", .string("don:core:dvrv-us-1:devo/fake:custom_state/\(isFinal ? 2 : 1)")),
+                ("name", .string(isFinal ? "closed" : "open")), ("is_final", .bool(isFinal)),
+            ])
             object["stage"] = .object(
-                JSONObject([("stage", .object(JSONObject([("id", .string(don)), ("name", .string(name))])))])
+                JSONObject([
+                    ("stage", .object(JSONObject([("id", .string(don)), ("name", .string(name))]))),
+                    ("state", .object(state)),
+                ])
             )
         }
         if let sync = incident.fields["sync_metadata"] { object["sync_metadata"] = sync }

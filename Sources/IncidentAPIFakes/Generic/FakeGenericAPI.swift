@@ -7,7 +7,7 @@ import Normalizer
 /// - `PATCH /api/incidents/{id}` — any of those fields → 200
 /// - `POST /api/incidents/{id}/resolve` — `{note}` → 200
 /// - `POST /api/incidents/{id}/comments` — `{body*}` → 201
-/// - `GET /api/incidents?external_ref=…` → `{"items":[…]}`
+/// - `GET /api/incidents?external_ref=…[&state=open|resolved]` → `{"items":[…]}`
 ///
 /// Requests need `Authorization: Bearer <token>` (the static token or an issued one). Errors are
 /// `{"error":{"code","message"}}`.
@@ -50,7 +50,7 @@ public struct FakeGenericAPI: FakeVendorAPI {
         let parts = request.path.split(separator: "/").map(String.init)
         switch (request.method, parts) {
         case ("POST", ["api", "incidents"]): return create(request)
-        case ("GET", ["api", "incidents"]): return list(request.query["external_ref"])
+        case ("GET", ["api", "incidents"]): return list(request.query["external_ref"], state: request.query["state"])
         case ("PATCH", let path) where path.count == 3 && path.starts(with: ["api", "incidents"]):
             return update(path[2], request)
         case ("POST", let path)
@@ -162,8 +162,11 @@ public struct FakeGenericAPI: FakeVendorAPI {
         return .json(201, .object(JSONObject([("data", .object(JSONObject([("incident_id", .string(id))])))])))
     }
 
-    private func list(_ reference: String?) -> FakeResponse {
-        let matching = ledger.incidents.filter { reference == nil || $0.externalReference == reference }
+    private func list(_ reference: String?, state: String?) -> FakeResponse {
+        let matching = ledger.incidents.filter { incident in
+            (reference == nil || incident.externalReference == reference)
+                && (state == nil || state == (incident.isResolved ? "resolved" : "open"))
+        }
         return .json(200, .object(JSONObject([("items", .array(matching.map(render)))])))
     }
 

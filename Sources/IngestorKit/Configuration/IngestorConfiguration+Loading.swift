@@ -114,6 +114,7 @@ extension IngestorConfiguration {
             default: pipeline.reopenWindow,
             in: .zero ... .seconds(30 * 86_400)
         )
+        pipeline.lookupUnknownKeys = pipelineSection.bool("lookup_unknown_keys", default: pipeline.lookupUnknownKeys)
         pipeline.pauseAfter = pipelineSection.duration(
             "pause_after",
             default: pipeline.pauseAfter,

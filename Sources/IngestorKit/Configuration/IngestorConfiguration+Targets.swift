@@ -1,4 +1,5 @@
 import IncidentAPI
+import Logging
 import Pipeline
 
 /// `target.*`: the incident API, read by the adapter of `target.kind` from the catalog.
@@ -28,5 +29,21 @@ extension IngestorConfiguration {
         }
         section.finish()
         return target
+    }
+}
+
+extension IngestorConfiguration.Target {
+    /// Whether the adapter can look a dedup key up at its API, so that `pipeline.lookup_unknown_keys` (the safety
+    /// net for lost state) applies to it. The adapter is made only to be asked, with a client that sends nothing.
+    package var looksUpUnknownKeys: Bool {
+        let target = configured.makeTarget(client: NoRequests(), logger: Logger(label: "ingestor.check-config"))
+        return target.supportsLookup && target.lookupFindsIncidents
+    }
+}
+
+/// A client for adapters made only to be asked what they support: every request fails without being sent.
+private struct NoRequests: HTTPClient {
+    func execute(_ request: HTTPRequest) async throws -> HTTPResponse {
+        throw HTTPTransportError(.invalidRequest, "this adapter was made to be asked, not to send requests")
     }
 }

@@ -10,6 +10,8 @@ final class DryRunTarget: IncidentTarget {
     let name: String
     let supportsReopen: Bool
     var supportsLookup: Bool { true }
+    /// A dry run asks nothing: keys with no state are shown as they would be decided without the safety net.
+    var lookupFindsIncidents: Bool { false }
     private let counter = Atomic<Int>(0)
 
     init(name: String, supportsReopen: Bool) {

@@ -310,6 +310,40 @@ public struct Correlator: Sendable {
         return settled
     }
 
+    /// Records an open incident that a lookup found at the target for a key with no state (a wiped disk, a lost
+    /// changelog), so the key's event updates or resolves it instead of creating a second one.
+    ///
+    /// The record has no content hash, no last event and no update time: the event that caused the lookup is
+    /// decided against it as the first news of the incident (an update is sent, not held back or suppressed).
+    /// - Returns: the record as stored.
+    public func adopt(
+        externalID: String,
+        for dedupKey: String,
+        at now: Timestamp,
+        origin: String? = nil
+    ) async throws -> IncidentRecord {
+        let record = IncidentRecord(
+            target: target,
+            dedupKey: dedupKey,
+            externalID: externalID,
+            status: .open,
+            contentHash: 0,
+            lastEventAt: nil,
+            createdAt: now
+        )
+        let entry = DecisionRecord(
+            at: now,
+            target: target,
+            dedupKey: dedupKey,
+            decision: "adopt",
+            reason: "no state for the key; a lookup at the target found its open incident",
+            externalID: externalID,
+            origin: origin
+        )
+        try await store.save(record, decisions: [entry])
+        return record
+    }
+
     /// Keeps a decision that sends nothing (ignore, stale) in the audit trail; suppressions are only counted.
     public func audit(
         _ decision: Decision,

@@ -20,8 +20,8 @@ public struct Deliverer: Sendable {
 
     /// How a lookup by dedup key ended, after retries.
     public enum Lookup: Sendable, Hashable {
-        /// The incident exists with this id.
-        case found(externalID: String)
+        /// The incident exists with this id, in this status at the target.
+        case found(externalID: String, status: LookupOutcome.Status)
         /// The target has no incident for the key.
         case notFound
         /// The target cannot look incidents up.
@@ -93,7 +93,7 @@ public struct Deliverer: Sendable {
             }
         }
         switch result {
-        case .done(.found(let id), _): return .found(externalID: id)
+        case .done(.found(let id, let status), _): return .found(externalID: id, status: status)
         case .done(.notFound, _): return .notFound
         case .done(_, _): return .unsupported
         case .failed(let failure, let attempts, let first, let last):

@@ -107,10 +107,11 @@ final class IntentSettler: Sendable {
         let outcome: Correlator.Reconciliation
         var externalID: String?
         switch await deliverer.lookup(dedupKey: record.dedupKey, retry: retry) {
-        case .found(let id) where record.status == .resolved && id == record.externalID:
+        case .found(let id, _) where record.status == .resolved && id == record.externalID:
             // The earlier, resolved incident of this key: the new create never happened.
             outcome = .notFound
-        case .found(let id):
+        case .found(let id, _):
+            // Whatever its status: the create that was interrupted made it, so it is this key's incident.
             outcome = .found
             externalID = id
         case .notFound:

@@ -39,6 +39,11 @@ public struct PipelineConfiguration: Sendable, Hashable {
     /// stalled VM) holds calls to the target until the group has confirmed the partitions are still this
     /// worker's (``FreezeGuard``); default 15 s, a third of the default session timeout.
     public var freezeLimit: Duration = .seconds(15)
+    /// The safety net for lost state: a dedup key the worker has no state for is looked up at the target (where
+    /// the target can find incidents by external reference) before its event is decided, so an incident opened
+    /// before the state was lost is updated or resolved instead of duplicated or left open. Costs one lookup call
+    /// per key new to the state. Default `true`; targets without a lookup skip it.
+    public var lookupUnknownKeys = true
     /// The version written into dead letters.
     public var workerVersion: String
 

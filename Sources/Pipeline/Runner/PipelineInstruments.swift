@@ -38,6 +38,11 @@ public struct PipelineStats: Sendable, Hashable {
     public var pendingIntentsRecovered = 0
     /// Of those, the ones the target cannot look up: a create for such a key may open a second incident.
     public var pendingIntentsUnverifiable = 0
+    /// Dedup keys with no state looked up at the target before their event was decided (the safety net for lost
+    /// state), whatever the lookup found.
+    public var unknownKeysLookedUp = 0
+    /// Of those, the ones whose incident the lookup found open and the state adopted (no second create).
+    public var unknownKeysAdopted = 0
     /// Times intake paused its partitions because in-flight work was full.
     public var pauses = 0
     /// Whether intake is paused right now.
@@ -368,6 +373,15 @@ public final class PipelineInstruments: Sendable {
         }
         pendingGauge.record(unresolved)
         count("ingestor_pending_intents_reconciled_total", [("outcome", outcome)])
+    }
+
+    /// A key with no state was looked up at the target; `ingestor_state_lookups_total{target, outcome}`.
+    func unknownKeyLookedUp(target: String, outcome: String, adopted: Bool) {
+        stats.withLock { stats in
+            stats.unknownKeysLookedUp += 1
+            if adopted { stats.unknownKeysAdopted += 1 }
+        }
+        count("ingestor_state_lookups_total", [("target", target), ("outcome", outcome)])
     }
 
     func gateWaited(target: String, duration: Duration) {

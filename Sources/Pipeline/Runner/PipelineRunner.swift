@@ -59,6 +59,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     private let intakeTask = Mutex<Task<Void, any Error>?>(nil)
     private let stopRequested = Mutex(false)
     private let intents: IntentSettler
+    /// The safety net for lost state, when configured and the target can look incidents up.
+    private let unknownKeys: UnknownKeyLookup?
     private let sender: CommandSender
     private let deferred = Mutex<[String: Deferred]>([:])
     private let storms: StormIncidents?
@@ -129,6 +131,15 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             logger: logger
         )
         self.intents = intents
+        unknownKeys =
+            UnknownKeyLookup.isUsable(configured: configuration.lookupUnknownKeys, target: deliverer.target)
+            ? UnknownKeyLookup(
+                correlator: correlator,
+                deliverer: deliverer,
+                instruments: instruments,
+                clock: clock,
+                logger: logger
+            ) : nil
         let ownership = partitionedState.map {
             StateOwnership(
                 store: $0,
@@ -376,6 +387,11 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             var record = try await correlator.record(for: event.dedupKey)
             if let pendingRecord = record, pendingRecord.pending != nil {
                 record = try await intents.settle(pendingRecord)
+            } else if record == nil, let unknownKeys, deferred.withLock({ $0[event.dedupKey] == nil }) {
+                // No state at all for the key (not even a resolved record): an incident opened before the state
+                // was lost is found and adopted, so this event updates or resolves it instead of creating a second
+                // one or being ignored. A key with a held-back create (a group's wait) was looked up already.
+                record = try await unknownKeys.check(event.dedupKey, origin: origin)
             }
             if let grouping, let member {
                 event = try await correlator.aggregate(event, memberKey: member, grouping: grouping, at: clock.now())
@@ -444,6 +460,21 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             if let storm { try await storms?.openAggregate(for: storm, owner: owner) }
         } catch let error as PendingIntentUnresolved {
+            owner.fail(
+                .init(
+                    stage: .deliver,
+                    reason: error.failure.code.rawValue,
+                    message: error.description,
+                    target: deliverer.target.name,
+                    httpStatus: error.failure.httpStatus,
+                    responseExcerpt: error.failure.responseExcerpt,
+                    attempts: error.attempts,
+                    dedupKey: event.dedupKey,
+                    firstFailureAt: error.firstFailureAt,
+                    lastFailureAt: error.lastFailureAt
+                )
+            )
+        } catch let error as UnknownKeyLookupFailed {
             owner.fail(
                 .init(
                     stage: .deliver,

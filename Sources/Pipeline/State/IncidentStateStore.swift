@@ -95,7 +95,8 @@ public struct DecisionRecord: Sendable, Hashable {
     public var target: String
     /// The dedup key.
     public var dedupKey: String
-    /// `create`, `update`, `resolve`, `comment`, `ignore`, `stale`, or `reconcile`.
+    /// `create`, `update`, `resolve`, `comment`, `ignore`, `stale`, `reconcile_…`, or `adopt` (an open incident a
+    /// lookup found for a key with no state).
     public var decision: String
     /// Why.
     public var reason: String

@@ -164,10 +164,12 @@ public struct DevRevRequestBuilder: Sendable {
     }
 
     /// The request that finds the incident created for `dedupKey` (`incidents.list` filtered by external reference).
+    /// Up to ``lookupLimit`` are listed: a key that fired again after its resolve has a closed incident beside the
+    /// open one, and the list is not filtered by stage (stage DONs differ per tenant).
     public func lookupRequest(dedupKey: String) -> HTTPRequest {
         HTTPRequest(
             method: "GET",
-            url: configuration.baseURL + "/incidents.list?limit=1&sync_metadata.external_reference="
+            url: configuration.baseURL + "/incidents.list?limit=\(Self.lookupLimit)&sync_metadata.external_reference="
                 + Percent.encode(dedupKey),
             headers: [
                 HTTPHeader("Accept", "application/json")
@@ -175,6 +177,9 @@ public struct DevRevRequestBuilder: Sendable {
             timeout: configuration.requestTimeout
         )
     }
+
+    /// Most incidents a lookup lists for one key.
+    public static let lookupLimit = 25
 
     /// `custom_fields` from labels, with the schema spec DevRev requires beside them.
     private func addCustomFields(_ event: NormalizedEvent, to body: inout JSONObject) {

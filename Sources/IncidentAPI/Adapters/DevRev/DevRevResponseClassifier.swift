@@ -42,8 +42,13 @@ public struct DevRevResponseClassifier: Sendable {
         return outcome
     }
 
-    /// Classifies the answer to an `incidents.list` lookup.
-    public func classifyLookup(_ response: HTTPResponse) -> LookupOutcome {
+    /// Classifies the answer to an `incidents.list` lookup: the first open incident listed, else the first one.
+    ///
+    /// The list holds closed incidents too (a key that fired again after its resolve has several), so each one's
+    /// status is read: `stage.state.is_final` where the answer has it, else whether `stage.stage.id` is
+    /// `resolvedStage` (or the stage is named `resolved`, `canceled`, `duplicate` or `closed`).
+    /// - Parameter resolvedStage: the DON of the tenant's resolved stage (`target.resolved_stage`).
+    public func classifyLookup(_ response: HTTPResponse, resolvedStage: String? = nil) -> LookupOutcome {
         guard (200..<300).contains(response.status) else { return .failed(http.classify(response)) }
         guard let incidents = (try? JSONParser().parse(response.body))?["incidents"]?.array else {
             return .failed(
@@ -56,8 +61,24 @@ public struct DevRevResponseClassifier: Sendable {
                 )
             )
         }
-        guard let id = incidents.first?["id"]?.string else { return .notFound }
-        return .found(externalID: id)
+        let found = incidents.compactMap { item -> (id: String, status: LookupOutcome.Status)? in
+            guard let id = item["id"]?.string, !id.isEmpty else { return nil }
+            return (id, Self.status(of: item, resolvedStage: resolvedStage))
+        }
+        guard let chosen = found.first(where: { $0.status == .open }) ?? found.first else { return .notFound }
+        return .found(externalID: chosen.id, status: chosen.status)
+    }
+
+    /// Whether a listed incident is open, from its `stage`.
+    static func status(of incident: JSONValue, resolvedStage: String?) -> LookupOutcome.Status {
+        let stage = incident["stage"]
+        if case .bool(let isFinal)? = stage?["state"]?["is_final"] { return isFinal ? .closed : .open }
+        guard let id = stage?["stage"]?["id"]?.string else { return .unknown }
+        let closedNames: Set<String> = ["resolved", "canceled", "cancelled", "duplicate", "closed"]
+        if id == resolvedStage || closedNames.contains(stage?["stage"]?["name"]?.string?.lowercased() ?? "") {
+            return .closed
+        }
+        return .open
     }
 
     /// The tags of the incident an `incidents.get` answered: `incident.tags[].tag.{id, name}`.

@@ -79,7 +79,10 @@ public struct DevRevTarget: IncidentTarget {
 
     public func lookup(dedupKey: String) async -> LookupOutcome {
         await executor.lookup { () async throws(TargetFailureOutcome) -> LookupOutcome in
-            classifier.classifyLookup(try await executor.send(builder.lookupRequest(dedupKey: dedupKey)))
+            classifier.classifyLookup(
+                try await executor.send(builder.lookupRequest(dedupKey: dedupKey)),
+                resolvedStage: builder.configuration.resolvedStage
+            )
         }
     }
 }

@@ -52,7 +52,9 @@ public struct GenericHTTPTarget: IncidentTarget {
             guard let pointer = builder.configuration.lookup?.idPointer, let document,
                 let id = pointer.resolve(in: document)?.scalarText, !id.isEmpty
             else { return .notFound }
-            return .found(externalID: id)
+            // The answer's shape is the user's: nothing says whether the incident is open. The lookup request
+            // should ask for open incidents only (the README says so); see `LookupOutcome.Status.unknown`.
+            return .found(externalID: id, status: .unknown)
         }
     }
 }

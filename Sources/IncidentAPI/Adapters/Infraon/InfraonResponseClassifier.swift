@@ -63,13 +63,14 @@ public struct InfraonResponseClassifier: Sendable {
     }
 
     /// Whether a listed incident is still open: its status (`basic_info.status` as a name or an option, or the
-    /// list's `status_name`) is none of `closedStatuses`.
-    public static func isOpen(_ item: JSONValue, closedStatuses: Set<String>) -> Bool {
+    /// list's `status_name`) is none of `closedStatuses`; ``LookupOutcome/Status/unknown`` when the item shows none.
+    public static func status(of item: JSONValue, closedStatuses: Set<String>) -> LookupOutcome.Status {
         let info = item["basic_info"]
         let status =
             info?["status"]?.string ?? info?["status"]?["name"]?.string ?? item["status_name"]?.string
             ?? item["status"]?.string
-        return status.map { !closedStatuses.contains($0) } ?? true
+        guard let status else { return .unknown }
+        return closedStatuses.contains(status) ? .closed : .open
     }
 
     private static func mentions(_ value: JSONValue, dedupKey: String) -> Bool {

@@ -85,7 +85,8 @@ public struct InfraonTarget: IncidentTarget {
 
     public func lookup(dedupKey: String) async -> LookupOutcome {
         await executor.lookup { () async throws(TargetFailureOutcome) -> LookupOutcome in
-            try await find(dedupKey, openOnly: false).map { .found(externalID: $0) } ?? .notFound
+            try await find(dedupKey, openOnly: false).map { .found(externalID: $0.id, status: $0.status) }
+                ?? .notFound
         }
     }
 
@@ -95,7 +96,7 @@ public struct InfraonTarget: IncidentTarget {
         if let id = InfraonResponseClassifier.createdID(in: try classifier.accept(response)) {
             return .success(externalID: id, httpStatus: response.status)
         }
-        guard let id = try await find(command.dedupKey, openOnly: true) else {
+        guard let id = try await find(command.dedupKey, openOnly: true)?.id else {
             // Created, yet not listed (yet): the worker looks it up again before it would create anything.
             throw TargetFailureOutcome(
                 .retryable(
@@ -112,8 +113,12 @@ public struct InfraonTarget: IncidentTarget {
         return .success(externalID: id, httpStatus: response.status)
     }
 
-    /// The incident carrying `dedupKey`'s marker: the open one, else (unless `openOnly`) the newest.
-    private func find(_ dedupKey: String, openOnly: Bool) async throws(TargetFailureOutcome) -> String? {
+    /// The incident carrying `dedupKey`'s marker, with its status: the open one (or one whose status the list does
+    /// not show), else (unless `openOnly`) the newest closed one.
+    private func find(
+        _ dedupKey: String,
+        openOnly: Bool
+    ) async throws(TargetFailureOutcome) -> (id: String, status: LookupOutcome.Status)? {
         let closed: Set<String> = [builder.configuration.resolvedStatus, "Resolved", "Closed"]
         var newest: (id: String, createdAt: String)?
         for page in 1...max(1, builder.configuration.lookupPages) {
@@ -121,12 +126,14 @@ public struct InfraonTarget: IncidentTarget {
             let (items, more) = try InfraonResponseClassifier.listPage(answer)
             for item in items {
                 guard let found = InfraonResponseClassifier.match(item, dedupKey: dedupKey) else { continue }
-                if InfraonResponseClassifier.isOpen(item, closedStatuses: closed) { return found.id }
+                let status = InfraonResponseClassifier.status(of: item, closedStatuses: closed)
+                if status != .closed { return (found.id, status) }
                 if newest == nil || found.createdAt > newest!.createdAt { newest = found }
             }
             if !more { break }
         }
-        return openOnly ? nil : newest?.id
+        guard !openOnly, let newest else { return nil }
+        return (newest.id, .closed)
     }
 
     /// The incident `id` as its GET answers it.

@@ -32,15 +32,26 @@ public struct OneTrustResponseClassifier: Sendable {
     }
 
     /// The incident a search answer holds for `dedupKey`: one whose description carries the key's marker line (the
-    /// full-text search may match loosely), the open one first, else the newest by `number`.
-    public static func found(in answer: JSONValue?, dedupKey: String) -> String? {
+    /// full-text search may match loosely), the open one first, else the newest by `number`; with its status from
+    /// `incidentStatus` (`OPEN` or `CLOSED`, read-only in OneTrust's reference).
+    public static func found(
+        in answer: JSONValue?,
+        dedupKey: String
+    ) -> (id: String, status: LookupOutcome.Status)? {
         let matching = (answer?.array ?? []).filter { item in
             DescriptionSections.contains(item["description"]?.string ?? "", dedupKey: dedupKey)
                 && item["incidentId"]?.string != nil
         }
-        if let open = matching.first(where: { $0["incidentStatus"]?.string != "CLOSED" }) {
-            return open["incidentId"]?.string
-        }
-        return matching.max { ($0["number"]?.int64 ?? 0) < ($1["number"]?.int64 ?? 0) }?["incidentId"]?.string
+        let chosen =
+            matching.first { $0["incidentStatus"]?.string != "CLOSED" }
+            ?? matching.max { ($0["number"]?.int64 ?? 0) < ($1["number"]?.int64 ?? 0) }
+        guard let chosen, let id = chosen["incidentId"]?.string else { return nil }
+        let status: LookupOutcome.Status =
+            switch chosen["incidentStatus"]?.string {
+            case "OPEN"?: .open
+            case "CLOSED"?: .closed
+            default: .unknown
+            }
+        return (id, status)
     }
 }

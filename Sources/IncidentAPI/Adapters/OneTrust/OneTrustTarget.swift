@@ -69,8 +69,9 @@ public struct OneTrustTarget: IncidentTarget {
     public func lookup(dedupKey: String) async -> LookupOutcome {
         await executor.lookup { () async throws(TargetFailureOutcome) -> LookupOutcome in
             let answer = try classifier.accept(try await executor.send(builder.search(dedupKey)))
-            return OneTrustResponseClassifier.found(in: answer, dedupKey: dedupKey).map { .found(externalID: $0) }
-                ?? .notFound
+            return OneTrustResponseClassifier.found(in: answer, dedupKey: dedupKey).map {
+                .found(externalID: $0.id, status: $0.status)
+            } ?? .notFound
         }
     }
 

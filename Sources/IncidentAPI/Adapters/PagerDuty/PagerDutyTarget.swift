@@ -31,6 +31,10 @@ public struct PagerDutyTarget: IncidentTarget {
     /// found", which makes the worker send it again.
     public var supportsLookup: Bool { true }
 
+    /// The lookup asks nothing, so the safety net for lost state has nothing to learn from it: a key with no state
+    /// is triggered (which PagerDuty folds into the key's open alert) and a resolve with no state is ignored.
+    public var lookupFindsIncidents: Bool { false }
+
     public func execute(_ command: IncidentCommand) async -> TargetOutcome {
         await executor.run { () async throws(TargetFailureOutcome) -> TargetOutcome in
             let request = try TargetFailureOutcome.refusing { () throws(TargetFailure) in

@@ -39,7 +39,9 @@ public struct ServiceNowResponseClassifier: Sendable {
         return id
     }
 
-    /// The incident a lookup found: the first `result` entry's `sys_id`.
+    /// The incident a lookup found: the first `result` entry's `sys_id`, open unless its `state` is Resolved (6),
+    /// Closed (7) or Canceled (8), the default instance's values (the lookup asks for active incidents only, and
+    /// a Resolved one stays active until it closes).
     public func classifyLookup(_ response: HTTPResponse) -> LookupOutcome {
         do {
             guard let found = try accept(response)?.array else {
@@ -53,8 +55,14 @@ public struct ServiceNowResponseClassifier: Sendable {
                     )
                 )
             }
-            guard let id = found.first?["sys_id"]?.string, !id.isEmpty else { return .notFound }
-            return .found(externalID: id)
+            guard let first = found.first, let id = first["sys_id"]?.string, !id.isEmpty else { return .notFound }
+            let status: LookupOutcome.Status =
+                switch first["state"]?.scalarText {
+                case nil: .unknown
+                case "6"?, "7"?, "8"?: .closed
+                default: .open
+                }
+            return .found(externalID: id, status: status)
         } catch {
             return .failed(error.outcome)
         }
