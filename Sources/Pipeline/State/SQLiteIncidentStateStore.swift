@@ -191,6 +191,16 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
                     """
             )
         }
+        migrator.registerMigration("v5: resolved keys by the time of their last change") { db in
+            // What `resolvedKeys(before:)` and the retention at open ask, without reading every open incident (a
+            // restore asks once per partition).
+            try db.execute(
+                sql: """
+                    CREATE INDEX incidents_resolved ON incidents(COALESCE(updated_at, resolved_at, last_event_at, created_at))
+                    WHERE status = 'resolved' AND pending_action IS NULL;
+                    """
+            )
+        }
         return migrator
     }
 
