@@ -227,11 +227,16 @@ public final class PartitionedStateStore: IncidentStateStore {
         )
     }
 
-    /// Writes `entry` through `writer`, counted as unacknowledged until the broker acknowledged it.
-    private func write(_ entry: ChangelogEntry, to writer: ChangelogPartition) async throws {
+    /// Writes `entry` (with `decisions` for the audit trail) through `writer`, counted as unacknowledged until the
+    /// broker acknowledged it.
+    private func write(
+        _ entry: ChangelogEntry,
+        decisions: [DecisionRecord] = [],
+        to writer: ChangelogPartition
+    ) async throws {
         lag.withLock { $0.unacknowledgedWrites += 1 }
         defer { lag.withLock { $0.unacknowledgedWrites -= 1 } }
-        try await writer.write(entry)
+        try await writer.write(entry, decisions: decisions)
     }
 
     /// Gives `partition` up: changes still being written finish, later ones fail with `NotOwned`.
@@ -260,8 +265,7 @@ public final class PartitionedStateStore: IncidentStateStore {
             try await local.save(record, decisions: decisions)
             return
         }
-        try await write(.record(record), to: writer)
-        try await cache.audit(decisions)
+        try await write(.record(record), decisions: decisions, to: writer)
     }
 
     public func delete(target: String, dedupKey: String) async throws {

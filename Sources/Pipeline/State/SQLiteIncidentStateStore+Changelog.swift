@@ -54,16 +54,19 @@ extension SQLiteIncidentStateStore {
     ///   - checkpoint: move the checkpoint; `false` when records of others may lie between the file's checkpoint
     ///     and these: the rows still change (this worker reads its own writes), and the checkpoint is marked dirty
     ///     (a restore then starts over from the changelog).
+    ///   - decisions: audit-trail entries written in the same transaction.
     public func apply(
         _ entries: [(offset: Int64, entry: ChangelogEntry)],
         partition: Int32,
-        checkpoint: Bool = true
+        checkpoint: Bool = true,
+        decisions: [DecisionRecord] = []
     ) async throws {
         guard let last = entries.last?.offset else { return }
         // The cache in memory follows the entries in their order: a key deleted and then written again in one batch
         // (a new owner dropping an intent it found no incident for, then creating) must end up written.
         let applied = try await transaction { db -> [(key: Key, record: IncidentRecord?)] in
             var saved: [(key: Key, record: IncidentRecord?)] = []
+            if !decisions.isEmpty { try Self.insert(decisions, into: db) }
             var epoch: Int64?
             var owner: String?
             var progress: Int64?

@@ -420,7 +420,7 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
         }
     }
 
-    private static func insert(_ entries: [DecisionRecord], into db: Database) throws {
+    static func insert(_ entries: [DecisionRecord], into db: Database) throws {
         for entry in entries {
             try db.cachedStatement(
                 sql: """
