@@ -14,6 +14,12 @@ extension IngestorApp {
         let kafka = configuration.kafka
         var consumerConfiguration = configuration.consumerConfiguration
         consumerConfiguration.groupID = kafka.deliveryGroupID
+        // A member joining or leaving moves only the partitions that change owner: the others keep being worked on,
+        // with no revoke and no restore (an eager rebalance stops every member and restores everything moved).
+        // kafka.librdkafka can still choose another assignor.
+        if consumerConfiguration.overrides["partition.assignment.strategy"] == nil {
+            consumerConfiguration.overrides["partition.assignment.strategy"] = "cooperative-sticky"
+        }
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: context.logger)
         try consumer.subscribe(topics: [kafka.resolvedEventsTopic])
         let changelogProducer = try KafkaProducer(
