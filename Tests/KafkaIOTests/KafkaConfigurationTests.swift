@@ -13,8 +13,8 @@ struct KafkaConfigurationTests {
                 "bootstrap.servers": "a:9092,b:9092", "group.id": "g", "client.id": "ingestor",
                 "session.timeout.ms": "30000",
                 "max.poll.interval.ms": "300000", "auto.offset.reset": "earliest", "enable.auto.offset.store": "false",
-                "enable.auto.commit": "true", "auto.commit.interval.ms": "500", "queued.min.messages": "1000",
-                "queued.max.messages.kbytes": "16384", "partition.assignment.strategy": "range,roundrobin",
+                "enable.auto.commit": "true", "auto.commit.interval.ms": "500", "queued.min.messages": "100000",
+                "queued.max.messages.kbytes": "65536", "partition.assignment.strategy": "range,roundrobin",
                 "topic.metadata.refresh.interval.ms": "30000", "enable.partition.eof": "false",
                 "fetch.wait.max.ms": "50",
             ]
