@@ -114,6 +114,16 @@ extension IngestorBench {
                 "  tickets opened \(incidents.count) (distinct keys \(distinct), duplicates \(incidents.count - distinct)), "
                     + "worker exit \(status)"
             )
+            let kcat = try kcatDrain(topic: "storm.raw", records: messages, bootstrap: cluster.bootstrapServers)
+            print(
+                String(
+                    format:
+                        "  kcat -C drains the same %d records in %.2f s: the worker's drain (first record to last finished) took %.1f× as long",
+                    messages,
+                    kcat,
+                    (end - (firstConsumed ?? start)).seconds / kcat
+                )
+            )
             // The figures mean nothing if the outcome is wrong: the run fails, in CI's quick mode too.
             guard incidents.count == groups * perMessage, distinct == incidents.count, status == 0 else {
                 throw BenchError("storm outcome wrong: \(incidents.count) tickets for \(groups * perMessage) keys")

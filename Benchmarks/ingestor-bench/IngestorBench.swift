@@ -184,6 +184,16 @@ struct IngestorBench: AsyncParsableCommand {
             }
         }
         try await consumer.close()
+        let kcat = try kcatDrain(topic: "raw", records: records, bootstrap: servers.joined(separator: ","))
+        print(
+            String(
+                format:
+                    "kcat baseline    %8d records  %6.2f s wall (kcat -C, librdkafka's defaults): the raw consumer took %.2f× as long",
+                records,
+                kcat,
+                measurement.wallSeconds / kcat
+            )
+        )
         return measurement
     }
 

@@ -117,4 +117,21 @@ extension IngestorBench {
         guard process.terminationStatus == 0 else { throw BenchError("kcat -P failed: \(process.terminationStatus)") }
         return (ContinuousClock.now - start).seconds
     }
+
+    /// kcat (librdkafka's consumer with its defaults, no Swift) reading `records` records of `topic` from the start:
+    /// the broker's pace, for the worker's drain times to be read against.
+    /// - Returns: the wall seconds.
+    func kcatDrain(topic: String, records: Int, bootstrap: String) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        process.arguments = [
+            "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-c", String(records), "-q", "-f", "%p\n",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        let start = ContinuousClock.now
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError("kcat -C failed: \(process.terminationStatus)") }
+        return (ContinuousClock.now - start).seconds
+    }
 }
