@@ -80,9 +80,7 @@ extension IngestorBench {
         let fresh = try open("host.sqlite", owner: "host")
         // As a rebalance restores them: PartitionedStateStore.restoreWidth partitions at a time.
         let all = Array(0..<Int32(partitions))
-        var read = 0
-        let empty = try await Measurement.of {
-            let store = fresh.store
+        func restoreAll(_ store: PartitionedStateStore) async throws -> Int {
             let restored = await PartitionedStateStore.eachPartition(all) { partition in
                 do {
                     return Result<Int, any Error>.success(try await store.restore(partition).read)
@@ -90,8 +88,10 @@ extension IngestorBench {
                     return .failure(error)
                 }
             }
-            read = try restored.values.reduce(0) { $0 + (try $1.get()) }
+            return try restored.values.reduce(0) { $0 + (try $1.get()) }
         }
+        var read = 0
+        let empty = try await Measurement.of { read = try await restoreAll(fresh.store) }
         let sample = try await fresh.store.record(target: "devrev", dedupKey: "am:restore-\(keys - 1)")
         for partition in 0..<Int32(partitions) { await fresh.store.release(partition) }
         await fresh.producer.close(timeout: .seconds(10))
@@ -99,17 +99,7 @@ extension IngestorBench {
         // The same host restarted: the file's checkpoints leave only the tail (the last claims) to read.
         let again = try open("host.sqlite", owner: "host-restarted")
         var readAgain = 0
-        let local = try await Measurement.of {
-            let store = again.store
-            let restored = await PartitionedStateStore.eachPartition(all) { partition in
-                do {
-                    return Result<Int, any Error>.success(try await store.restore(partition).read)
-                } catch {
-                    return .failure(error)
-                }
-            }
-            readAgain = try restored.values.reduce(0) { $0 + (try $1.get()) }
-        }
+        let local = try await Measurement.of { readAgain = try await restoreAll(again.store) }
         for partition in 0..<Int32(partitions) { await again.store.release(partition) }
         await again.producer.close(timeout: .seconds(10))
 

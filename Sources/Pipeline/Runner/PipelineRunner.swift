@@ -460,34 +460,24 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             }
             if let storm { try await storms?.openAggregate(for: storm, owner: owner) }
         } catch let error as PendingIntentUnresolved {
-            owner.fail(
-                .init(
-                    stage: .deliver,
-                    reason: error.failure.code.rawValue,
-                    message: error.description,
-                    target: deliverer.target.name,
-                    httpStatus: error.failure.httpStatus,
-                    responseExcerpt: error.failure.responseExcerpt,
-                    attempts: error.attempts,
-                    dedupKey: event.dedupKey,
-                    firstFailureAt: error.firstFailureAt,
-                    lastFailureAt: error.lastFailureAt
-                )
+            failLookup(
+                owner,
+                error.failure,
+                error.description,
+                error.attempts,
+                event.dedupKey,
+                error.firstFailureAt,
+                error.lastFailureAt
             )
         } catch let error as UnknownKeyLookupFailed {
-            owner.fail(
-                .init(
-                    stage: .deliver,
-                    reason: error.failure.code.rawValue,
-                    message: error.description,
-                    target: deliverer.target.name,
-                    httpStatus: error.failure.httpStatus,
-                    responseExcerpt: error.failure.responseExcerpt,
-                    attempts: error.attempts,
-                    dedupKey: event.dedupKey,
-                    firstFailureAt: error.firstFailureAt,
-                    lastFailureAt: error.lastFailureAt
-                )
+            failLookup(
+                owner,
+                error.failure,
+                error.description,
+                error.attempts,
+                event.dedupKey,
+                error.firstFailureAt,
+                error.lastFailureAt
             )
         } catch is CancellationError {
             owner.abandon()
@@ -525,6 +515,32 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             instruments.flushLogSummaries(at: clock.now())
         }
         instruments.flushLogSummaries(at: clock.now(), force: true)
+    }
+
+    /// Dead-letters `owner` after a lookup at the target (a pending intent's, or a key's with no state) kept failing.
+    private func failLookup(
+        _ owner: InFlightMessage,
+        _ failure: TargetFailure,
+        _ message: String,
+        _ attempts: Int,
+        _ dedupKey: String,
+        _ firstFailureAt: Timestamp,
+        _ lastFailureAt: Timestamp
+    ) {
+        owner.fail(
+            .init(
+                stage: .deliver,
+                reason: failure.code.rawValue,
+                message: message,
+                target: deliverer.target.name,
+                httpStatus: failure.httpStatus,
+                responseExcerpt: failure.responseExcerpt,
+                attempts: attempts,
+                dedupKey: dedupKey,
+                firstFailureAt: firstFailureAt,
+                lastFailureAt: lastFailureAt
+            )
+        )
     }
 
     /// Counts a decision and tells the observer.
