@@ -3,8 +3,16 @@ import Logging
 import Normalizer
 import Synchronization
 
+/// A lookup at the target that kept failing, so its event could not be decided: what its dead letter says.
+protocol FailedLookup: Error, CustomStringConvertible {
+    var failure: TargetFailure { get }
+    var attempts: Int { get }
+    var firstFailureAt: Timestamp { get }
+    var lastFailureAt: Timestamp { get }
+}
+
 /// Why a key's pending create could not be settled: looking it up kept failing.
-struct PendingIntentUnresolved: Error, CustomStringConvertible {
+struct PendingIntentUnresolved: FailedLookup {
     var failure: TargetFailure
     var attempts: Int
     var firstFailureAt: Timestamp

@@ -459,26 +459,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 }
             }
             if let storm { try await storms?.openAggregate(for: storm, owner: owner) }
-        } catch let error as PendingIntentUnresolved {
-            failLookup(
-                owner,
-                error.failure,
-                error.description,
-                error.attempts,
-                event.dedupKey,
-                error.firstFailureAt,
-                error.lastFailureAt
-            )
-        } catch let error as UnknownKeyLookupFailed {
-            failLookup(
-                owner,
-                error.failure,
-                error.description,
-                error.attempts,
-                event.dedupKey,
-                error.firstFailureAt,
-                error.lastFailureAt
-            )
+        } catch let error as any FailedLookup {
+            failLookup(owner, error, dedupKey: event.dedupKey)
         } catch is CancellationError {
             owner.abandon()
         } catch {
@@ -518,27 +500,19 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     }
 
     /// Dead-letters `owner` after a lookup at the target (a pending intent's, or a key's with no state) kept failing.
-    private func failLookup(
-        _ owner: InFlightMessage,
-        _ failure: TargetFailure,
-        _ message: String,
-        _ attempts: Int,
-        _ dedupKey: String,
-        _ firstFailureAt: Timestamp,
-        _ lastFailureAt: Timestamp
-    ) {
+    private func failLookup(_ owner: InFlightMessage, _ error: any FailedLookup, dedupKey: String) {
         owner.fail(
             .init(
                 stage: .deliver,
-                reason: failure.code.rawValue,
-                message: message,
+                reason: error.failure.code.rawValue,
+                message: error.description,
                 target: deliverer.target.name,
-                httpStatus: failure.httpStatus,
-                responseExcerpt: failure.responseExcerpt,
-                attempts: attempts,
+                httpStatus: error.failure.httpStatus,
+                responseExcerpt: error.failure.responseExcerpt,
+                attempts: error.attempts,
                 dedupKey: dedupKey,
-                firstFailureAt: firstFailureAt,
-                lastFailureAt: lastFailureAt
+                firstFailureAt: error.firstFailureAt,
+                lastFailureAt: error.lastFailureAt
             )
         )
     }

@@ -4,7 +4,7 @@ import Normalizer
 
 /// Why an event for a key with no state could not be decided: looking the key up at the target kept failing, and
 /// creating (or ignoring a resolve) without the check could open a second incident (or orphan an open one).
-struct UnknownKeyLookupFailed: Error, CustomStringConvertible {
+struct UnknownKeyLookupFailed: FailedLookup {
     var failure: TargetFailure
     var attempts: Int
     var firstFailureAt: Timestamp
