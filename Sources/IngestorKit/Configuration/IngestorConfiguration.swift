@@ -179,7 +179,7 @@ public struct IngestorConfiguration: Sendable {
     /// The producer settings this configuration stands for (dead letters, the intake, and the base of the events and
     /// changelog producers). No linger: a lone record goes out at once, and under load librdkafka still batches
     /// what queues while earlier requests are in flight. With librdkafka's 5 ms, every webhook waited 5 ms for its
-    /// 202 and 32 senders got 2,047 requests/s; with none, 0.52 ms and 9,221/s (BENCHMARKS.md).
+    /// 202 and 32 senders got 2,047 requests/s; with none, 0.44 ms and 11,020/s (BENCHMARKS.md).
     public var producerConfiguration: KafkaProducerConfiguration {
         var producer = KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers)
         producer.clientID = kafka.clientID
