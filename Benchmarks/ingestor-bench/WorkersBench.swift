@@ -72,7 +72,7 @@ extension IngestorBench {
     private func workersRun(_ mode: WorkersMode, keys: Int, logger: Logger) async throws -> WorkersResult {
         let partitions = 16
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        for topic in ["workers.raw", "workers.events", "workers.changelog"] {
+        for topic in ["workers.raw", "workers.events", "workers.changelog", "workers.audit"] {
             try cluster.createTopic(topic, partitions: partitions)
         }
         try cluster.createTopic("workers.raw.dlq", partitions: 1)
@@ -84,7 +84,7 @@ extension IngestorBench {
             defer { for worker in workers where worker.process.isRunning { _ = worker.stop() } }
             for _ in 0..<mode.processes {
                 let yaml = """
-                    kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: \(group), session_timeout: 10s, commit_interval: 500ms, events_topic: workers.events, changelog_topic: workers.changelog}
+                    kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: \(group), session_timeout: 10s, commit_interval: 500ms, events_topic: workers.events, changelog_topic: workers.changelog, audit_topic: workers.audit}
                     sources: [{topic: workers.raw, format: alertmanager}]
                     dead_letter: {topic: workers.raw.dlq}
                     pipeline: {lanes: 16, max_in_flight_events: 4000, drain_timeout: 5s}

@@ -30,7 +30,7 @@ struct Ingestor: AsyncParsableCommand {
         version: IngestorVersionText.text,
         subcommands: [
             RunCommand.self, DemoCommand.self, NormalizeCommand.self, CheckConfigCommand.self, DevKafkaCommand.self,
-            MockAPICommand.self, DLQCommand.self, ReplayCommand.self,
+            MockAPICommand.self, DLQCommand.self, ReplayCommand.self, IncidentsCommand.self,
             VersionCommand.self,
         ]
     )

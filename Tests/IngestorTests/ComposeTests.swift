@@ -66,6 +66,12 @@ struct ComposeTests {
             )
         )
         #expect(topicsCommand.contains("--topic \(configuration.kafka.resolvedEventsTopic) --partitions 6 "))
+        // The audit topic `incidents explain` reads, kept as long as the state file's audit trail (7 days).
+        #expect(
+            topicsCommand.contains(
+                "--topic \(configuration.kafka.resolvedAuditTopic) --partitions 6 --replication-factor 1 --config retention.ms=604800000"
+            )
+        )
         // The worker talks to the fake API service with the token the fake expects.
         guard let devrev = configuration.target.settings as? DevRevConfiguration else {
             Issue.record("compose worker must target the devrev fake")

@@ -13,9 +13,11 @@ import Glibc
 final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     let logPath: String
+    let configPath: String
 
     init(configPath: String, logPath: String, arguments: [String] = []) throws {
         self.logPath = logPath
+        self.configPath = configPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()

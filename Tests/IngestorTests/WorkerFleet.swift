@@ -25,6 +25,7 @@ final class WorkerFleet: @unchecked Sendable {
         try cluster.createTopic("fleet.dlq", partitions: 1)
         try cluster.createTopic("fleet.events", partitions: eventsPartitions)
         try cluster.createTopic("fleet.changelog", partitions: eventsPartitions)
+        try cluster.createTopic("fleet.audit", partitions: eventsPartitions)
         self.api = api
         self.baseURL = baseURL
         self.rawPartitions = rawPartitions
@@ -38,7 +39,7 @@ final class WorkerFleet: @unchecked Sendable {
     /// seconds (and the mock cluster's rebalances do not wait minutes for one).
     func configuration(state: String, rateLimit: String) -> String {
         """
-        kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: fleet, session_timeout: 6s, max_poll_interval: 12s, commit_interval: 500ms, events_topic: fleet.events, changelog_topic: fleet.changelog}
+        kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: fleet, session_timeout: 6s, max_poll_interval: 12s, commit_interval: 500ms, events_topic: fleet.events, changelog_topic: fleet.changelog, audit_topic: fleet.audit}
         sources: [{topic: fleet.raw, format: alertmanager}]
         dead_letter: {topic: fleet.dlq}
         pipeline: {drain_timeout: 3s, pause_after: 500ms, skip_repeats_for: 0s}

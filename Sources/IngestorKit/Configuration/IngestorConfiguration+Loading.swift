@@ -384,6 +384,10 @@ extension IngestorConfiguration {
             if topic.isEmpty { section.problem("changelog_topic", topic, "must name a topic") }
             kafka.changelogTopic = topic
         }
+        if let topic = section.string("audit_topic") {
+            if topic.isEmpty { section.problem("audit_topic", topic, "must name a topic") }
+            kafka.auditTopic = topic
+        }
         let creation = section.section("create_topics")
         kafka.createTopics.enabled = creation.bool("enabled", default: kafka.createTopics.enabled)
         kafka.createTopics.partitionsSet = creation.peekString("partitions") != nil

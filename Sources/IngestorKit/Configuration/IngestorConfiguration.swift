@@ -40,6 +40,11 @@ public struct IngestorConfiguration: Sendable {
         public var changelogTopic: String?
         /// The changelog topic: `kafka.changelog_topic`, or `<group_id>.changelog`.
         public var resolvedChangelogTopic: String { changelogTopic ?? "\(groupID).changelog" }
+        /// `kafka.audit_topic`: where the delivery stage publishes every decision (`ingestor incidents explain` reads
+        /// it); default `<group_id>.audit`.
+        public var auditTopic: String?
+        /// The audit topic: `kafka.audit_topic`, or `<group_id>.audit`.
+        public var resolvedAuditTopic: String { auditTopic ?? "\(groupID).audit" }
         /// The delivery stage's consumer group on the events topic: `<group_id>.deliver`.
         public var deliveryGroupID: String { "\(groupID).deliver" }
     }

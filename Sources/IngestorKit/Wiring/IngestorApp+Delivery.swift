@@ -26,6 +26,7 @@ extension IngestorApp {
         )
         let changelog = KafkaChangelog(
             topic: kafka.resolvedChangelogTopic,
+            auditTopic: kafka.resolvedAuditTopic,
             producer: changelogProducer,
             admin: try KafkaAdmin(configuration: configuration.producerConfiguration, logger: context.logger),
             consumerConfiguration: consumerConfiguration,
@@ -38,6 +39,7 @@ extension IngestorApp {
             owner: ownerName(),
             resolvedRetention: configuration.state.resolvedRetention,
             clock: context.clock,
+            decisions: changelog,
             logger: context.logger
         )
         let runner = makeRunner(
@@ -56,6 +58,8 @@ extension IngestorApp {
         let events = context.eventsNeed
         let deadLetters = context.deadLetterNeed
         let changelogTopic = kafka.resolvedChangelogTopic
+        let auditTopic = kafka.resolvedAuditTopic
+        let auditRetention = configuration.state.auditRetention
         let logger = context.logger
         let service = PipelineService(runner: runner, status: context.status) {
             let counts = try await provisioner.ensure([events, deadLetters])
@@ -67,7 +71,16 @@ extension IngestorApp {
                     mustMatch: false,
                     partitions: partitions,
                     configs: ["cleanup.policy": "compact"]
-                )
+                ),
+                TopicProvisioner.Need(
+                    name: auditTopic,
+                    role: "audit topic",
+                    mustMatch: false,
+                    configs: [
+                        "cleanup.policy": "delete",
+                        "retention.ms": String(auditRetention.components.seconds * 1000),
+                    ]
+                ),
             ])
             store.setPartitions(partitions)
             logger.info(

@@ -60,54 +60,77 @@ struct TopicProvisioner: Sendable {
                     )
                 }
                 counts[need.name] = count
-            } else {
-                counts[need.name] = try await create(need)
             }
         }
+        let missing = needs.filter { counts[$0.name] == nil }
+        for (name, count) in try await create(missing) { counts[name] = count }
         return counts
     }
 
-    private func create(_ need: Need) async throws -> Int {
-        guard settings.enabled else {
+    /// Creates the `needs` in one request, so a cluster that does not answer costs one `createTimeout`, not one each.
+    private func create(_ needs: [Need]) async throws -> [String: Int] {
+        guard !needs.isEmpty else { return [:] }
+        if !settings.enabled, let need = needs.first {
             throw Refusal(
                 description:
                     "the \(need.role) \(need.name) does not exist, and kafka.create_topics.enabled is false: create it first"
             )
         }
-        let partitions = need.partitions ?? settings.partitions
-        let specification = KafkaTopicSpecification(
-            name: need.name,
-            partitions: partitions,
-            replicationFactor: settings.replicationFactor,
-            configs: need.configs
-        )
-        do {
-            try await admin.createTopics([specification], timeout: createTimeout)
-            logger.info("created the \(need.role) \(need.name) with \(partitions) partitions (kafka.create_topics)")
-            return partitions
-        } catch let error as KafkaError where error.code == .timedOut {
-            let count = try await admin.partitionCountCreatingOnUse(of: need.name)
-            if let required = need.partitions, count != required {
-                throw Refusal(
-                    description: """
-                        the cluster did not answer CreateTopics (librdkafka's mock cluster has no Admin API) and created \
-                        the \(need.role) \(need.name) on first use with \(count) partitions, but it needs \(required): \
-                        create it first (ingestor dev-kafka --topic \(need.name):\(required))
-                        """
-                )
-            }
-            logger.warning(
-                """
-                the cluster did not answer CreateTopics within \(createTimeout) (librdkafka's mock cluster has no \
-                Admin API), so the \(need.role) \(need.name) was created on first use with the cluster's default of \
-                \(count) partitions; to choose, create it first (ingestor dev-kafka --topic \(need.name):PARTITIONS)
-                """
+        let specifications = needs.map { need in
+            KafkaTopicSpecification(
+                name: need.name,
+                partitions: need.partitions ?? settings.partitions,
+                replicationFactor: settings.replicationFactor,
+                configs: need.configs
             )
-            return count
-        } catch let error as KafkaError where error.code == .topicAlreadyExists {
-            return try await admin.partitionCounts(topics: [need.name])[need.name] ?? partitions
-        } catch {
-            throw Refusal(description: "the \(need.role) \(need.name) could not be created: \(error)")
         }
+        do {
+            try await admin.createTopics(specifications, timeout: createTimeout)
+            var counts: [String: Int] = [:]
+            for (need, specification) in zip(needs, specifications) {
+                logger.info(
+                    "created the \(need.role) \(need.name) with \(specification.partitions) partitions (kafka.create_topics)"
+                )
+                counts[need.name] = specification.partitions
+            }
+            return counts
+        } catch let error as KafkaError where error.code == .timedOut {
+            var counts: [String: Int] = [:]
+            for need in needs { counts[need.name] = try await createdOnUse(need) }
+            return counts
+        } catch let error as KafkaError where error.code == .topicAlreadyExists {
+            // Someone else created one of them meanwhile: whatever exists now is taken, the rest is created.
+            let existing = try await admin.partitionCounts(topics: needs.map(\.name))
+            var counts = existing
+            for need in needs where existing[need.name] == nil {
+                counts.merge(try await create([need])) { $1 }
+            }
+            return counts
+        } catch {
+            let names = needs.map { "the \($0.role) \($0.name)" }.joined(separator: ", ")
+            throw Refusal(description: "\(names) could not be created: \(error)")
+        }
+    }
+
+    /// The partition count of `need` created on first use, after a cluster did not answer CreateTopics.
+    private func createdOnUse(_ need: Need) async throws -> Int {
+        let count = try await admin.partitionCountCreatingOnUse(of: need.name)
+        if let required = need.partitions, count != required {
+            throw Refusal(
+                description: """
+                    the cluster did not answer CreateTopics (librdkafka's mock cluster has no Admin API) and created \
+                    the \(need.role) \(need.name) on first use with \(count) partitions, but it needs \(required): \
+                    create it first (ingestor dev-kafka --topic \(need.name):\(required))
+                    """
+            )
+        }
+        logger.warning(
+            """
+            the cluster did not answer CreateTopics within \(createTimeout) (librdkafka's mock cluster has no \
+            Admin API), so the \(need.role) \(need.name) was created on first use with the cluster's default of \
+            \(count) partitions; to choose, create it first (ingestor dev-kafka --topic \(need.name):PARTITIONS)
+            """
+        )
+        return count
     }
 }

@@ -43,7 +43,7 @@ public struct Correlator: Sendable {
         }
     }
 
-    private let store: any IncidentStateStore
+    let store: any IncidentStateStore
     /// The target whose incidents this correlator tracks.
     public let target: String
     /// How soon after its resolve a key firing again reopens its incident instead of opening a new one; zero

@@ -10,21 +10,27 @@ public struct KafkaChangelog: ChangelogSink, ChangelogSource {
 
     /// The topic.
     public let topic: String
+    /// Where decisions are published (``DecisionSink``), if anywhere.
+    public let auditTopic: String?
     private let producer: KafkaProducer
     private let admin: KafkaAdmin
     private let consumerConfiguration: KafkaConsumerConfiguration
     private let logger: Logger
 
     /// Creates the changelog of `topic`.
-    /// - Parameter consumerConfiguration: the settings restores read with (its group is never joined).
+    /// - Parameters:
+    ///   - consumerConfiguration: the settings restores read with (its group is never joined).
+    ///   - auditTopic: where decisions are published, keyed like the changelog's records.
     public init(
         topic: String,
+        auditTopic: String? = nil,
         producer: KafkaProducer,
         admin: KafkaAdmin,
         consumerConfiguration: KafkaConsumerConfiguration,
         logger: Logger
     ) {
         self.topic = topic
+        self.auditTopic = auditTopic
         self.producer = producer
         self.admin = admin
         var configuration = consumerConfiguration
@@ -98,5 +104,23 @@ public struct KafkaChangelog: ChangelogSink, ChangelogSource {
         }
         try await consumer.close()
         return records
+    }
+}
+
+extension KafkaChangelog: DecisionSink {
+    public func publish(_ decisions: [DecisionRecord], owner: String) async {
+        guard let auditTopic else { return }
+        for decision in decisions {
+            do {
+                // Not awaited: the decision is in the worker's own file already, and no state waits for it.
+                _ = try await producer.enqueue(
+                    topic: auditTopic,
+                    key: Array(decision.auditKey.utf8),
+                    value: decision.auditValue(owner: owner)
+                )
+            } catch {
+                logger.warning("a decision for \(decision.dedupKey) was not published to \(auditTopic): \(error)")
+            }
+        }
     }
 }

@@ -150,8 +150,9 @@ public final class NormalizeStage<Source: MessageSource>: Sendable {
         var receipts: [SinkReceipt] = []
         var skipped = 0
         for (index, event) in normalized.enumerated() {
-            let key = grouping?.groupKey(for: event) ?? event.dedupKey
-            if repeats.isRepeat(key: key, event: event, at: now) {
+            let manual = ManualChange.isManual(event)
+            let key = manual ? event.dedupKey : grouping?.groupKey(for: event) ?? event.dedupKey
+            if !manual, repeats.isRepeat(key: key, event: event, at: now) {
                 skipped += 1
                 continue
             }

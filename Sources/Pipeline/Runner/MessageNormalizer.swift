@@ -24,7 +24,8 @@ struct MessageNormalizer: MessageReader {
     let clock: any PipelineClock
 
     func events(of message: SourceMessage) -> MessageContent {
-        let events: [NormalizedEvent]
+        if message.header(ManualChange.header) != nil { return Self.control(message, at: clock.now()) }
+        var events: [NormalizedEvent]
         do {
             let input = message.normalizerInput
             // Payloads the memory would never keep are not hashed either.
@@ -58,7 +59,27 @@ struct MessageNormalizer: MessageReader {
                 )
             )
         }
+        // Only a control record carries a person's change: a sender's payload that looks like one is an alert.
+        for index in events.indices where ManualChange.isManual(events[index]) { events[index].source += ".sender" }
         instruments.normalized(events, from: message)
         return .events(events)
+    }
+
+    /// The change a control record carries (``ManualChange``), as its event, or why it cannot be read.
+    static func control(_ message: SourceMessage, at now: Timestamp) -> MessageContent {
+        do {
+            return .events([try ManualChange(value: message.value).event])
+        } catch {
+            return .rejected(
+                InFlightMessage.Failure(
+                    stage: .normalize,
+                    reason: "invalid_control_record",
+                    message:
+                        "a record with the \(ManualChange.header) header is not a change this build reads: \(error)",
+                    firstFailureAt: now,
+                    lastFailureAt: now
+                )
+            )
+        }
     }
 }

@@ -309,7 +309,9 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         let grouping = configuration.groupings[message.originTopic]
         var laneEvents: [(event: NormalizedEvent, member: String?)] = []
         for event in events {
-            if let grouping {
+            if ManualChange.isManual(event) {
+                laneEvents.append((event, nil))
+            } else if let grouping {
                 var grouped = event
                 grouped.dedupKey = grouping.groupKey(for: event)
                 laneEvents.append((grouped, event.dedupKey))
@@ -383,6 +385,10 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
         let origin = owner.message.position.description
         var event = event
         let grouping = member == nil ? nil : configuration.groupings[owner.message.originTopic]
+        if let change = ManualChange(event: event) {
+            await apply(change, owner: owner, origin: origin, completions: completions)
+            return
+        }
         do {
             var record = try await correlator.record(for: event.dedupKey)
             if let pendingRecord = record, pendingRecord.pending != nil {
@@ -465,6 +471,29 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
             owner.abandon()
         } catch {
             sender.failStateStore(owner, key: event.dedupKey, error: error)
+        }
+        if owner.eventFinished() { completions.yield(owner) }
+    }
+
+    /// Applies a person's change (``ManualChange``) to its key, after dropping an update held back for the key.
+    private func apply(
+        _ change: ManualChange,
+        owner: InFlightMessage,
+        origin: String,
+        completions: AsyncStream<InFlightMessage>.Continuation
+    ) async {
+        if let held = deferred.withLock({ $0.removeValue(forKey: change.dedupKey) }) {
+            coalesced(held, completions: completions)
+        }
+        do {
+            let entry = try await correlator.apply(change, at: clock.now(), origin: origin)
+            logger.notice(
+                "\(change.action.rawValue) by hand for \(change.dedupKey): \(entry.decision), \(entry.reason)"
+            )
+        } catch is CancellationError {
+            owner.abandon()
+        } catch {
+            sender.failStateStore(owner, key: change.dedupKey, error: error)
         }
         if owner.eventFinished() { completions.yield(owner) }
     }

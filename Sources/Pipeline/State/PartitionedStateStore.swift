@@ -55,6 +55,7 @@ public final class PartitionedStateStore: IncidentStateStore {
     private let logger: Logger
     private let resolvedRetention: Duration?
     private let clock: any PipelineClock
+    private let decisionSink: (any DecisionSink)?
 
     /// Creates a store over the local `cache` file and the changelog.
     /// - Parameters:
@@ -62,6 +63,7 @@ public final class PartitionedStateStore: IncidentStateStore {
     ///   - resolvedRetention: how long a resolved key is remembered after its resolve: each restore lets older ones
     ///     go (a tombstone in the changelog); `nil` remembers them all.
     ///   - clock: the current time, for the retention.
+    ///   - decisions: where every decision is published besides the local file (the audit topic), if anywhere.
     public init(
         partitioner: KeyPartitioner = KeyPartitioner(partitions: 1),
         cache: SQLiteIncidentStateStore,
@@ -70,8 +72,10 @@ public final class PartitionedStateStore: IncidentStateStore {
         owner: String,
         resolvedRetention: Duration? = nil,
         clock: any PipelineClock = SystemPipelineClock(),
+        decisions: (any DecisionSink)? = nil,
         logger: Logger
     ) {
+        decisionSink = decisions
         self.resolvedRetention = resolvedRetention
         self.clock = clock
         partitionerState = Mutex(partitioner)
@@ -160,26 +164,11 @@ public final class PartitionedStateStore: IncidentStateStore {
             [self] remaining in
             lag.withLock { $0.restoreRemaining[partition] = remaining }
         }
-        var valid: [(offset: Int64, entry: ChangelogEntry)] = []
-        var fenced = 0
-        for record in records {
-            guard let entry = record.entry else { continue }
-            if case .claim(let epoch, let owner) = entry {
-                // The last claim wins, also against one of the same epoch (two workers that raced for it).
-                if epoch >= claim.epoch {
-                    claim = (epoch, owner)
-                    valid.append((record.offset, entry))
-                }
-                continue
-            }
-            // Written after a newer claim by someone else: a fenced owner (paused past its session, a zombie).
-            if record.epoch < claim.epoch || (!claim.owner.isEmpty && record.owner != claim.owner) {
-                fenced += 1
-                continue
-            }
-            if case .progress(let offset) = entry { progress = max(progress ?? offset, offset) }
-            valid.append((record.offset, entry))
-        }
+        let folded = Self.fold(records, claim: claim, progress: progress)
+        let valid = folded.valid
+        let fenced = folded.fenced
+        claim = folded.claim
+        progress = folded.progress
         var start = valid.startIndex
         while start < valid.endIndex {
             let end = min(start + 1000, valid.endIndex)
@@ -227,6 +216,52 @@ public final class PartitionedStateStore: IncidentStateStore {
         )
     }
 
+    /// What a partition's changelog records say once fenced writes are left out.
+    public struct Folded: Sendable {
+        /// The records to apply, in order: claims that won and the entries written under them.
+        public var valid: [(offset: Int64, entry: ChangelogEntry)]
+        /// Records written by an owner a newer claim had fenced, left out.
+        public var fenced: Int
+        /// The last claim that won.
+        public var claim: (epoch: Int64, owner: String)
+        /// The highest progress mark among the valid records (or the one given).
+        public var progress: Int64?
+    }
+
+    /// Leaves out of `records` (one partition's, in order) what a fenced owner wrote: a record written under an
+    /// older epoch than the last claim, or by another worker than the claim's. The rule a restore applies, and the
+    /// one `ingestor incidents` reads the changelog with.
+    /// - Parameters:
+    ///   - claim: the claim in force before the first record (a local checkpoint's), or `(0, "")`.
+    ///   - progress: the progress mark in force before the first record.
+    public static func fold(
+        _ records: [ChangelogRecord],
+        claim: (epoch: Int64, owner: String) = (0, ""),
+        progress: Int64? = nil
+    ) -> Folded {
+        var folded = Folded(valid: [], fenced: 0, claim: claim, progress: progress)
+        for record in records {
+            guard let entry = record.entry else { continue }
+            if case .claim(let epoch, let owner) = entry {
+                // The last claim wins, also against one of the same epoch (two workers that raced for it).
+                if epoch >= folded.claim.epoch {
+                    folded.claim = (epoch, owner)
+                    folded.valid.append((record.offset, entry))
+                }
+                continue
+            }
+            // Written after a newer claim by someone else: a fenced owner (paused past its session, a zombie).
+            if record.epoch < folded.claim.epoch || (!folded.claim.owner.isEmpty && record.owner != folded.claim.owner)
+            {
+                folded.fenced += 1
+                continue
+            }
+            if case .progress(let offset) = entry { folded.progress = max(folded.progress ?? offset, offset) }
+            folded.valid.append((record.offset, entry))
+        }
+        return folded
+    }
+
     /// Writes `entry` (with `decisions` for the audit trail) through `writer`, counted as unacknowledged until the
     /// broker acknowledged it.
     private func write(
@@ -266,6 +301,7 @@ public final class PartitionedStateStore: IncidentStateStore {
             return
         }
         try await write(.record(record), decisions: decisions, to: writer)
+        if !decisions.isEmpty { await decisionSink?.publish(decisions, owner: owner) }
     }
 
     public func delete(target: String, dedupKey: String) async throws {
@@ -282,6 +318,7 @@ public final class PartitionedStateStore: IncidentStateStore {
 
     public func audit(_ entries: [DecisionRecord]) async throws {
         try await cache.audit(entries)
+        if !entries.isEmpty { await decisionSink?.publish(entries, owner: owner) }
     }
 
     public func cachedRecord(target: String, dedupKey: String) -> IncidentRecord? {

@@ -275,18 +275,33 @@ public final class SQLiteIncidentStateStore: IncidentStateStore {
             return try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM group_members WHERE target = ? AND group_key = ?"),
                 arguments: [member.target, member.groupKey]
-            ).map { row in
-                GroupMember(
-                    target: row["target"],
-                    groupKey: row["group_key"],
-                    memberKey: row["member_key"],
-                    status: AlertStatus(rawValue: row["status"]) ?? .firing,
-                    severity: Severity(rawValue: row["severity"]) ?? .medium,
-                    title: row["title"],
-                    occurredAt: (row["occurred_at"] as Int64?).map(Timestamp.init(millisecondsSinceEpoch:)),
-                    firstSeen: Timestamp(millisecondsSinceEpoch: row["first_seen"])
-                )
-            }
+            ).map(Self.member(from:))
+        }
+    }
+
+    /// The members of a group, first seen first, read without writing (a read-only file too); for
+    /// `ingestor incidents show`.
+    public func groupMembers(target: String, groupKey: String) throws -> [GroupMember] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM group_members WHERE target = ? AND group_key = ? ORDER BY first_seen, member_key",
+                arguments: [target, groupKey]
+            ).map(Self.member(from:))
+        }
+    }
+
+    /// Every record (of one target, when given), most recently changed first; for `ingestor incidents`.
+    public func records(target: String? = nil) throws -> [IncidentRecord] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM incidents \(target == nil ? "" : "WHERE target = ?")
+                    ORDER BY COALESCE(updated_at, created_at) DESC, dedup_key
+                    """,
+                arguments: target.map { [$0] } ?? []
+            ).map(Self.record(from:))
         }
     }
 
