@@ -29,12 +29,20 @@ enum Console {
 
     /// The configuration at `path` with the process's `INGESTOR_*` overrides; on a refusal, every problem on
     /// standard error and exit status 2.
-    /// - Parameter checkHost: also refuse a `state.path` this machine cannot hold, for commands that write it.
-    static func loadConfiguration(_ path: String, checkHost: Bool = false) throws -> IngestorConfiguration {
+    /// - Parameters:
+    ///   - checkHost: also refuse a `state.path` this machine cannot hold, for commands that write it.
+    ///   - secretsNeeded: `false` for commands that never call the target: its secrets need not be set.
+    static func loadConfiguration(
+        _ path: String,
+        checkHost: Bool = false,
+        secretsNeeded: Bool = true
+    ) throws -> IngestorConfiguration {
+        var environment = ProcessInfo.processInfo.environment
+        if !secretsNeeded { environment[IngestorConfiguration.secretsNotNeeded] = "1" }
         do {
             return try IngestorConfiguration.load(
                 path: path,
-                environment: ProcessInfo.processInfo.environment,
+                environment: environment,
                 checkHost: checkHost
             )
         } catch let error as ConfigurationError {

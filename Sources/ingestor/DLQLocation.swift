@@ -20,7 +20,7 @@ struct DLQLocation: ParsableArguments {
     /// The brokers and topic.
     func resolve() throws -> (servers: [String], topic: String) {
         if let config {
-            let configuration = try Console.loadConfiguration(config)
+            let configuration = try Console.loadConfiguration(config, secretsNeeded: false)
             return (
                 bootstrapServers.map(Self.split) ?? configuration.kafka.bootstrapServers,
                 topic ?? configuration.deadLetterTopic

@@ -35,7 +35,7 @@ struct IncidentsChangeOptions: ParsableArguments {
             dedupKey: key,
             target: target ?? configuration.target.name,
             reason: reason,
-            by: "\(process.environment["USER"] ?? "unknown")@\(process.hostName)",
+            by: "\(NSUserName())@\(process.hostName)",
             at: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
         )
         let written: (partition: Int32, offset: Int64)

@@ -80,7 +80,7 @@ struct IncidentsLocation: ParsableArguments {
     }
 
     func resolve() throws -> Resolved {
-        let configuration = try config.map { try Console.loadConfiguration($0) }
+        let configuration = try config.map { try Console.loadConfiguration($0, secretsNeeded: false) }
         let servers = bootstrapServers.map(DLQLocation.split) ?? configuration?.kafka.bootstrapServers ?? []
         let changelog = changelogTopic ?? configuration?.kafka.resolvedChangelogTopic
         let audit = auditTopic ?? configuration?.kafka.resolvedAuditTopic ?? changelog.map { Self.auditTopic(of: $0) }

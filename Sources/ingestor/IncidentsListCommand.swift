@@ -73,24 +73,22 @@ struct IncidentsListCommand: AsyncParsableCommand {
             Console.out(
                 [
                     "KEY".rightPadded(to: 44), "TARGET".rightPadded(to: 10), "STATUS".rightPadded(to: 9),
-                    "INCIDENT".rightPadded(to: 16), "UPDATES".rightPadded(to: 8), "CHANGED".rightPadded(to: 8),
-                    "PENDING",
+                    "UPDATES".rightPadded(to: 8), "CHANGED".rightPadded(to: 9), "PENDING".rightPadded(to: 16),
+                    "INCIDENT",
                 ].joined(separator: " ")
             )
+            let ago = { (time: Timestamp) in
+                IncidentsLocation.age(seconds: Double(now.millisecondsSinceEpoch - time.millisecondsSinceEpoch) / 1000)
+                    + " ago"
+            }
             for record in records {
-                let changed = (record.updatedAt ?? record.createdAt).map {
-                    IncidentsLocation.age(
-                        seconds: Double(now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1000
-                    )
-                }
                 Console.out(
                     [
                         IncidentsRendering.cut(record.dedupKey, to: 44), IncidentsRendering.cut(record.target, to: 10),
-                        record.status.rawValue.rightPadded(to: 9),
-                        IncidentsRendering.cut(record.externalID ?? "-", to: 16),
-                        String(record.updateCount).rightPadded(to: 8),
-                        (changed.map { $0 + " ago" } ?? "-").rightPadded(to: 8),
-                        record.pending.map { "\($0.action.rawValue) since \($0.since.rfc3339)" } ?? "-",
+                        record.status.rawValue.rightPadded(to: 9), String(record.updateCount).rightPadded(to: 8),
+                        ((record.updatedAt ?? record.createdAt).map(ago) ?? "-").rightPadded(to: 9),
+                        (record.pending.map { "\($0.action.rawValue) \(ago($0.since))" } ?? "-").rightPadded(to: 16),
+                        record.externalID ?? "-",
                     ].joined(separator: " ")
                 )
             }

@@ -68,7 +68,8 @@ struct CommandLineTests {
         for command in [
             "run", "demo", "normalize", "check-config", "dev-kafka", "mock-api", "version", "replay", "dlq",
             "dlq stats",
-            "dlq list", "dlq show", "dlq export",
+            "dlq list", "dlq show", "dlq export", "incidents", "incidents list", "incidents show", "incidents explain",
+            "incidents forget", "incidents resolve",
         ] {
             let (status, out, _) = try IngestorProcess(command.split(separator: " ").map(String.init) + ["--help"])
                 .finish()

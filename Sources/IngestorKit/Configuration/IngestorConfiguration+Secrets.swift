@@ -2,8 +2,14 @@ import Foundation
 import IncidentAPI
 
 extension IngestorConfiguration {
+    /// Set (to any value) in the environment a configuration is loaded with by a command that never calls the target
+    /// (`ingestor incidents`, `ingestor dlq`): a secret whose variable is not set or whose file cannot be read then
+    /// stands in as a placeholder that is never sent anywhere, so reading Kafka does not need the target's token.
+    public static let secretsNotNeeded = "\u{0}ingestor.secrets-not-needed"
+
     /// Reads `{env: NAME}` or `{file: PATH}`; a clear-text value in the YAML is refused.
     static func readSecret(_ section: ConfigSection, _ name: String, environment: [String: String]) -> Secret? {
+        let placeholder = environment[secretsNotNeeded] != nil ? Secret("(not loaded: this command calls no target)") : nil
         if case .scalar = section.raw(name) {
             section.problem(
                 name,
@@ -19,12 +25,14 @@ extension IngestorConfiguration {
         switch (variable, file) {
         case (let variable?, nil):
             guard let value = environment[variable], !value.isEmpty else {
+                if let placeholder { return placeholder }
                 secretSection.problem("env", variable, "names an environment variable that is not set")
                 return nil
             }
             return Secret(value)
         case (nil, let file?):
             guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
+                if let placeholder { return placeholder }
                 secretSection.problem("file", file, "cannot be read")
                 return nil
             }

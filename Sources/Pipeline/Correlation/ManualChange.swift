@@ -16,7 +16,8 @@ public struct ManualChange: Sendable, Hashable {
 
     /// The raw record header that marks a control record.
     public static let header = "ingestor-control"
-    /// The source of the event a change travels as.
+    /// The source of the event a change travels as; no decoder names its events so (each has a fixed source name),
+    /// so a sender's payload cannot pass for a change.
     static let source = "ingestor"
     private static let actionLabel = "ingestor.manual"
     private static let targetLabel = "ingestor.manual.target"

@@ -25,7 +25,7 @@ struct MessageNormalizer: MessageReader {
 
     func events(of message: SourceMessage) -> MessageContent {
         if message.header(ManualChange.header) != nil { return Self.control(message, at: clock.now()) }
-        var events: [NormalizedEvent]
+        let events: [NormalizedEvent]
         do {
             let input = message.normalizerInput
             // Payloads the memory would never keep are not hashed either.
@@ -59,8 +59,6 @@ struct MessageNormalizer: MessageReader {
                 )
             )
         }
-        // Only a control record carries a person's change: a sender's payload that looks like one is an alert.
-        for index in events.indices where ManualChange.isManual(events[index]) { events[index].source += ".sender" }
         instruments.normalized(events, from: message)
         return .events(events)
     }
