@@ -92,15 +92,89 @@ struct IncidentsExplainCommand: AsyncParsableCommand {
             comments are the target's answers (with the incident id); ignore, stale and fold say why nothing was \
             sent; forget and manual_resolve are `incidents forget|resolve`. Calls that failed for good are the \
             key's dead letters, read from dead_letter.topic. Repeats that changed nothing are only counted \
-            (ingestor_decisions_total{decision="suppress"}), not kept per key.
+            (ingestor_decisions_total{decision="suppress"}), not kept per key: to see why an alert was \
+            suppressed, give it with --payload, and the command says which key it is and what the worker would \
+            decide for it now, from the same state and rules:
+
+              ingestor incidents explain --config ingestor.yaml --payload alert.json
             """
     )
 
     @OptionGroup var location: IncidentsLocation
-    @Argument(help: "The dedup key.") var key: String
+    @Option(help: "An alert payload (a file, or - for standard input): explain each of its events' keys.")
+    var payload: String?
+    @Option(help: "The source topic whose route reads --payload (default the first of sources[]).") var topic: String?
+    @Argument(help: "The dedup key (not with --payload).") var key: String?
+
+    func validate() throws {
+        if (key == nil) == (payload == nil) { throw ValidationError("give a KEY or --payload FILE") }
+        if payload != nil, location.config == nil { throw ValidationError("--payload needs --config (its sources)") }
+    }
 
     func run() async throws {
         let (view, resolved) = try await location.open()
+        guard let payload else {
+            if let key { try await explain(key, view: view, resolved: resolved) }
+            return
+        }
+        guard let configuration = resolved.configuration else { throw ExitCode.failure }
+        guard
+            let source = topic.map({ topic in configuration.sources.first { $0.topic == topic } })
+                ?? configuration.sources.first
+        else {
+            Console.err("\(location.config ?? "the configuration") has no source with topic \(topic ?? "")")
+            throw ExitCode(ExitStatus.badConfiguration)
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = Array(
+                payload == "-"
+                    ? FileHandle.standardInput.readDataToEndOfFile()
+                    : try Data(contentsOf: URL(fileURLWithPath: payload))
+            )
+        } catch {
+            Console.err("cannot read \(payload): \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+        let events: [NormalizedEvent]
+        do {
+            events = try Normalizer(limits: configuration.limits).normalize(
+                NormalizerInput(payload: bytes, headers: [], origin: source.topic, recordID: payload),
+                route: source.route
+            )
+        } catch {
+            Console.out("\(payload): rejected, \(error.code.rawValue): \(error.message) (it would be dead-lettered)")
+            return
+        }
+        if events.isEmpty { Console.out("\(payload): no alert in it (a test notification or an empty group)") }
+        let pipeline = configuration.pipeline
+        let now = Timestamp(millisecondsSinceEpoch: Int64(view.readAt.timeIntervalSince1970 * 1000))
+        for (index, original) in events.enumerated() {
+            var event = original
+            if let grouping = pipeline.groupings[source.topic] { event.dedupKey = grouping.groupKey(for: original) }
+            let record = try view.records(dedupKey: event.dedupKey).first { $0.target == configuration.target.name }
+            let decision = Correlator.decide(event, record: record, reopenWindow: pipeline.reopenWindow, now: now)
+            Console.out(
+                "event \(index): \(event.dedupKey) (\(original.status.rawValue), \(original.severity.rawValue): \(original.title))"
+            )
+            Console.out("  now: \(decision.name), \(decision.reason)")
+            if case .send(let command) = decision, command.action == .update, pipeline.minUpdateInterval > .zero {
+                Console.out(
+                    "  (updates of one key are at least \(pipeline.minUpdateInterval) apart: a newer one within that time replaces it)"
+                )
+            }
+            try await explain(event.dedupKey, view: view, resolved: resolved, quietWhenEmpty: true)
+            Console.out("")
+        }
+    }
+
+    /// Prints the key's record line and its timeline.
+    private func explain(
+        _ key: String,
+        view: IncidentStateView,
+        resolved: IncidentsLocation.Resolved,
+        quietWhenEmpty: Bool = false
+    ) async throws {
         var lines: [(at: Timestamp, text: String)] = []
         do {
             for decision in try await view.decisions(dedupKey: key, logger: IncidentsCommand.toolLogger) {
@@ -145,6 +219,7 @@ struct IncidentsExplainCommand: AsyncParsableCommand {
             Console.out("\(key): no record now")
         }
         guard !lines.isEmpty else {
+            if quietWhenEmpty { return }
             Console.err("nothing recorded for \(key): no decision (within state.audit_retention) and no dead letter")
             throw ExitCode.failure
         }

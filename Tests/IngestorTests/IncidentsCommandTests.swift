@@ -122,6 +122,22 @@ struct IncidentsCommandTests {
             let story = try Self.incidents(["explain", "--config", worker.configPath, key]).out
             #expect(story.contains(" create ") && story.contains("manual_resolve"), "\(story)")
             #expect(api.ledger.incidents.allSatisfy { $0.calls == ["create"] })
+
+            // Why was that repeat suppressed? The payload itself, explained against the worker's state.
+            let other = try #require(open.compactMap { $0["dedupKey"] as? String }.first { $0 != key })
+            let payloadPath = fleet.directory.appendingPathComponent("repeat.json").path
+            try Data(WorkerFleet.alert(String(other.dropFirst("am:".count)), status: "firing", summary: "cpu"))
+                .write(to: URL(fileURLWithPath: payloadPath))
+            let why = try Self.incidents(["explain", "--config", worker.configPath, "--payload", payloadPath])
+            #expect(why.status == 0, "\(why)")
+            #expect(why.out.contains("event 0: \(other) (firing, "), "\(why.out)")
+            #expect(why.out.contains("now: suppress, duplicate: nothing a person would care about changed"))
+            #expect(why.out.contains("\(other): open, incident "), "\(why.out)")
+            let resolvedPayload = fleet.directory.appendingPathComponent("resolved.json").path
+            try Data(WorkerFleet.alert(String(key.dropFirst("am:".count)), status: "firing", summary: "cpu"))
+                .write(to: URL(fileURLWithPath: resolvedPayload))
+            let reopened = try Self.incidents(["explain", "--config", worker.configPath, "--payload", resolvedPayload])
+            #expect(reopened.out.contains("now: create, firing again after it was resolved"), "\(reopened.out)")
             #expect(worker.terminate() == 0, "\(worker.log.suffix(2000))")
             let stopped = try Self.incidents([
                 "list", "--config", worker.configPath, "--status", "all", "--output", "json",
