@@ -320,6 +320,25 @@ struct StormGuardTests {
         #expect(guardian.admitCreate(sampleEvent(severity: .critical), at: t0.advanced(by: .seconds(62))))
         #expect(StormGuard(settings: StormGuard.Settings()).admitCreate(event, at: t0), "off by default")
     }
+
+    /// A delivery worker owning a quarter of the events partitions lets through a quarter of the limit (rounded up),
+    /// so the workers together fold past about the configured number.
+    @Test func aWorkerSharingTheWorkFoldsPastItsShareOfTheLimit() {
+        var settings = StormGuard.Settings()
+        settings.maxNewPerMinute = 10
+        let guardian = StormGuard(settings: settings)
+        guardian.setShare(0.25)
+        #expect(guardian.limit == 3)
+        let t0 = Timestamp(rfc3339: "2026-11-24T08:00:00Z")!
+        let admitted = (0..<10).filter {
+            guardian.admitCreate(sampleEvent(severity: .high), at: t0.advanced(by: .seconds(Int64($0))))
+        }
+        #expect(admitted.count == 3)
+        guardian.setShare(0.01)
+        #expect(guardian.limit == 1, "never below one")
+        guardian.setShare(1)
+        #expect(guardian.limit == 10)
+    }
 }
 
 @Suite("Grouping")

@@ -67,12 +67,26 @@ public final class StormGuard: Sendable {
     /// The settings.
     public let settings: Settings
     private let sources = Mutex<[String: SourceState]>([:])
+    private let share = Mutex(1.0)
     /// Most distinct keys remembered per storm, so a repeat is not counted twice; past it repeats count again.
     static let keyMemory = 100_000
 
     /// Creates a guard.
     public init(settings: Settings) {
         self.settings = settings
+    }
+
+    /// Uses `share` (0 < share ≤ 1) of `maxNewPerMinute` from now on: this worker's share of the events partitions,
+    /// so that several delivery workers together fold past about the configured number of new problems a minute.
+    public func setShare(_ share: Double) {
+        self.share.withLock { $0 = min(1, max(share, 0.000_001)) }
+    }
+
+    /// The new problems per source per minute this worker lets through before it folds: `maxNewPerMinute`, or its
+    /// share of it (rounded up, at least 1) when it shares the work with other workers.
+    public var limit: Int {
+        let share = share.withLock { $0 }
+        return max(1, Int((Double(settings.maxNewPerMinute) * share).rounded(.up)))
     }
 
     /// The dedup key of a source's aggregate incident.
@@ -84,12 +98,13 @@ public final class StormGuard: Sendable {
     /// Decides whether a create for `event` may go ahead (and counts it), or must be folded.
     public func admitCreate(_ event: NormalizedEvent, at now: Timestamp) -> Bool {
         guard settings.isEnabled, !settings.passThrough.contains(event.severity) else { return true }
+        let limit = limit
         return sources.withLock { sources in
             var state = sources[event.source] ?? SourceState()
             defer { sources[event.source] = state }
             let cutoff = now.advanced(by: .seconds(-60))
             while let first = state.creates.first, first <= cutoff { state.creates.removeFirst() }
-            guard state.creates.count < settings.maxNewPerMinute else { return false }
+            guard state.creates.count < limit else { return false }
             state.creates.append(now)
             return true
         }

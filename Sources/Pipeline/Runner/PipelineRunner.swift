@@ -140,11 +140,13 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 clock: clock,
                 logger: logger
             ) : nil
+        let stormGuard = configuration.stormGuard.isEnabled ? StormGuard(settings: configuration.stormGuard) : nil
         let ownership = partitionedState.map {
             StateOwnership(
                 store: $0,
                 intents: intents,
                 gate: deliverer.gate,
+                stormGuard: stormGuard,
                 instruments: instruments,
                 logger: logger
             )
@@ -186,10 +188,10 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 )
             case .eventRecords: EventRecordReader(instruments: instruments, clock: clock)
             }
-        storms =
-            configuration.stormGuard.isEnabled
-            ? StormIncidents(
-                stormGuard: StormGuard(settings: configuration.stormGuard),
+        let sender = sender
+        storms = stormGuard.map {
+            StormIncidents(
+                stormGuard: $0,
                 correlator: correlator,
                 deliverer: deliverer,
                 sender: sender,
@@ -198,7 +200,8 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 clock: clock,
                 logger: logger,
                 observer: observer
-            ) : nil
+            )
+        }
     }
 
     /// Events currently in flight.
@@ -441,7 +444,7 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
                 storm = stormGuard.fold(event, at: clock.now())
                 decision = .fold(
                     reason:
-                        "more than \(stormGuard.settings.maxNewPerMinute) new problems a minute from \(event.source)"
+                        "more than \(stormGuard.limit) new problems a minute from \(event.source)"
                 )
             }
             decided(decision, for: event, owner: owner)

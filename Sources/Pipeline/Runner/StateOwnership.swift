@@ -4,11 +4,13 @@ import Synchronization
 
 /// The delivery stage's side of a rebalance: on assignment each events partition's state is restored (and its
 /// interrupted creates settled) before any of its events is read, and reading starts where that state left off;
-/// on revocation the partition's state is given up. The target's rate is shared out by partitions owned.
+/// on revocation the partition's state is given up. The target's rate and the storm guard's limit are shared out
+/// by partitions owned.
 final class StateOwnership: PartitionOwnership {
     private let store: PartitionedStateStore
     private let intents: IntentSettler
     private let gate: TargetGate
+    private let stormGuard: StormGuard?
     private let instruments: PipelineInstruments
     private let logger: Logger
     private let restoring = Mutex(0)
@@ -17,9 +19,11 @@ final class StateOwnership: PartitionOwnership {
         store: PartitionedStateStore,
         intents: IntentSettler,
         gate: TargetGate,
+        stormGuard: StormGuard?,
         instruments: PipelineInstruments,
         logger: Logger
     ) {
+        self.stormGuard = stormGuard
         self.store = store
         self.intents = intents
         self.gate = gate
@@ -86,11 +90,14 @@ final class StateOwnership: PartitionOwnership {
         share()
     }
 
-    /// Gives this worker's target bucket the share of the rate its share of the partitions stands for.
+    /// Gives this worker's target bucket, and its storm guard's limit, the share its share of the partitions stands
+    /// for.
     private func share() {
         let owned = store.ownedPartitions.count
         let total = store.partitioner.partitions
-        gate.setShare(owned == 0 ? 1 / Double(total) : Double(owned) / Double(total))
+        let share = owned == 0 ? 1 / Double(total) : Double(owned) / Double(total)
+        gate.setShare(share)
+        stormGuard?.setShare(share)
         instruments.ownedPartitions(owned)
     }
 
