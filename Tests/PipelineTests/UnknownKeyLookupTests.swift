@@ -184,4 +184,45 @@ struct UnknownKeyLookupTests {
         #expect(target.lookedUp == ["am:k"], "a final refusal is not retried")
         #expect(harness.sink.letters.map(\.reason) == ["target_forbidden"])
     }
+
+    /// A create that failed in this run without a clear answer (a 503: it may have reached the target) leaves its
+    /// intent; the key's next event looks it up first, and when that lookup is refused the event is a dead letter that
+    /// says which create is in doubt, without a second create.
+    @Test func aCreateInDoubtFromThisRunWhoseLookupIsRefusedDeadLettersTheNextEvent() async throws {
+        let target = ScriptedTarget(
+            respond: { command, _ in
+                command.action == .create
+                    ? .retryable(TargetFailure(.unavailable, "no answer", httpStatus: 503), retryAfter: nil) : nil
+            },
+            lookup: { _ in .failed(.permanent(TargetFailure(.forbidden, "no read scope", httpStatus: 403))) }
+        )
+        var policy = RetryPolicy()
+        policy.initialBackoff = .milliseconds(1)
+        policy.maxElapsed = .seconds(1)
+        let store = InMemoryIncidentStateStore()
+        let harness = RunnerHarness(
+            [
+                .assigned([raw0]), message(0, 0, alertmanagerPayload([("k", "firing", "one")])),
+                message(0, 1, alertmanagerPayload([("k", "firing", "two")])),
+            ],
+            target: target,
+            store: store,
+            policy: policy,
+            lookupUnknownKeys: false
+        )
+        try await harness.run(untilFinished: 2)
+        #expect(Set(target.calls.map(\.action)) == [.create], "only the first event's create was tried")
+        #expect(target.calls.allSatisfy { $0.event.title.contains("one") })
+        #expect(target.lookedUp == ["am:k"])
+        let letters = harness.sink.letters
+        #expect(letters.map(\.reason) == ["target_unavailable", "target_forbidden"])
+        let doubt = try #require(letters.last)
+        #expect(
+            doubt.message.hasPrefix(
+                "an earlier create for this key that ended without a clear answer may have reached scripted, and looking it up failed"
+            ),
+            "\(doubt.message)"
+        )
+        #expect(try await store.pendingIntents(target: "scripted").count == 1, "still in doubt")
+    }
 }
