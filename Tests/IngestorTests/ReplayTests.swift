@@ -118,9 +118,12 @@ struct ReplayTests {
             // 1. The API is down for the whole run: every message becomes a dead letter.
             api.setDown(true)
             setenv("REPLAY_TOKEN", "replay-token", 1)
+            // The whole job in one process (`--stage all`), replayed with `--direct` through the state file; the
+            // default two stages are replayed by handing letters back (the test after this one).
             let worker = try WorkerProcess(
                 configPath: setup.configPath,
-                logPath: setup.directory.appendingPathComponent("worker.log").path
+                logPath: setup.directory.appendingPathComponent("worker.log").path,
+                arguments: ["--stage", "all"]
             )
             try await Self.waitFor("every message dead-lettered") {
                 try await Self.letterCount(cluster) >= Int64(messages)
@@ -230,7 +233,9 @@ struct ReplayTests {
             }
             let stateBefore = stateFiles()
             let callsWhileDown = api.ledger.requests.count
-            let (dryStatus, dry, dryErr) = try setup.run(["replay", "--config", setup.configPath, "--dry-run"])
+            let (dryStatus, dry, dryErr) = try setup.run([
+                "replay", "--config", setup.configPath, "--direct", "--dry-run",
+            ])
             #expect(dryStatus == 0, "\(dryErr)")
             #expect(api.ledger.requests.count == callsWhileDown, "a dry run makes no calls")
             #expect(stateFiles() == stateBefore, "and writes no state")
@@ -239,7 +244,7 @@ struct ReplayTests {
 
             // 4. A replay slowed to 4 calls a second, interrupted with Ctrl-C, then run again: it resumes.
             let slow = try IngestorProcess(
-                ["replay", "--config", setup.configPath, "--rate", "4"],
+                ["replay", "--config", setup.configPath, "--direct", "--rate", "4"],
                 environment: ["REPLAY_TOKEN": "replay-token"]
             )
             try await Self.waitFor("the interrupted replay to create some") { api.ledger.incidents.count >= 3 }
@@ -249,7 +254,7 @@ struct ReplayTests {
             let createdBeforeResume = api.ledger.incidents.count
             #expect(createdBeforeResume < Self.keys, "interrupted mid-way: \(slowOut)")
 
-            let (resumeStatus, resumed, resumeErr) = try setup.run(["replay", "--config", setup.configPath])
+            let (resumeStatus, resumed, resumeErr) = try setup.run(["replay", "--config", setup.configPath, "--direct"])
             #expect(resumeStatus == 0, "\(resumed)\(resumeErr)")
             let readOnResume = Self.recordsRead(resumed)
             #expect(readOnResume != nil && readOnResume! < messages, "resumed, not started over: \(resumed)")
@@ -264,11 +269,11 @@ struct ReplayTests {
             // 5. The same replay again: nothing left to read; from the beginning: every letter, no call.
             let calls = api.ledger.requests.count
             #expect(api.ledger.requests.dropFirst(callsWhileDown).filter { $0.status >= 400 }.isEmpty)
-            let (againStatus, again, _) = try setup.run(["replay", "--config", setup.configPath])
+            let (againStatus, again, _) = try setup.run(["replay", "--config", setup.configPath, "--direct"])
             #expect(againStatus == 0)
             #expect(Self.recordsRead(again) == 0, "\(again)")
             let (fullStatus, full, fullErr) = try setup.run([
-                "replay", "--config", setup.configPath, "--from-beginning",
+                "replay", "--config", setup.configPath, "--direct", "--from-beginning",
             ])
             #expect(fullStatus == 0, "\(full)\(fullErr)")
             #expect(Self.recordsRead(full) == messages)
@@ -317,7 +322,7 @@ struct ReplayTests {
                 baseURL: baseURL,
                 extraDeadLetter: ", max_replays: 2"
             )
-            let replay = ["replay", "--config", setup.configPath]
+            let replay = ["replay", "--config", setup.configPath, "--direct"]
             let (first, firstOut, firstErr) = try setup.run(replay)
             #expect(first == 1, "failed again: \(firstOut)\(firstErr)")
             let (second, secondOut, _) = try setup.run(replay)
@@ -345,7 +350,10 @@ struct ReplayTests {
 
             // Onto another topic instead: the original message, failure headers gone, replay count kept.
             let (copyStatus, copyOut, copyErr) = try setup.run(
-                replay + ["--to-topic", "alerts.again", "--include-parked", "--from-beginning"]
+                [
+                    "replay", "--config", setup.configPath, "--to-topic", "alerts.again", "--include-parked",
+                    "--from-beginning",
+                ]
             )
             #expect(copyStatus == 0, "\(copyOut)\(copyErr)")
             let copies = try await KafkaTopicReader.readAll(
@@ -358,6 +366,94 @@ struct ReplayTests {
             #expect(copies.map { $0.header("ingestor-dlq-replay-count") } == ["1", "2", "3"])
             #expect(copies.allSatisfy { $0.headers.filter { $0.key.hasPrefix("ingestor-dlq-") }.count == 1 })
             #expect(copies.allSatisfy { $0.header("trace-id") == "t-1" })
+        }
+    }
+
+    /// The default, two stages: with the API down every event becomes a delivery-stage letter of the events topic;
+    /// once it is back, `ingestor replay` hands each letter back to its events partition while the worker runs, and the
+    /// owner delivers it with its state: every incident once, and a second replay from the beginning calls nothing.
+    @Test(.timeLimit(.minutes(4)))
+    func lettersOfTheDeliveryStageGoBackToTheirOwnersExactlyOnce() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        try cluster.createTopic("alerts.raw", partitions: 3)
+        try cluster.createTopic("alerts.dlq", partitions: 1)
+        for topic in ["replay-worker.events", "replay-worker.changelog", "replay-worker.audit"] {
+            try cluster.createTopic(topic, partitions: 4)
+        }
+        let keys = 8
+        let resolved = 4
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
+            logger: e2eLogger
+        )
+        for index in 0..<keys {
+            try await producer.send(
+                topic: "alerts.raw",
+                key: Array("replay\(index)".utf8),
+                value: Array(Self.alert(index, status: "firing").utf8)
+            )
+        }
+        for index in 0..<resolved {
+            try await producer.send(
+                topic: "alerts.raw",
+                key: Array("replay\(index)".utf8),
+                value: Array(Self.alert(index, status: "resolved").utf8)
+            )
+        }
+        await producer.close(timeout: .seconds(5))
+        let messages = keys + resolved
+
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "replay-token"), logger: e2eLogger)
+        try await api.withRunning { baseURL in
+            let setup = try Setup(bootstrap: cluster.bootstrapServers, baseURL: baseURL)
+            api.setDown(true)
+            setenv("REPLAY_TOKEN", "replay-token", 1)
+            let worker = try WorkerProcess(
+                configPath: setup.configPath,
+                logPath: setup.directory.appendingPathComponent("worker.log").path
+            )
+            try await Self.waitFor("every event dead-lettered", timeout: .seconds(90)) {
+                try await Self.letterCount(cluster) >= Int64(messages)
+            }
+            let letters = try await KafkaTopicReader.readAll(
+                topic: "alerts.dlq",
+                bootstrapServers: cluster.bootstrapServerList,
+                logger: e2eLogger
+            )
+            #expect(letters.count == messages, "\(letters.count)")
+            #expect(letters.allSatisfy { $0.header("ingestor-dlq-stage") == "deliver" })
+            #expect(letters.allSatisfy { $0.header("ingestor-dlq-original-topic") == "replay-worker.events" })
+
+            api.setDown(false)
+            let callsWhileDown = api.ledger.requests.count
+            let (dryStatus, dry, dryErr) = try setup.run(["replay", "--config", setup.configPath, "--dry-run"])
+            #expect(dryStatus == 0, "\(dryErr)")
+            #expect(api.ledger.requests.count == callsWhileDown, "a dry run makes no calls")
+            #expect(dry.components(separatedBy: "→ create").count - 1 == keys, "\(dry)")
+            #expect(dry.components(separatedBy: "→ resolve").count - 1 == resolved, "after its create: \(dry)")
+
+            let (status, out, err) = try setup.run(["replay", "--config", setup.configPath])
+            #expect(status == 0, "\(out)\(err)")
+            #expect(out.contains("handed back   \(messages) to the topics they came from"), "\(out)")
+            #expect(!err.contains("REPLAY_TOKEN"), "handing back needs no target token")
+            try await Self.waitFor("every incident created and the resolved ones resolved", timeout: .seconds(60)) {
+                api.ledger.incidents.count == keys && api.ledger.incidents.filter(\.isResolved).count == resolved
+            }
+            // The order of a key's letters is kept (one events partition each): firing, then resolved.
+            #expect(api.ledger.incidents.allSatisfy { $0.calls.filter { $0 == "create" }.count == 1 })
+
+            try await Task.sleep(for: .seconds(1))
+            let calls = api.ledger.requests.count
+            let (againStatus, again, againErr) = try setup.run([
+                "replay", "--config", setup.configPath, "--from-beginning",
+            ])
+            #expect(againStatus == 0, "\(again)\(againErr)")
+            try await Task.sleep(for: .seconds(3))
+            let newCalls = api.ledger.requests.dropFirst(calls).filter { !$0.path.contains("list") }
+            #expect(newCalls.isEmpty, "handed back twice, decided once: \(newCalls.map(\.path))")
+            #expect(api.ledger.incidents.count == keys)
+            #expect(try await Self.letterCount(cluster) == Int64(messages), "nothing failed again")
+            _ = worker.terminate()
         }
     }
 }

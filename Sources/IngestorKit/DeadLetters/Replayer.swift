@@ -19,8 +19,12 @@ public struct ReplayOptions: Sendable {
     public var dryRun = false
     /// Cap on requests per second to the target (below `target.rate_limit`).
     public var rate: Double?
-    /// Write the letters' original messages onto this topic instead of delivering them.
+    /// Write the letters' original messages onto this topic instead of handing each back to its own.
     public var toTopic: String?
+    /// Feed the letters through this process's own pipeline and state file, calling the target itself: for workers
+    /// run with `--stage all` (and stopped). Without it each letter goes back to the topic it came from, for the
+    /// running workers (the default, two stages).
+    public var direct = false
     /// The consumer group that keeps this replay's progress; default from the topic and the filters.
     public var group: String?
     /// Start from the beginning of the topic instead of the group's progress.
@@ -44,8 +48,10 @@ public struct ReplayOptions: Sendable {
     }
 }
 
-/// Replays a dead-letter topic through the same normalize → correlate → deliver path as the worker (the same
-/// ``PipelineRunner``, state file and target), or onto another topic. Progress is committed under its own group.
+/// Replays a dead-letter topic: by default each letter's original record goes back to the topic (and, for the
+/// events topic, the partition) it came from, so the workers that own its key take it up again with their state; or
+/// through this process's own normalize → correlate → deliver path with the state file (``ReplayOptions/direct``,
+/// for `--stage all` workers); or onto another topic. Progress is committed under its own group.
 public struct Replayer: Sendable {
     let configuration: IngestorConfiguration
     let options: ReplayOptions
@@ -121,7 +127,7 @@ public struct Replayer: Sendable {
             includeParked: options.includeParked,
             limit: options.limit,
             commits: !options.dryRun,
-            waitsForOutcomes: options.toTopic == nil,
+            waitsForOutcomes: options.direct && options.toTopic == nil,
             tracker: tracker
         )
         logger.info(
@@ -130,9 +136,13 @@ public struct Replayer: Sendable {
         let work: @Sendable () async throws -> Void
         if let toTopic = options.toTopic {
             work = { try await toTopicReplay(source: source, topic: toTopic) }
-        } else {
+        } else if options.direct {
             let group = try pipelineReplay(source: source, signals: signals)
             work = { try await group.run() }
+        } else if options.dryRun {
+            work = { try await handBackDryRun(source: source) }
+        } else {
+            work = { try await toTopicReplay(source: source, topic: nil) }
         }
         return Run(total: total, starts: starts, tracker: tracker, work: work)
     }
@@ -211,9 +221,10 @@ public struct Replayer: Sendable {
         }
     }
 
-    /// Writes each letter's original message onto `topic` (failure headers removed, the replay count kept) and
-    /// moves the replay's progress once the broker acknowledged it.
-    private func toTopicReplay(source: ReplaySource, topic: String) async throws {
+    /// Writes each letter's original message onto `topic`, or back where it came from when `topic` is `nil`
+    /// (failure headers removed, the replay count kept), and moves the replay's progress once the broker
+    /// acknowledged it.
+    private func toTopicReplay(source: ReplaySource, topic: String?) async throws {
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
         do {
             try await copy(from: source, to: topic, through: producer)
@@ -227,7 +238,16 @@ public struct Replayer: Sendable {
         try await source.close()
     }
 
-    private func copy(from source: ReplaySource, to topic: String, through producer: KafkaProducer) async throws {
+    /// Where a letter's original goes back to: its own topic, and for the events topic its own partition (the
+    /// partition decides the key's owner; the records of a raw topic are spread by their key as any sender's).
+    func home(of message: SourceMessage) -> (topic: String, partition: Int32?) {
+        let partition =
+            message.originTopic == configuration.kafka.resolvedEventsTopic
+            ? message.header(DeadLetter.Field.originalPartition.rawValue).flatMap { Int32($0) } : nil
+        return (message.originTopic, partition)
+    }
+
+    private func copy(from source: ReplaySource, to topic: String?, through producer: KafkaProducer) async throws {
         var iterator = source.events.makeAsyncIterator()
         var batch: [SourceMessage] = []
         func flush() async throws {
@@ -242,8 +262,10 @@ public struct Replayer: Sendable {
                         for message in lane {
                             var headers = message.headers.filter { !$0.name.hasPrefix("ingestor-dlq-") }
                             headers += message.headers.filter { $0.name == DeadLetter.Field.replayCount.rawValue }
+                            let home = topic.map { ($0, nil) } ?? self.home(of: message)
                             try await producer.send(
-                                topic: topic,
+                                topic: home.0,
+                                partition: home.1,
                                 key: message.key,
                                 value: message.value,
                                 headers: headers.map { KafkaHeader(key: $0.name, value: $0.value) }
@@ -274,5 +296,81 @@ public struct Replayer: Sendable {
         }
         if !batch.isEmpty { try await flush() }
         try source.storeFullyRead()
+    }
+
+    /// A dry run of handing the letters back: what the owner of each letter's key would decide for it now, from the
+    /// state in the changelog topic (or, when that is empty, the state file), without writing anything.
+    private func handBackDryRun(source: ReplaySource) async throws {
+        // What each letter would change is kept to this run (in memory), so a key's later letters are decided after
+        // its earlier ones, as the owner would.
+        let state = OverlayIncidentStateStore(base: try await currentState()?.store ?? InMemoryIncidentStateStore())
+        let correlator = Correlator(
+            store: state,
+            target: configuration.target.name,
+            reopenWindow: configuration.pipeline.reopenWindow
+        )
+        let pipeline = configuration.pipeline
+        let normalizer = Normalizer(limits: configuration.limits)
+        let now = SystemPipelineClock().now()
+        var iterator = source.events.makeAsyncIterator()
+        while let event = try await iterator.next() {
+            guard case .message(let message) = event else { continue }
+            var events: [NormalizedEvent] = []
+            var grouping: Grouping?
+            if message.originTopic == configuration.kafka.resolvedEventsTopic {
+                guard let read = try? NormalizedEvent(json: try JSONParser().parse(message.value)) else {
+                    source.tracker.rejected(message, reason: "invalid_event_record")
+                    continue
+                }
+                events = [read]
+            } else {
+                do {
+                    events = try normalizer.normalize(
+                        message.normalizerInput,
+                        route: pipeline.route(for: message.originTopic)
+                    )
+                } catch {
+                    source.tracker.rejected(message, reason: error.code.rawValue)
+                    continue
+                }
+                grouping = pipeline.groupings[message.originTopic]
+            }
+            for var event in events {
+                if let grouping { event.dedupKey = grouping.groupKey(for: event) }
+                let decision = correlator.decide(
+                    event,
+                    record: try await correlator.record(for: event.dedupKey),
+                    now: now
+                )
+                source.tracker.decided(decision, for: event, of: message.position)
+                if case .send(let command) = decision {
+                    try await correlator.applied(command, externalID: command.externalID ?? "(created by this replay)")
+                }
+            }
+            source.tracker.finished(message, outcome: .completed)
+        }
+        try? await source.close()
+    }
+
+    /// The incident state as the workers see it now: the changelog's, or the state file's when the changelog has
+    /// nothing (workers run with `--stage all`), or none.
+    private func currentState() async throws -> IncidentStateView? {
+        let servers = configuration.kafka.bootstrapServers
+        let topic = configuration.kafka.resolvedChangelogTopic
+        let ends = try await KafkaTopicReader.endOffsets(topic: topic, bootstrapServers: servers, logger: logger)
+        if ends.values.contains(where: { $0 > 0 }) {
+            return try await IncidentStateView.changelog(
+                topic: topic,
+                auditTopic: nil,
+                bootstrapServers: servers,
+                logger: logger
+            )
+        }
+        let state = configuration.state
+        guard !state.isInMemory, FileManager.default.fileExists(atPath: state.path) else {
+            logger.notice("no changelog records and no state file: the dry run assumes no incident is known")
+            return nil
+        }
+        return try IncidentStateView.file(path: state.path)
     }
 }

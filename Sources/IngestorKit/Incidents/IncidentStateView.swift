@@ -30,7 +30,8 @@ public struct IncidentStateView: Sendable {
     public let origin: Origin
     /// When it was read.
     public let readAt: Date
-    private let store: SQLiteIncidentStateStore
+    /// The state read, for the replay's dry run (read-only for a file).
+    let store: SQLiteIncidentStateStore
     private let auditTopic: String?
     private let bootstrapServers: [String]
 
@@ -124,6 +125,11 @@ public struct IncidentStateView: Sendable {
     /// Every record, most recently changed first.
     public func records(target: String? = nil) throws -> [IncidentRecord] {
         try store.records(target: target)
+    }
+
+    /// The record of one key at one target.
+    public func record(target: String, dedupKey: String) async throws -> IncidentRecord? {
+        try await store.record(target: target, dedupKey: dedupKey)
     }
 
     /// The record of one key, at any target (one per target).

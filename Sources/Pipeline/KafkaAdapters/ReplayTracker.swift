@@ -74,6 +74,20 @@ public final class ReplayTracker: PipelineObserver {
         }
     }
 
+    /// A letter a dry run found it could not read (it would be dead-lettered again, with `reason`).
+    public func rejected(_ message: SourceMessage, reason: String) {
+        let text: String? = state.withLock { state in
+            state.progress.failedAgain += 1
+            guard line != nil else { return nil }
+            let position = message.position
+            state.decisions[position] = nil
+            let key = state.keys.removeValue(forKey: position) ?? "-"
+            let letterReason = state.reasons.removeValue(forKey: position) ?? "-"
+            return "\(position.partition.partition):\(position.offset)  \(letterReason)  \(key)  → reject (\(reason))"
+        }
+        if let text { line?(text) }
+    }
+
     public func finished(_ message: SourceMessage, outcome: MessageOutcome) {
         let text: String? = state.withLock { state in
             switch outcome {
