@@ -1,0 +1,91 @@
+import Foundation
+import IncidentAPI
+import IncidentAPIFakes
+import KafkaIO
+import Normalizer
+import Pipeline
+import PipelineTestSupport
+import Prometheus
+import ServiceLifecycle
+import Testing
+
+@testable import IngestorKit
+
+/// The samples of a Prometheus text exposition, by series as written (`name{label="value",…}`).
+func metricSamples(_ exposition: String) -> [String: Double] {
+    var samples: [String: Double] = [:]
+    for line in exposition.split(separator: "\n") where !line.hasPrefix("#") {
+        guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+            continue
+        }
+        samples[String(line[..<space])] = value
+    }
+    return samples
+}
+
+/// The metrics this change added, each checked for its value: consumer lag, readiness, replayed letters.
+@Suite("Ops metrics: consumer lag, readiness, replayed letters", .serialized)
+struct OpsMetricsTests {
+    static func scrape(_ client: CurlHTTPClient, _ port: Int) async throws -> [String: Double] {
+        let answer = try await client.execute(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/metrics"))
+        return metricSamples(String(decoding: answer.body, as: UTF8.self))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func consumerLagIsOneSeriesPerHeldPartitionAndAPartitionGivenUpLosesIt() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        try cluster.createTopic("lag.raw", partitions: 2)
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
+            logger: e2eLogger
+        )
+        for index in 0..<6 {
+            try await producer.send(topic: "lag.raw", partition: index < 4 ? 0 : 1, key: nil, value: [UInt8(index)])
+        }
+        await producer.close(timeout: .seconds(5))
+        let first = KafkaTopicPartition(topic: "lag.raw", partition: 0)
+        let second = KafkaTopicPartition(topic: "lag.raw", partition: 1)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServerList, groupID: "lag"),
+            logger: e2eLogger
+        )
+        try consumer.assign([
+            KafkaTopicPartitionOffset(first, offset: KafkaTopicPartitionOffset.committedOrReset),
+            KafkaTopicPartitionOffset(second, offset: KafkaTopicPartitionOffset.committedOrReset),
+        ])
+        var read = 0
+        for try await event in consumer.events {
+            if case .message = event { read += 1 }
+            if read == 6 { break }
+        }
+        let registry = PrometheusCollectorRegistry()
+        let sampler = ConsumerLagSampler(
+            consumers: [consumer],
+            factory: PrometheusMetricsFactory(registry: registry),
+            timeout: .seconds(5),
+            logger: e2eLogger
+        )
+        let firstSeries = #"ingestor_consumer_lag_records{topic="lag.raw",partition="0"}"#
+        let secondSeries = #"ingestor_consumer_lag_records{topic="lag.raw",partition="1"}"#
+
+        // Read but not committed: all of it is behind.
+        await sampler.sample()
+        var samples = metricSamples(registry.emitToString())
+        #expect(samples[firstSeries] == 4)
+        #expect(samples[secondSeries] == 2)
+
+        try consumer.store([KafkaTopicPartitionOffset(first, offset: 3)])
+        try await consumer.commit()
+        await sampler.sample()
+        samples = metricSamples(registry.emitToString())
+        #expect(samples[firstSeries] == 1)
+        #expect(samples[secondSeries] == 2)
+        try await consumer.close()
+
+        // A partition no longer held (as after a rebalance) is no longer reported.
+        sampler.record([first: 1])
+        samples = metricSamples(registry.emitToString())
+        #expect(samples[firstSeries] == 1)
+        #expect(samples[secondSeries] == nil)
+    }
+}
