@@ -88,4 +88,69 @@ struct OpsMetricsTests {
         #expect(samples[firstSeries] == 1)
         #expect(samples[secondSeries] == nil)
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func readyGaugeSaysWhatReadyzSays() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        try cluster.createTopic("ready.raw", partitions: 1)
+        try cluster.createTopic("ready.dlq", partitions: 1)
+        let statePath = temporaryStatePath()
+        do {
+            let store = try SQLiteIncidentStateStore(path: statePath, now: ReadinessTests.t0)
+            for index in 0..<3 {
+                try await store.save(
+                    IncidentRecord(
+                        target: "devrev",
+                        dedupKey: "am:ready\(index)",
+                        externalID: nil,
+                        status: .open,
+                        contentHash: 0,
+                        lastEventAt: nil,
+                        pending: .init(action: .create, since: ReadinessTests.t0)
+                    )
+                )
+            }
+        }
+        // Slow lookups keep the worker restoring (not ready) long enough to scrape it.
+        var faults = FakeFaults()
+        faults.latency = .seconds(3)
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "t"), faults: faults, logger: e2eLogger)
+        let client = CurlHTTPClient(logger: e2eLogger)
+        defer { client.shutdown() }
+        try await api.withRunning { baseURL in
+            let yaml = """
+                kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: ready-gauge, session_timeout: 6s}
+                sources: [{topic: ready.raw, format: alertmanager}]
+                dead_letter: {topic: ready.dlq}
+                pipeline: {drain_timeout: 2s}
+                target: {kind: devrev, devrev: {base_url: "\(baseURL)", token: {env: READY_TOKEN}, resolved_stage: x}}
+                state: {path: "\(statePath)"}
+                ops: {host: 127.0.0.1, port: 0}
+                """
+            let app = try IngestorApp.build(
+                configuration: try IngestorConfiguration.parse(yaml: yaml, environment: ["READY_TOKEN": "t"]),
+                logger: e2eLogger,
+                registry: PrometheusCollectorRegistry(),
+                gracefulShutdownSignals: []
+            )
+            let running = Task { try await app.serviceGroup.run() }
+            try await ReadinessTests.waitFor("the ops port") { app.status.opsPort != nil }
+            let port = try #require(app.status.opsPort)
+            try await ReadinessTests.waitFor("restoring") {
+                let ready = await ReadinessTests.readyz(client, port)
+                return ready.status == 503 && ready.codes.contains("restoring")
+            }
+            let restoring = try await Self.scrape(client, port)
+            #expect(restoring["ingestor_ready"] == 0)
+            #expect(restoring["ingestor_pending_intents"] == 3)
+            try await ReadinessTests.waitFor("ready after the lookups") {
+                await ReadinessTests.readyz(client, port).status == 200
+            }
+            let ready = try await Self.scrape(client, port)
+            #expect(ready["ingestor_ready"] == 1)
+            #expect(ready["ingestor_pending_intents"] == 0)
+            await app.serviceGroup.triggerGracefulShutdown()
+            try await running.value
+        }
+    }
 }
