@@ -89,6 +89,67 @@ struct OpsMetricsTests {
         #expect(samples[secondSeries] == nil)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func replayedLettersAreCountedByHowTheyEnded() async throws {
+        let registry = PrometheusCollectorRegistry()
+        let instruments = PipelineInstruments(factory: PrometheusMetricsFactory(registry: registry), logger: e2eLogger)
+        let configuration = try IngestorConfiguration.parse(
+            yaml: """
+                kafka: {bootstrap_servers: "127.0.0.1:9", group_id: replayed}
+                sources: [{topic: replayed.raw, format: auto}]
+                dead_letter: {topic: replayed.dlq}
+                target: {kind: devrev, devrev: {base_url: "http://127.0.0.1:9", token: {env: T}, resolved_stage: x}}
+                state: {path: ":memory:"}
+                """,
+            environment: ["T": "t"]
+        )
+        let replayed = SourceMessage.Header(name: DeadLetter.Field.replayCount.rawValue, text: "1")
+        let alert = Array(
+            #"{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"A"},"fingerprint":"f1"}]}"#
+                .utf8
+        )
+        let partition = PartitionID(topic: "replayed.raw", partition: 0)
+        func message(_ offset: Int64, _ value: [UInt8], _ headers: [SourceMessage.Header]) -> SourceEvent {
+            .message(
+                SourceMessage(
+                    position: MessagePosition(partition: partition, offset: offset),
+                    key: nil,
+                    value: value,
+                    headers: headers
+                )
+            )
+        }
+        let source = InMemoryMessageSource([
+            message(0, alert, [replayed]),
+            message(1, Array("{not json".utf8), [replayed]),
+            message(2, Array("{not json either".utf8), []),
+            message(3, alert, []),
+        ])
+        let runner = IngestorApp.makeRunner(
+            source: source,
+            configuration: configuration,
+            target: ScriptedTarget(),
+            store: InMemoryIncidentStateStore(),
+            deadLetters: RecordingDeadLetterSink(),
+            instruments: instruments,
+            clock: ManualClock(),
+            logger: e2eLogger
+        )
+        let running = Task { try await runner.run() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while instruments.snapshot.messagesFinished < 4 {
+            try #require(ContinuousClock.now < deadline, "not finished: \(instruments.snapshot)")
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        runner.stop()
+        try await running.value
+
+        let samples = metricSamples(registry.emitToString())
+        #expect(samples[#"ingestor_replayed_letters_total{outcome="settled"}"#] == 1)
+        #expect(samples[#"ingestor_replayed_letters_total{outcome="dead_lettered"}"#] == 1)
+        #expect(samples[#"ingestor_dead_letters_total{stage="normalize",reason="invalid_json"}"#] == 2)
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func readyGaugeSaysWhatReadyzSays() async throws {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
