@@ -210,6 +210,8 @@ struct OpsMetricsTests {
             let ready = try await Self.scrape(client, port)
             #expect(ready["ingestor_ready"] == 1)
             #expect(ready["ingestor_pending_intents"] == 0)
+            let reconciled = ready.filter { $0.key.hasPrefix("ingestor_pending_intents_reconciled_total{") }
+            #expect(reconciled.values.reduce(0, +) == 3, "\(reconciled)")
             await app.serviceGroup.triggerGracefulShutdown()
             try await running.value
         }
