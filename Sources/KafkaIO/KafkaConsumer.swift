@@ -16,6 +16,8 @@ public final class KafkaConsumer: Sendable {
     private let operationLane: BlockingCall
     /// Metadata requests of health checks, apart from commits so a slow answer never holds one up.
     private let metadataLane: BlockingCall
+    /// Lag queries: one request per partition, apart from the health checks so a slow answer never delays them.
+    private let lagLane: BlockingCall
     private let logger: Logger
     /// A message polled together with a rebalance event; handed out right after that event.
     private let pendingMessage = Mutex<KafkaMessage?>(nil)
@@ -32,6 +34,7 @@ public final class KafkaConsumer: Sendable {
         pollLane = BlockingCall(label: "ingestor.kafka.consumer.poll")
         operationLane = BlockingCall(label: "ingestor.kafka.consumer.ops")
         metadataLane = BlockingCall(label: "ingestor.kafka.consumer.metadata")
+        lagLane = BlockingCall(label: "ingestor.kafka.consumer.lag")
     }
 
     /// Joins the consumer group and subscribes to `topics`; the group assigns partitions.
@@ -130,6 +133,33 @@ public final class KafkaConsumer: Sendable {
         let client = client
         return try await operationLane.run {
             try client.watermarks(partition, timeoutMilliseconds: Int32(timeout.milliseconds))
+        }
+    }
+
+    /// How many records of each partition this consumer holds lie past the group's committed offset: the
+    /// partition's high watermark (the next offset to be written) minus the committed offset, or minus where
+    /// `auto.offset.reset` starts when the group has committed nothing there yet (the low watermark for
+    /// `earliest`; nothing is behind for `latest`). A committed offset below the low watermark counts from the low
+    /// watermark: retention deleted what lies before it.
+    ///
+    /// Asks the cluster: one request for the committed offsets and one per partition for its watermarks.
+    /// - Parameter timeout: the bound of each request.
+    /// - Throws: ``KafkaError`` when a request failed or timed out.
+    public func lag(timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
+        try ensureOpen()
+        let client = client
+        let milliseconds = Int32(timeout.milliseconds)
+        return try await lagLane.run {
+            let held = try client.assignment()
+            guard !held.isEmpty else { return [:] }
+            let startsAtEnd = ["latest", "largest", "end"].contains(client.property("auto.offset.reset") ?? "")
+            var lag: [KafkaTopicPartition: Int64] = [:]
+            for entry in try client.committed(held, timeoutMilliseconds: milliseconds) {
+                let (low, high) = try client.watermarks(entry.topicPartition, timeoutMilliseconds: milliseconds)
+                let from = entry.offset >= 0 ? max(entry.offset, low) : (startsAtEnd ? high : low)
+                lag[entry.topicPartition] = max(0, high - from)
+            }
+            return lag
         }
     }
 

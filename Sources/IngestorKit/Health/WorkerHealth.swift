@@ -13,6 +13,13 @@ struct WorkerHealth: Sendable {
     let unsettledIntents: @Sendable () -> [String]
     let targetFailingSince: @Sendable () -> Timestamp?
 
+    /// Whether the worker is ready: the judgement `/readyz` answers with, without its detail (`ingestor_ready`).
+    func isReady() -> Bool {
+        readiness.reasons(
+            Readiness.Snapshot(phase: status.current, progress: progress(), broker: probe.reading, now: clock.now())
+        ).isEmpty
+    }
+
     /// Whether the worker is ready, and the JSON detail that says why (or why not).
     func report() -> (ready: Bool, detail: JSONValue) {
         let now = clock.now()

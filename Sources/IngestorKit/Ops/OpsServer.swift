@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import Normalizer
 import Pipeline
@@ -9,6 +10,8 @@ import ServiceLifecycle
 
 /// The operations endpoints: `/metrics` (Prometheus text format), `/healthz` (the process answers), `/readyz`
 /// (the worker is doing its job: 200 or 503 with JSON detail that names every reason, see ``Readiness``).
+///
+/// `/metrics` includes `ingestor_ready`, 1 or 0: the same judgement as `/readyz`, made when the metrics are asked for.
 ///
 /// They have a listener of their own (``HTTPListener``), never shared with the webhook intake: one event loop
 /// thread that also runs the handlers, so no load elsewhere in the process queues ahead of them.
@@ -24,8 +27,11 @@ enum OpsServer {
     ) -> some Service {
         let router = Router()
         if let intakeAddress { registerMisdirectedIntake(intakeAddress, on: router) }
+        let factory = PrometheusMetricsFactory(registry: registry)
+        let ready = Gauge(label: "ingestor_ready", dimensions: [], factory: factory)
         router.get("/metrics") { _, _ -> Response in
-            Response(
+            ready.record(health.isReady() ? 1 : 0)
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))

@@ -128,6 +128,18 @@ public struct IngestorApp: Sendable {
                 service: BrokerProbeService(probe: probe, interval: configuration.ops.readiness.probeInterval),
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
+            .init(
+                service: ConsumerLagService(
+                    sampler: ConsumerLagSampler(
+                        consumers: probed.map(\.consumer),
+                        factory: factory,
+                        timeout: configuration.ops.readiness.probeInterval,
+                        logger: logger
+                    ),
+                    interval: configuration.ops.readiness.probeInterval
+                ),
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ),
         ]
         services += work
         if let intake {

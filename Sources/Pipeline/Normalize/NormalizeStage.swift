@@ -208,6 +208,7 @@ public final class NormalizeStage<Source: MessageSource>: Sendable {
                 intake.release(record.permits)
                 continue
             }
+            instruments.replayedLetterFinished(record.message, outcome: letter == nil ? "forwarded" : "dead_lettered")
             intake.finish(record.ticket, permits: record.permits)
         }
     }

@@ -286,6 +286,15 @@ public final class PipelineInstruments: Sendable {
         )
     }
 
+    /// A message that carries `ingestor-dlq-replay-count` (a dead letter replayed onto a topic this stage reads,
+    /// or fed by `ingestor replay`) reached its outcome: `ingestor_replayed_letters_total{outcome}`, where the
+    /// outcome is `settled` (delivered, suppressed or ignored), `dead_lettered` (it failed again) or, in the
+    /// normalize stage, `forwarded` (its events are on the events topic, for the delivery stage to decide).
+    func replayedLetterFinished(_ message: SourceMessage, outcome: String) {
+        guard message.header(DeadLetter.Field.replayCount.rawValue) != nil else { return }
+        count("ingestor_replayed_letters_total", [("outcome", outcome)])
+    }
+
     /// The normalize stage handed events of one record to the events topic, and skipped repeats.
     func eventsWritten(_ written: Int, skipped: Int, topic: String) {
         stats.withLock { stats in

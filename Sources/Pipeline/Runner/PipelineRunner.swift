@@ -626,6 +626,11 @@ public final class PipelineRunner<Source: MessageSource>: Sendable {
     /// Records the final outcome and stores the new committable offset, if it advanced.
     private func finish(_ owner: InFlightMessage, outcome: MessageOutcome = .completed) {
         observer?.finished(owner.message, outcome: outcome)
+        if case .deadLettered = outcome {
+            instruments.replayedLetterFinished(owner.message, outcome: "dead_lettered")
+        } else {
+            instruments.replayedLetterFinished(owner.message, outcome: "settled")
+        }
         intake.finish(owner.ticket, permits: owner.permits)
     }
 
