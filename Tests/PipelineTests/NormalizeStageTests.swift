@@ -130,6 +130,7 @@ struct NormalizeStageTests {
         #expect(firstHeaders[EventRecord.Header.originKey] == "sender-key")
         #expect(firstHeaders[EventRecord.Header.eventIndex] == "0")
         #expect(firstHeaders[EventRecord.Header.detectedFormat] == "alertmanager")
+        #expect(firstHeaders["ingestor-dlq-replay-count"] == nil, "not a replayed letter")
         #expect(records[1].headers.contains { $0.name == EventRecord.Header.eventIndex && $0.value == Array("1".utf8) })
         let value = try JSONParser().parse(records[2].value)
         #expect(value["v"]?.int64 == 1)
@@ -206,6 +207,22 @@ struct NormalizeStageTests {
         try await Self.run(stage) { source.committable[PartitionID(topic: "raw", partition: 0)] == 2 }
         #expect(letters.letters.map(\.reason) == ["event_not_written"])
         #expect(sink.records.map(\.key) == ["am:ok"])
+    }
+
+    /// A letter handed back to its raw topic keeps its replay count on its events, so a second failure in the delivery
+    /// stage counts (and parks it) as the replay it is.
+    @Test func aReplayedLettersCountTravelsOnToItsEvents() async throws {
+        let sink = RecordingEventSink()
+        let replayed = SourceMessage(
+            position: MessagePosition(partition: PartitionID(topic: "raw", partition: 0), offset: 0),
+            key: nil,
+            value: alertmanagerPayload([("a1", "firing", "one")]),
+            headers: [SourceMessage.Header(name: "ingestor-dlq-replay-count", text: "2")]
+        )
+        let (stage, source, _) = Self.stage([.message(replayed)], sink: sink, letters: RecordingDeadLetterSink())
+        try await Self.run(stage) { source.committable[PartitionID(topic: "raw", partition: 0)] == 1 }
+        let headers = try #require(sink.records.first?.headers)
+        #expect(headers.filter { $0.name == "ingestor-dlq-replay-count" }.map(\.value) == [Array("2".utf8)])
     }
 }
 

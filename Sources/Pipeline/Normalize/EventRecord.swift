@@ -49,6 +49,11 @@ public struct EventRecord: Sendable, Hashable {
             headers.append(SourceMessage.Header(name: Header.originKey, value: originKey))
         }
         headers.append(SourceMessage.Header(name: Header.eventIndex, text: String(index)))
+        // A replayed letter's count travels on, so one that fails again in the delivery stage is counted (and parked)
+        // as the replay it is.
+        if let replays = origin.header(DeadLetter.Field.replayCount.rawValue) {
+            headers.append(SourceMessage.Header(name: DeadLetter.Field.replayCount.rawValue, text: replays))
+        }
         headers.append(SourceMessage.Header(name: Header.detectedFormat, text: event.source))
         headers.append(SourceMessage.Header(name: Header.contentType, text: "application/json"))
         self.headers = headers
