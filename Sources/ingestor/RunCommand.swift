@@ -49,11 +49,11 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            What this process does (repeatable): normalize (raw topics in, normalized events out to \
-            kafka.events_topic), deliver (events in, incidents out, the state owned by events partition and kept \
-            in kafka.changelog_topic), or all (the whole job in one process without the events and changelog \
-            topics, its state only in state.path: exactly one such process per group). Without --stage a \
-            process runs normalize and deliver, so any number of them can share the job.
+            What this process does (repeatable): all (the whole job in one process, its state in state.path: one \
+            worker; the default), normalize (raw topics in, normalized events out to kafka.events_topic), or \
+            deliver (events in, incidents out, the state owned by events partition and kept in \
+            kafka.changelog_topic: any number of workers). --stage normalize --stage deliver runs both stages \
+            through Kafka in one process.
             """
     )
     var stage: [String] = []
@@ -69,11 +69,6 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    /// The stages this process runs: both, through Kafka, unless `--stage` says otherwise.
-    var stages: Set<IngestorStage> {
-        stage.isEmpty ? [.normalize, .deliver] : Set(stage.compactMap(IngestorStage.init(rawValue:)))
-    }
-
     func run() async throws {
         let configuration = try Console.loadConfiguration(config, checkHost: true)
         let level = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? configuration.logLevel
@@ -85,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
             "ingestor \(IngestorVersion.current) starting with librdkafka \(LibrdkafkaVersion.runtime) (minimum \(LibrdkafkaVersion.minimum))",
             metadata: [
                 "config": "\(config)", "target": "\(configuration.target.name)",
-                "stage": "\(IngestorStage.allCases.filter(stages.contains).map(\.rawValue).joined(separator: ","))",
+                "stage": "\(stage.isEmpty ? "all" : stage.joined(separator: ","))",
             ]
         )
         do {
@@ -93,7 +88,7 @@ struct RunCommand: AsyncParsableCommand {
                 configuration: configuration,
                 logger: logger,
                 registry: registry,
-                stages: stages
+                stages: Set(stage.compactMap(IngestorStage.init(rawValue:)))
             )
             try await app.serviceGroup.run()
             logger.info("stopped")

@@ -118,12 +118,9 @@ struct ReplayTests {
             // 1. The API is down for the whole run: every message becomes a dead letter.
             api.setDown(true)
             setenv("REPLAY_TOKEN", "replay-token", 1)
-            // The whole job in one process (`--stage all`), replayed with `--direct` through the state file; the
-            // default two stages are replayed by handing letters back (the test after this one).
             let worker = try WorkerProcess(
                 configPath: setup.configPath,
-                logPath: setup.directory.appendingPathComponent("worker.log").path,
-                arguments: ["--stage", "all"]
+                logPath: setup.directory.appendingPathComponent("worker.log").path
             )
             try await Self.waitFor("every message dead-lettered") {
                 try await Self.letterCount(cluster) >= Int64(messages)
@@ -234,7 +231,7 @@ struct ReplayTests {
             let stateBefore = stateFiles()
             let callsWhileDown = api.ledger.requests.count
             let (dryStatus, dry, dryErr) = try setup.run([
-                "replay", "--config", setup.configPath, "--direct", "--dry-run",
+                "replay", "--config", setup.configPath, "--dry-run",
             ])
             #expect(dryStatus == 0, "\(dryErr)")
             #expect(api.ledger.requests.count == callsWhileDown, "a dry run makes no calls")
@@ -244,7 +241,7 @@ struct ReplayTests {
 
             // 4. A replay slowed to 4 calls a second, interrupted with Ctrl-C, then run again: it resumes.
             let slow = try IngestorProcess(
-                ["replay", "--config", setup.configPath, "--direct", "--rate", "4"],
+                ["replay", "--config", setup.configPath, "--rate", "4"],
                 environment: ["REPLAY_TOKEN": "replay-token"]
             )
             try await Self.waitFor("the interrupted replay to create some") { api.ledger.incidents.count >= 3 }
@@ -254,7 +251,7 @@ struct ReplayTests {
             let createdBeforeResume = api.ledger.incidents.count
             #expect(createdBeforeResume < Self.keys, "interrupted mid-way: \(slowOut)")
 
-            let (resumeStatus, resumed, resumeErr) = try setup.run(["replay", "--config", setup.configPath, "--direct"])
+            let (resumeStatus, resumed, resumeErr) = try setup.run(["replay", "--config", setup.configPath])
             #expect(resumeStatus == 0, "\(resumed)\(resumeErr)")
             let readOnResume = Self.recordsRead(resumed)
             #expect(readOnResume != nil && readOnResume! < messages, "resumed, not started over: \(resumed)")
@@ -269,11 +266,11 @@ struct ReplayTests {
             // 5. The same replay again: nothing left to read; from the beginning: every letter, no call.
             let calls = api.ledger.requests.count
             #expect(api.ledger.requests.dropFirst(callsWhileDown).filter { $0.status >= 400 }.isEmpty)
-            let (againStatus, again, _) = try setup.run(["replay", "--config", setup.configPath, "--direct"])
+            let (againStatus, again, _) = try setup.run(["replay", "--config", setup.configPath])
             #expect(againStatus == 0)
             #expect(Self.recordsRead(again) == 0, "\(again)")
             let (fullStatus, full, fullErr) = try setup.run([
-                "replay", "--config", setup.configPath, "--direct", "--from-beginning",
+                "replay", "--config", setup.configPath, "--from-beginning",
             ])
             #expect(fullStatus == 0, "\(full)\(fullErr)")
             #expect(Self.recordsRead(full) == messages)
@@ -322,7 +319,7 @@ struct ReplayTests {
                 baseURL: baseURL,
                 extraDeadLetter: ", max_replays: 2"
             )
-            let replay = ["replay", "--config", setup.configPath, "--direct"]
+            let replay = ["replay", "--config", setup.configPath]
             let (first, firstOut, firstErr) = try setup.run(replay)
             #expect(first == 1, "failed again: \(firstOut)\(firstErr)")
             let (second, secondOut, _) = try setup.run(replay)
@@ -369,9 +366,10 @@ struct ReplayTests {
         }
     }
 
-    /// The default, two stages: with the API down every event becomes a delivery-stage letter of the events topic;
-    /// once it is back, `ingestor replay` hands each letter back to its events partition while the worker runs, and the
-    /// owner delivers it with its state: every incident once, and a second replay from the beginning calls nothing.
+    /// Two stages through Kafka: with the API down every event becomes a delivery-stage letter of the events topic; a
+    /// replay through its own pipeline leaves them alone and says why; once the API is back, `ingestor replay
+    /// --hand-back` puts each letter back into its events partition while the worker runs, and the owner delivers it
+    /// with its state: every incident once, and a second replay from the beginning calls nothing.
     @Test(.timeLimit(.minutes(4)))
     func lettersOfTheDeliveryStageGoBackToTheirOwnersExactlyOnce() async throws {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
@@ -410,7 +408,8 @@ struct ReplayTests {
             setenv("REPLAY_TOKEN", "replay-token", 1)
             let worker = try WorkerProcess(
                 configPath: setup.configPath,
-                logPath: setup.directory.appendingPathComponent("worker.log").path
+                logPath: setup.directory.appendingPathComponent("worker.log").path,
+                arguments: ["--stage", "normalize", "--stage", "deliver"]
             )
             try await Self.waitFor("every event dead-lettered", timeout: .seconds(90)) {
                 try await Self.letterCount(cluster) >= Int64(messages)
@@ -426,13 +425,21 @@ struct ReplayTests {
 
             api.setDown(false)
             let callsWhileDown = api.ledger.requests.count
-            let (dryStatus, dry, dryErr) = try setup.run(["replay", "--config", setup.configPath, "--dry-run"])
+            let (ownStatus, own, ownErr) = try setup.run(["replay", "--config", setup.configPath, "--dry-run"])
+            #expect(ownStatus == 0, "\(ownErr)")
+            #expect(own.contains("not replayed  \(messages):"), "\(own)")
+            #expect(
+                own.contains("a letter of the delivery stage (from replay-worker.events): replay it with --hand-back")
+            )
+            let (dryStatus, dry, dryErr) = try setup.run([
+                "replay", "--config", setup.configPath, "--hand-back", "--dry-run",
+            ])
             #expect(dryStatus == 0, "\(dryErr)")
             #expect(api.ledger.requests.count == callsWhileDown, "a dry run makes no calls")
             #expect(dry.components(separatedBy: "→ create").count - 1 == keys, "\(dry)")
             #expect(dry.components(separatedBy: "→ resolve").count - 1 == resolved, "after its create: \(dry)")
 
-            let (status, out, err) = try setup.run(["replay", "--config", setup.configPath])
+            let (status, out, err) = try setup.run(["replay", "--config", setup.configPath, "--hand-back"])
             #expect(status == 0, "\(out)\(err)")
             #expect(out.contains("handed back   \(messages) to the topics they came from"), "\(out)")
             #expect(!err.contains("REPLAY_TOKEN"), "handing back needs no target token")
@@ -445,7 +452,7 @@ struct ReplayTests {
             try await Task.sleep(for: .seconds(1))
             let calls = api.ledger.requests.count
             let (againStatus, again, againErr) = try setup.run([
-                "replay", "--config", setup.configPath, "--from-beginning",
+                "replay", "--config", setup.configPath, "--hand-back", "--from-beginning",
             ])
             #expect(againStatus == 0, "\(again)\(againErr)")
             try await Task.sleep(for: .seconds(3))

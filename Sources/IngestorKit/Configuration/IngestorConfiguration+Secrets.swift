@@ -9,7 +9,8 @@ extension IngestorConfiguration {
 
     /// Reads `{env: NAME}` or `{file: PATH}`; a clear-text value in the YAML is refused.
     static func readSecret(_ section: ConfigSection, _ name: String, environment: [String: String]) -> Secret? {
-        let placeholder = environment[secretsNotNeeded] != nil ? Secret("(not loaded: this command calls no target)") : nil
+        let placeholder =
+            environment[secretsNotNeeded] != nil ? Secret("(not loaded: this command calls no target)") : nil
         if case .scalar = section.raw(name) {
             section.problem(
                 name,

@@ -21,10 +21,10 @@ public struct ReplayOptions: Sendable {
     public var rate: Double?
     /// Write the letters' original messages onto this topic instead of handing each back to its own.
     public var toTopic: String?
-    /// Feed the letters through this process's own pipeline and state file, calling the target itself: for workers
-    /// run with `--stage all` (and stopped). Without it each letter goes back to the topic it came from, for the
-    /// running workers (the default, two stages).
-    public var direct = false
+    /// Hand each letter back to the topic (and, for the events topic, the partition) it came from, for the running
+    /// workers that own its key, instead of feeding it through this process's own pipeline and state file: the way
+    /// to replay the letters of delivery-stage workers (`--stage deliver`), whose state is in the changelog.
+    public var handBack = false
     /// The consumer group that keeps this replay's progress; default from the topic and the filters.
     public var group: String?
     /// Start from the beginning of the topic instead of the group's progress.
@@ -48,10 +48,10 @@ public struct ReplayOptions: Sendable {
     }
 }
 
-/// Replays a dead-letter topic: by default each letter's original record goes back to the topic (and, for the
-/// events topic, the partition) it came from, so the workers that own its key take it up again with their state; or
-/// through this process's own normalize → correlate → deliver path with the state file (``ReplayOptions/direct``,
-/// for `--stage all` workers); or onto another topic. Progress is committed under its own group.
+/// Replays a dead-letter topic through the same normalize → correlate → deliver path as the worker (the same
+/// ``PipelineRunner``, state file and target); or hands each letter's original record back to the topic (and, for the
+/// events topic, the partition) it came from, so the delivery-stage worker that owns its key takes it up again with
+/// its state (``ReplayOptions/handBack``); or onto another topic. Progress is committed under its own group.
 public struct Replayer: Sendable {
     let configuration: IngestorConfiguration
     let options: ReplayOptions
@@ -119,6 +119,17 @@ public struct Replayer: Sendable {
         }
         try consumer.assign(starts.map { KafkaTopicPartitionOffset($0.key, offset: $0.value) })
         let tracker = ReplayTracker(total: total, line: line)
+        let eventsTopic = configuration.kafka.resolvedEventsTopic
+        let throughOwnPipeline = !options.handBack && options.toTopic == nil
+        // A delivery-stage letter's key has its state in the changelog, owned by a delivery worker: only that worker
+        // may decide it, so a replay through this process's own pipeline leaves it alone.
+        var leaveAlone: (@Sendable (DeadLetterRecord) -> String?)?
+        if throughOwnPipeline {
+            leaveAlone = { (record: DeadLetterRecord) -> String? in
+                guard record.originalTopic == eventsTopic else { return nil }
+                return "a letter of the delivery stage (from \(eventsTopic)): replay it with --hand-back"
+            }
+        }
         let source = ReplaySource(
             consumer: consumer,
             ends: remaining,
@@ -127,7 +138,8 @@ public struct Replayer: Sendable {
             includeParked: options.includeParked,
             limit: options.limit,
             commits: !options.dryRun,
-            waitsForOutcomes: options.direct && options.toTopic == nil,
+            waitsForOutcomes: throughOwnPipeline,
+            leaveAlone: leaveAlone,
             tracker: tracker
         )
         logger.info(
@@ -136,7 +148,7 @@ public struct Replayer: Sendable {
         let work: @Sendable () async throws -> Void
         if let toTopic = options.toTopic {
             work = { try await toTopicReplay(source: source, topic: toTopic) }
-        } else if options.direct {
+        } else if !options.handBack {
             let group = try pipelineReplay(source: source, signals: signals)
             work = { try await group.run() }
         } else if options.dryRun {

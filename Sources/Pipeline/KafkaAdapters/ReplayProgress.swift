@@ -18,6 +18,11 @@ public struct ReplayProgress: Sendable, Hashable {
     public var truncatedLetters: [String] = []
     /// How many truncated letters ``truncatedLetters`` names.
     public static let truncatedLettersKept = 20
+    /// Letters this kind of replay must leave alone (a delivery-stage letter in a replay through this process's
+    /// own pipeline: only the owner of its key may decide it).
+    public var leftAlone = 0
+    /// The first ``truncatedLettersKept`` of those, with why.
+    public var leftAloneLetters: [String] = []
     /// Fed letters whose events were all delivered, suppressed or ignored.
     public var completed = 0
     /// Fed letters that failed again and went back to the dead-letter topic.
@@ -35,7 +40,7 @@ public struct ReplayProgress: Sendable, Hashable {
     public var finished: Int { completed + failedAgain + abandoned }
 
     /// Records dealt with: finished, or left out.
-    public var done: Int { finished + skipped + parked + foreign + truncated }
+    public var done: Int { finished + skipped + parked + foreign + truncated + leftAlone }
 
     /// The estimated time left, once there is something to go by.
     public var remaining: Duration? {

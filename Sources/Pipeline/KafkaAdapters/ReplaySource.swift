@@ -15,6 +15,7 @@ public final class ReplaySource: MessageSource {
     private let limit: Int?
     private let commits: Bool
     private let waitsForOutcomes: Bool
+    private let leaveAlone: (@Sendable (DeadLetterRecord) -> String?)?
     /// Partitions read to their end.
     private let fullyRead = Mutex<Set<KafkaTopicPartition>>([])
     /// What the replay did so far.
@@ -25,6 +26,7 @@ public final class ReplaySource: MessageSource {
     ///   - ends: the end offset of each partition still to read (partitions already at their end left out).
     ///   - commits: `false` for a dry run: progress is never stored.
     ///   - waitsForOutcomes: end only once every letter handed out has its outcome (replay into the pipeline).
+    ///   - leaveAlone: why a letter must not be replayed this way, if it must not (it is then skipped and named).
     public init(
         consumer: KafkaConsumer,
         ends: [KafkaTopicPartition: Int64],
@@ -34,9 +36,11 @@ public final class ReplaySource: MessageSource {
         limit: Int?,
         commits: Bool,
         waitsForOutcomes: Bool,
+        leaveAlone: (@Sendable (DeadLetterRecord) -> String?)? = nil,
         tracker: ReplayTracker
     ) {
         self.waitsForOutcomes = waitsForOutcomes
+        self.leaveAlone = leaveAlone
         self.consumer = consumer
         self.ends = ends
         self.filter = filter
@@ -78,6 +82,8 @@ public final class ReplaySource: MessageSource {
                     tracker.incomplete(record)
                 } else if !includeParked, record.replayCount >= maxReplays {
                     tracker.parked()
+                } else if let reason = leaveAlone?(record) {
+                    tracker.leftAlone(record, because: reason)
                 } else {
                     fed += 1
                     tracker.fed(record)

@@ -37,6 +37,18 @@ public final class ReplayTracker: PipelineObserver {
     func parked() { state.withLock { $0.progress.parked += 1 } }
     func foreign() { state.withLock { $0.progress.foreign += 1 } }
 
+    /// A letter this replay must leave alone, and why (named in the summary, like a cut letter).
+    func leftAlone(_ record: DeadLetterRecord, because reason: String) {
+        let note = "\(record.address): \(reason)"
+        state.withLock { state in
+            state.progress.leftAlone += 1
+            if state.progress.leftAloneLetters.count < ReplayProgress.truncatedLettersKept {
+                state.progress.leftAloneLetters.append(note)
+            }
+        }
+        line?("\(record.address)  \(record.reason)  \(record.dedupKey ?? record.keyText ?? "-")  → skipped: \(reason)")
+    }
+
     /// A letter left alone because it lacks part of its message; dry runs get a line on it.
     func incomplete(_ record: DeadLetterRecord) {
         let note = "\(record.address): \(record.incompleteSummary)"
