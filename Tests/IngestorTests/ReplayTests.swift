@@ -59,6 +59,22 @@ struct ReplayTests {
             """
     }
 
+    /// Produces a firing alert for each of the first `firing` keys, then a resolve for each of the first `resolved`.
+    static func produceAlerts(to cluster: EmbeddedKafkaCluster, firing: Int, resolved: Int) async throws {
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
+            logger: e2eLogger
+        )
+        for (index, status) in (0..<firing).map({ ($0, "firing") }) + (0..<resolved).map({ ($0, "resolved") }) {
+            try await producer.send(
+                topic: "alerts.raw",
+                key: Array("replay\(index)".utf8),
+                value: Array(Self.alert(index, status: status).utf8)
+            )
+        }
+        await producer.close(timeout: .seconds(5))
+    }
+
     static func letterCount(_ cluster: EmbeddedKafkaCluster, topic: String = "alerts.dlq") async throws -> Int64 {
         try await KafkaTopicReader.endOffsets(
             topic: topic,
@@ -90,25 +106,7 @@ struct ReplayTests {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
         try cluster.createTopic("alerts.raw", partitions: 3)
         try cluster.createTopic("alerts.dlq", partitions: 1)
-        let producer = try KafkaProducer(
-            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
-            logger: e2eLogger
-        )
-        for index in 0..<Self.keys {
-            try await producer.send(
-                topic: "alerts.raw",
-                key: Array("replay\(index)".utf8),
-                value: Array(Self.alert(index, status: "firing").utf8)
-            )
-        }
-        for index in 0..<Self.resolvedKeys {
-            try await producer.send(
-                topic: "alerts.raw",
-                key: Array("replay\(index)".utf8),
-                value: Array(Self.alert(index, status: "resolved").utf8)
-            )
-        }
-        await producer.close(timeout: .seconds(5))
+        try await Self.produceAlerts(to: cluster, firing: Self.keys, resolved: Self.resolvedKeys)
         let messages = Self.keys + Self.resolvedKeys
 
         let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "replay-token"), logger: e2eLogger)
@@ -380,25 +378,7 @@ struct ReplayTests {
         }
         let keys = 8
         let resolved = 4
-        let producer = try KafkaProducer(
-            configuration: .init(bootstrapServers: cluster.bootstrapServerList),
-            logger: e2eLogger
-        )
-        for index in 0..<keys {
-            try await producer.send(
-                topic: "alerts.raw",
-                key: Array("replay\(index)".utf8),
-                value: Array(Self.alert(index, status: "firing").utf8)
-            )
-        }
-        for index in 0..<resolved {
-            try await producer.send(
-                topic: "alerts.raw",
-                key: Array("replay\(index)".utf8),
-                value: Array(Self.alert(index, status: "resolved").utf8)
-            )
-        }
-        await producer.close(timeout: .seconds(5))
+        try await Self.produceAlerts(to: cluster, firing: keys, resolved: resolved)
         let messages = keys + resolved
 
         let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "replay-token"), logger: e2eLogger)

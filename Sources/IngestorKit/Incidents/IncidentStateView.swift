@@ -80,16 +80,7 @@ public struct IncidentStateView: Sendable {
         do {
             try await KafkaTopicReader.read(topic: topic, bootstrapServers: bootstrapServers, logger: logger) {
                 message in
-                partitions[message.partition, default: []].append(
-                    ChangelogRecord(
-                        offset: message.offset,
-                        entry: message.key.flatMap {
-                            ChangelogEntry(key: String(decoding: $0, as: UTF8.self), value: message.value)
-                        },
-                        epoch: message.header(ChangelogEntry.epochHeader).flatMap { Int64($0) } ?? 0,
-                        owner: message.header(KafkaChangelog.ownerHeader) ?? ""
-                    )
-                )
+                partitions[message.partition, default: []].append(ChangelogRecord(message))
                 return true
             }
         } catch let error as KafkaError {

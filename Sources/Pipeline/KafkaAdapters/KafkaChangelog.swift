@@ -85,16 +85,7 @@ public struct KafkaChangelog: ChangelogSink, ChangelogSource {
                 guard let event = try await iterator.next() else { break }
                 guard case .message(let message) = event else { continue }
                 deadline = ContinuousClock.now + .seconds(30)
-                records.append(
-                    ChangelogRecord(
-                        offset: message.offset,
-                        entry: message.key.flatMap {
-                            ChangelogEntry(key: String(decoding: $0, as: UTF8.self), value: message.value)
-                        },
-                        epoch: message.header(ChangelogEntry.epochHeader).flatMap { Int64($0) } ?? 0,
-                        owner: message.header(Self.ownerHeader) ?? ""
-                    )
-                )
+                records.append(ChangelogRecord(message))
                 if message.offset + 1 >= marks.high { break reading }
                 if records.count % 1000 == 0 { remaining(marks.high - message.offset - 1) }
             }
@@ -122,5 +113,19 @@ extension KafkaChangelog: DecisionSink {
                 logger.warning("a decision for \(decision.dedupKey) was not published to \(auditTopic): \(error)")
             }
         }
+    }
+}
+
+extension ChangelogRecord {
+    /// A record of the changelog topic as read: its entry, and the claim its headers name.
+    public init(_ message: KafkaMessage) {
+        self.init(
+            offset: message.offset,
+            entry: message.key.flatMap {
+                ChangelogEntry(key: String(decoding: $0, as: UTF8.self), value: message.value)
+            },
+            epoch: message.header(ChangelogEntry.epochHeader).flatMap { Int64($0) } ?? 0,
+            owner: message.header(KafkaChangelog.ownerHeader) ?? ""
+        )
     }
 }
