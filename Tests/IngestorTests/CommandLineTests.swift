@@ -55,6 +55,16 @@ final class IngestorProcess: @unchecked Sendable {
         return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 
+    /// Waits for exit and returns status, stdout, stderr, on a thread of its own: a test whose process talks to the
+    /// test's own servers (the fake API, the embedded cluster) must not hold one of the Swift concurrency pool's few
+    /// threads meanwhile, or those servers' handlers can be left without one (two tests doing so at once on this
+    /// 2-core machine left a replay waiting forever for the fake API).
+    func finished() async -> (Int32, String, String) {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.finish()) }.start()
+        }
+    }
+
     func terminate() -> Int32 {
         process.terminate()
         process.waitUntilExit()

@@ -120,10 +120,10 @@ struct DeadLetterTruncationTests {
             }
 
             // What people see.
-            let (_, list, _) = try setup.run(["dlq", "list", "--config", setup.configPath])
+            let (_, list, _) = try await setup.run(["dlq", "list", "--config", setup.configPath])
             #expect(list.contains("[truncated: \(kept) of \(nearLimit.count) bytes]"), "\(list)")
             #expect(list.contains("[truncated: \(kept) of \(overLimit.count) bytes]"), "\(list)")
-            let (showStatus, show, _) = try setup.run(["dlq", "show", "--config", setup.configPath, "0:0"])
+            let (showStatus, show, _) = try await setup.run(["dlq", "show", "--config", setup.configPath, "0:0"])
             #expect(showStatus == 0)
             #expect(
                 show.contains("cut to fit   producer_limit: left out value (replay skips it"),
@@ -135,9 +135,9 @@ struct DeadLetterTruncationTests {
                     "original payload (truncated: the first \(kept) of \(nearLimit.count) bytes; the whole message is at alerts.raw[0]@0)"
                 )
             )
-            let (_, stats, _) = try setup.run(["dlq", "stats", "--config", setup.configPath, "--json"])
+            let (_, stats, _) = try await setup.run(["dlq", "stats", "--config", setup.configPath, "--json"])
             #expect(try JSONParser().parse(Array(stats.utf8))["truncated"]?.int64 == 2, "\(stats)")
-            let (exportStatus, export, _) = try setup.run(["dlq", "export", "--config", setup.configPath])
+            let (exportStatus, export, _) = try await setup.run(["dlq", "export", "--config", setup.configPath])
             #expect(exportStatus == 0)
             let (valid, report) = try SchemaTests.validate(
                 export,
@@ -147,7 +147,7 @@ struct DeadLetterTruncationTests {
 
             // Replay leaves them alone and says where the whole messages are.
             let calls = api.ledger.requests.count
-            let (replayStatus, replay, replayErr) = try setup.run(["replay", "--config", setup.configPath])
+            let (replayStatus, replay, replayErr) = try await setup.run(["replay", "--config", setup.configPath])
             #expect(replayStatus == 0, "\(replay)\(replayErr)")
             #expect(replay.contains("truncated 2"), "\(replay)")
             #expect(

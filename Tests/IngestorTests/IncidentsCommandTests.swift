@@ -7,12 +7,9 @@ import Testing
 /// partitions), the in-process worker's from its state file, and `resolve` / `forget` applied by the key's owner.
 @Suite("Incidents command", .serialized)
 struct IncidentsCommandTests {
-    private static func incidents(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let (status, out, err) = try IngestorProcess(
-            ["incidents"] + arguments,
-            environment: ["FLEET_TOKEN": ""]
-        )
-        .finish()
+    private static func incidents(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+        let (status, out, err) = try await IngestorProcess(["incidents"] + arguments, environment: ["FLEET_TOKEN": ""])
+            .finished()
         return (status, out, err)
     }
 
@@ -38,47 +35,51 @@ struct IncidentsCommandTests {
             try await fleet.waitFor("6 incidents", workers: workers) { api.ledger.incidents.count == 6 }
             let config = first.configPath
 
-            let listed = try Self.incidents(["list", "--config", config, "--output", "json"])
+            let listed = try await Self.incidents(["list", "--config", config, "--output", "json"])
             #expect(listed.status == 0, "\(listed.err)")
             #expect(listed.err.contains("state: the changelog topic fleet.changelog"), "\(listed.err)")
             let open = try Self.records(listed.out)
             #expect(open.count == 6, "every worker's keys: \(listed.out)")
             let ids = Set(api.ledger.incidents.map(\.id))
             #expect(Set(open.compactMap { $0["externalId"] as? String }) == ids)
-            let ndjson = try Self.incidents(["list", "--config", config, "--output", "ndjson", "--source", "am"])
+            let ndjson = try await Self.incidents(["list", "--config", config, "--output", "ndjson", "--source", "am"])
             #expect(ndjson.out.split(separator: "\n").count == 6, "\(ndjson.out) \(ndjson.err)")
-            let none = try Self.incidents(["list", "--config", config, "--older-than", "1h"])
+            let none = try await Self.incidents(["list", "--config", config, "--older-than", "1h"])
             #expect(none.out.split(separator: "\n").count == 1 && none.err.contains("no incident records match"))
 
             let key = try #require(open.first?["dedupKey"] as? String)
             let id = try #require(open.first?["externalId"] as? String)
-            let shown = try Self.incidents(["show", "--config", config, key])
+            let shown = try await Self.incidents(["show", "--config", config, key])
             #expect(shown.status == 0 && shown.out.contains("incident:    \(id)"), "\(shown.out) \(shown.err)")
             #expect(shown.out.contains("status:      open"))
-            let explained = try Self.incidents(["explain", "--config", config, key])
+            let explained = try await Self.incidents(["explain", "--config", config, key])
             #expect(explained.status == 0, "\(explained.err)")
             #expect(explained.out.contains("create") && explained.out.contains("[incident \(id)]"), "\(explained.out)")
 
-            let resolved = try Self.incidents([
+            let resolved = try await Self.incidents([
                 "resolve", "--config", config, key, "--reason", "closed by hand in the UI",
             ])
             #expect(resolved.status == 0, "\(resolved.out) \(resolved.err)")
             #expect(resolved.out.hasPrefix("manual_resolve: resolved by hand by "), "\(resolved.out)")
             #expect(resolved.out.contains("closed by hand in the UI"))
             #expect(api.ledger.incidents.first { $0.id == id }?.calls == ["create"], "no call to the target")
-            let stillOpen = try Self.records(try Self.incidents(["list", "--config", config, "--output", "json"]).out)
+            let stillOpen = try Self.records(
+                try await Self.incidents(["list", "--config", config, "--output", "json"]).out
+            )
             #expect(stillOpen.count == 5)
-            let story = try Self.incidents(["explain", "--config", config, key]).out
+            let story = try await Self.incidents(["explain", "--config", config, key]).out
             #expect(story.contains("manual_resolve") && story.hasPrefix("\(key): resolved, incident \(id)"), "\(story)")
 
             let other = try #require(open.last?["dedupKey"] as? String)
-            let forgotten = try Self.incidents([
+            let forgotten = try await Self.incidents([
                 "forget", "--config", config, other, "--reason", "merged on the target",
             ])
             #expect(forgotten.status == 0 && forgotten.out.hasPrefix("forget: forgotten by hand"), "\(forgotten)")
-            let gone = try Self.incidents(["show", "--config", config, other])
+            let gone = try await Self.incidents(["show", "--config", config, other])
             #expect(gone.status == 1 && gone.err.contains("no record for \(other)"), "\(gone)")
-            let unknown = try Self.incidents(["resolve", "--config", config, "am:nothing-here", "--reason", "test"])
+            let unknown = try await Self.incidents([
+                "resolve", "--config", config, "am:nothing-here", "--reason", "test",
+            ])
             #expect(unknown.status == 1 && unknown.out.contains("nothing is recorded for this key"), "\(unknown)")
 
             // The problem fires again with new content: the hand-resolved incident is left alone, a new one opens.
@@ -110,16 +111,16 @@ struct IncidentsCommandTests {
                 (0..<3).map { ("file\($0)", nil, WorkerFleet.alert("file\($0)", status: "firing", summary: "cpu")) }
             )
             try await fleet.waitFor("3 incidents", workers: [worker]) { api.ledger.incidents.count == 3 }
-            let listed = try Self.incidents(["list", "--config", worker.configPath, "--output", "json"])
+            let listed = try await Self.incidents(["list", "--config", worker.configPath, "--output", "json"])
             #expect(listed.status == 0 && listed.err.contains("state: the file "), "\(listed.err)")
             let open = try Self.records(listed.out)
             #expect(open.count == 3)
             let key = try #require(open.first?["dedupKey"] as? String)
-            let resolved = try Self.incidents([
+            let resolved = try await Self.incidents([
                 "resolve", "--config", worker.configPath, key, "--reason", "done by hand",
             ])
             #expect(resolved.status == 0 && resolved.out.hasPrefix("manual_resolve"), "\(resolved)")
-            let story = try Self.incidents(["explain", "--config", worker.configPath, key]).out
+            let story = try await Self.incidents(["explain", "--config", worker.configPath, key]).out
             #expect(story.contains(" create ") && story.contains("manual_resolve"), "\(story)")
             #expect(api.ledger.incidents.allSatisfy { $0.calls == ["create"] })
 
@@ -128,7 +129,7 @@ struct IncidentsCommandTests {
             let payloadPath = fleet.directory.appendingPathComponent("repeat.json").path
             try Data(WorkerFleet.alert(String(other.dropFirst("am:".count)), status: "firing", summary: "cpu"))
                 .write(to: URL(fileURLWithPath: payloadPath))
-            let why = try Self.incidents(["explain", "--config", worker.configPath, "--payload", payloadPath])
+            let why = try await Self.incidents(["explain", "--config", worker.configPath, "--payload", payloadPath])
             #expect(why.status == 0, "\(why)")
             #expect(why.out.contains("event 0: \(other) (firing, "), "\(why.out)")
             #expect(why.out.contains("now: suppress, duplicate: nothing a person would care about changed"))
@@ -136,20 +137,22 @@ struct IncidentsCommandTests {
             let resolvedPayload = fleet.directory.appendingPathComponent("resolved.json").path
             try Data(WorkerFleet.alert(String(key.dropFirst("am:".count)), status: "firing", summary: "cpu"))
                 .write(to: URL(fileURLWithPath: resolvedPayload))
-            let reopened = try Self.incidents(["explain", "--config", worker.configPath, "--payload", resolvedPayload])
+            let reopened = try await Self.incidents([
+                "explain", "--config", worker.configPath, "--payload", resolvedPayload,
+            ])
             #expect(reopened.out.contains("now: create, firing again after it was resolved"), "\(reopened.out)")
             #expect(worker.terminate() == 0, "\(worker.log.suffix(2000))")
-            let stopped = try Self.incidents([
+            let stopped = try await Self.incidents([
                 "list", "--config", worker.configPath, "--status", "all", "--output", "json",
             ])
             #expect(try Self.records(stopped.out).count == 3)
         }
     }
 
-    @Test func explainsWhyItCannotReadAndTakesNoFileThatIsNotThere() throws {
-        let missing = try Self.incidents(["list", "--state", "/nonexistent/state.sqlite"])
+    @Test func explainsWhyItCannotReadAndTakesNoFileThatIsNotThere() async throws {
+        let missing = try await Self.incidents(["list", "--state", "/nonexistent/state.sqlite"])
         #expect(missing.status == 1 && missing.err.contains("no state file at /nonexistent/state.sqlite"), "\(missing)")
-        let unreachable = try Self.incidents([
+        let unreachable = try await Self.incidents([
             "list", "--from", "changelog", "--bootstrap-servers", "127.0.0.1:1", "--changelog-topic", "x.changelog",
         ])
         #expect(unreachable.status == 1 && unreachable.err.contains("cannot read the changelog topic x.changelog"))

@@ -44,8 +44,8 @@ struct ReplayTests {
             .write(toFile: configPath, atomically: true, encoding: .utf8)
         }
 
-        func run(_ arguments: [String]) throws -> (Int32, String, String) {
-            try IngestorProcess(arguments, environment: ["REPLAY_TOKEN": "replay-token"]).finish()
+        func run(_ arguments: [String]) async throws -> (Int32, String, String) {
+            try await IngestorProcess(arguments, environment: ["REPLAY_TOKEN": "replay-token"]).finished()
         }
     }
 
@@ -189,28 +189,30 @@ struct ReplayTests {
             #expect(committedMessages == messages, "every message has its outcome: its letter")
 
             // 2. What users look at first.
-            let (statsStatus, stats, statsErr) = try setup.run(["dlq", "stats", "--config", setup.configPath, "--json"])
+            let (statsStatus, stats, statsErr) = try await setup.run([
+                "dlq", "stats", "--config", setup.configPath, "--json",
+            ])
             #expect(statsStatus == 0, "\(statsErr)")
             let statsJSON = try JSONParser().parse(Array(stats.utf8))
             #expect(statsJSON["total"]?.int64 == Int64(messages))
             #expect(statsJSON["byTarget"]?["devrev"]?.int64 == Int64(messages))
-            let (_, table, _) = try setup.run(["dlq", "stats", "--config", setup.configPath])
+            let (_, table, _) = try await setup.run(["dlq", "stats", "--config", setup.configPath])
             #expect(table.contains("dead letters in alerts.dlq: \(messages)"))
             #expect(table.contains("target_unavailable"))
-            let (_, list, _) = try setup.run(["dlq", "list", "--config", setup.configPath, "--stage", "deliver"])
+            let (_, list, _) = try await setup.run(["dlq", "list", "--config", setup.configPath, "--stage", "deliver"])
             let listed = list.split(separator: "\n").dropFirst()
             #expect(!listed.isEmpty && listed.allSatisfy { $0.contains(" deliver ") })
-            let (showStatus, show, showErr) = try setup.run(["dlq", "show", "--config", setup.configPath, "0:0"])
+            let (showStatus, show, showErr) = try await setup.run(["dlq", "show", "--config", setup.configPath, "0:0"])
             #expect(showStatus == 0, "\(showErr)")
             #expect(show.contains("original payload (JSON"))
             #expect(show.contains("\"runbook_api_key\": \"[REDACTED]\""), "secrets in the payload are masked")
             #expect(!show.contains("sk-live-"), "no secret is printed")
-            let (byKeyStatus, byKey, _) = try setup.run([
+            let (byKeyStatus, byKey, _) = try await setup.run([
                 "dlq", "show", "--config", setup.configPath, "--key", "am:replay3",
             ])
             #expect(byKeyStatus == 0)
             #expect(byKey.components(separatedBy: "letter 0:").count - 1 == 2, "firing and resolved of one key")
-            let (exportStatus, export, _) = try setup.run(["dlq", "export", "--config", setup.configPath])
+            let (exportStatus, export, _) = try await setup.run(["dlq", "export", "--config", setup.configPath])
             #expect(exportStatus == 0)
             #expect(export.split(separator: "\n").count == messages)
             let (valid, report) = try SchemaTests.validate(
@@ -228,7 +230,7 @@ struct ReplayTests {
             }
             let stateBefore = stateFiles()
             let callsWhileDown = api.ledger.requests.count
-            let (dryStatus, dry, dryErr) = try setup.run([
+            let (dryStatus, dry, dryErr) = try await setup.run([
                 "replay", "--config", setup.configPath, "--dry-run",
             ])
             #expect(dryStatus == 0, "\(dryErr)")
@@ -244,12 +246,12 @@ struct ReplayTests {
             )
             try await Self.waitFor("the interrupted replay to create some") { api.ledger.incidents.count >= 3 }
             kill(slow.process.processIdentifier, SIGINT)
-            let (slowStatus, slowOut, slowErr) = slow.finish()
+            let (slowStatus, slowOut, slowErr) = await slow.finished()
             #expect(slowStatus == 0, "\(slowOut)\(slowErr)")
             let createdBeforeResume = api.ledger.incidents.count
             #expect(createdBeforeResume < Self.keys, "interrupted mid-way: \(slowOut)")
 
-            let (resumeStatus, resumed, resumeErr) = try setup.run(["replay", "--config", setup.configPath])
+            let (resumeStatus, resumed, resumeErr) = try await setup.run(["replay", "--config", setup.configPath])
             #expect(resumeStatus == 0, "\(resumed)\(resumeErr)")
             let readOnResume = Self.recordsRead(resumed)
             #expect(readOnResume != nil && readOnResume! < messages, "resumed, not started over: \(resumed)")
@@ -264,10 +266,10 @@ struct ReplayTests {
             // 5. The same replay again: nothing left to read; from the beginning: every letter, no call.
             let calls = api.ledger.requests.count
             #expect(api.ledger.requests.dropFirst(callsWhileDown).filter { $0.status >= 400 }.isEmpty)
-            let (againStatus, again, _) = try setup.run(["replay", "--config", setup.configPath])
+            let (againStatus, again, _) = try await setup.run(["replay", "--config", setup.configPath])
             #expect(againStatus == 0)
             #expect(Self.recordsRead(again) == 0, "\(again)")
-            let (fullStatus, full, fullErr) = try setup.run([
+            let (fullStatus, full, fullErr) = try await setup.run([
                 "replay", "--config", setup.configPath, "--from-beginning",
             ])
             #expect(fullStatus == 0, "\(full)\(fullErr)")
@@ -318,15 +320,15 @@ struct ReplayTests {
                 extraDeadLetter: ", max_replays: 2"
             )
             let replay = ["replay", "--config", setup.configPath]
-            let (first, firstOut, firstErr) = try setup.run(replay)
+            let (first, firstOut, firstErr) = try await setup.run(replay)
             #expect(first == 1, "failed again: \(firstOut)\(firstErr)")
-            let (second, secondOut, _) = try setup.run(replay)
+            let (second, secondOut, _) = try await setup.run(replay)
             #expect(second == 1, "failed again, now parked: \(secondOut)")
             #expect(secondOut.contains("(1 now parked)"))
-            let (third, thirdOut, _) = try setup.run(replay)
+            let (third, thirdOut, _) = try await setup.run(replay)
             #expect(third == 0)
             #expect(thirdOut.contains("parked 1"), "left alone: \(thirdOut)")
-            let (fourth, fourthOut, _) = try setup.run(replay)
+            let (fourth, fourthOut, _) = try await setup.run(replay)
             #expect(fourth == 0)
             #expect(Self.recordsRead(fourthOut) == 0, "no loop: \(fourthOut)")
 
@@ -340,11 +342,11 @@ struct ReplayTests {
             #expect(letters.allSatisfy { $0.header("ingestor-dlq-original-offset") == "5" }, "its first home stays")
             #expect(letters.allSatisfy { $0.header("trace-id") == "t-1" }, "its own headers stay")
             #expect(api.ledger.requests.count == 0, "nothing to call for a message that is not an alert")
-            let (_, stats, _) = try setup.run(["dlq", "stats", "--config", setup.configPath, "--json"])
+            let (_, stats, _) = try await setup.run(["dlq", "stats", "--config", setup.configPath, "--json"])
             #expect(try JSONParser().parse(Array(stats.utf8))["parked"]?.int64 == 1)
 
             // Onto another topic instead: the original message, failure headers gone, replay count kept.
-            let (copyStatus, copyOut, copyErr) = try setup.run(
+            let (copyStatus, copyOut, copyErr) = try await setup.run(
                 [
                     "replay", "--config", setup.configPath, "--to-topic", "alerts.again", "--include-parked",
                     "--from-beginning",
@@ -405,13 +407,13 @@ struct ReplayTests {
 
             api.setDown(false)
             let callsWhileDown = api.ledger.requests.count
-            let (ownStatus, own, ownErr) = try setup.run(["replay", "--config", setup.configPath, "--dry-run"])
+            let (ownStatus, own, ownErr) = try await setup.run(["replay", "--config", setup.configPath, "--dry-run"])
             #expect(ownStatus == 0, "\(ownErr)")
             #expect(own.contains("not replayed  \(messages):"), "\(own)")
             #expect(
                 own.contains("a letter of the delivery stage (from replay-worker.events): replay it with --hand-back")
             )
-            let (dryStatus, dry, dryErr) = try setup.run([
+            let (dryStatus, dry, dryErr) = try await setup.run([
                 "replay", "--config", setup.configPath, "--hand-back", "--dry-run",
             ])
             #expect(dryStatus == 0, "\(dryErr)")
@@ -419,7 +421,7 @@ struct ReplayTests {
             #expect(dry.components(separatedBy: "→ create").count - 1 == keys, "\(dry)")
             #expect(dry.components(separatedBy: "→ resolve").count - 1 == resolved, "after its create: \(dry)")
 
-            let (status, out, err) = try setup.run(["replay", "--config", setup.configPath, "--hand-back"])
+            let (status, out, err) = try await setup.run(["replay", "--config", setup.configPath, "--hand-back"])
             #expect(status == 0, "\(out)\(err)")
             #expect(out.contains("handed back   \(messages) to the topics they came from"), "\(out)")
             #expect(!err.contains("REPLAY_TOKEN"), "handing back needs no target token")
@@ -431,7 +433,7 @@ struct ReplayTests {
 
             try await Task.sleep(for: .seconds(1))
             let calls = api.ledger.requests.count
-            let (againStatus, again, againErr) = try setup.run([
+            let (againStatus, again, againErr) = try await setup.run([
                 "replay", "--config", setup.configPath, "--hand-back", "--from-beginning",
             ])
             #expect(againStatus == 0, "\(again)\(againErr)")
