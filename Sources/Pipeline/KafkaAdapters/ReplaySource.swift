@@ -124,8 +124,7 @@ public final class ReplaySource: MessageSource {
     /// Not passed on: the replay's consumer joins no group, so no poll interval can evict it while its letters wait,
     /// and librdkafka's prefetch bound caps what it holds meanwhile. Pausing an explicitly assigned partition soon
     /// after its assignment can lose the assigned offset in librdkafka 2.0 (librdkafka issues #2190, #5591: it then
-    /// reads from `auto.offset.reset`, or never again); replays in full test runs were seen to read every letter a
-    /// second time and to wait forever for their next letter, which that race explains.
+    /// reads from `auto.offset.reset`, or never again), so a replay, which has no need to pause, does not.
     public func pause(_ partitions: [PartitionID]) throws {}
 
     /// Not passed on: see ``pause(_:)``.
