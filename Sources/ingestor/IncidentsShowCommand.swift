@@ -181,7 +181,9 @@ struct IncidentsExplainCommand: AsyncParsableCommand {
                 var text = "\(decision.decision.rightPadded(to: 14)) \(decision.reason)"
                 if let id = decision.externalID { text += "  [incident \(id)]" }
                 if let origin = decision.origin { text += "  (\(origin))" }
-                if decision.target != resolved.configuration?.target.name { text += "  target \(decision.target)" }
+                if let name = resolved.configuration?.target.name, decision.target != name {
+                    text += "  target \(decision.target)"
+                }
                 lines.append((decision.at, text))
             }
         } catch let error as IncidentStateView.Unavailable {
