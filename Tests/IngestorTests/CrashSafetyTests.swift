@@ -18,7 +18,11 @@ final class WorkerProcess: @unchecked Sendable {
     init(configPath: String, logPath: String, arguments: [String] = []) throws {
         self.logPath = logPath
         self.configPath = configPath
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        // Appended to, never truncated: a test that restarts a worker keeps every earlier process's log, which is the
+        // one that shows what a later failure came from.
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         process.executableURL = ingestorBinary
