@@ -192,6 +192,56 @@ struct PartitionedStateStoreTests {
         #expect(try await again.record(target: "t", dedupKey: "k19")?.externalID == "inc-19")
     }
 
+    /// A worker that ran `--stage all` kept its state only in the file. Started with the default stages on the same
+    /// file, it hands that state to the changelog, so another worker with an empty disk takes it up from there.
+    @Test func aStateFileOfAnInProcessWorkerIsHandedOverToAnEmptyChangelog() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ho-\(UUID()).sqlite").path
+        do {
+            let inProcess = try SQLiteIncidentStateStore(path: path, now: Self.t0)
+            try await inProcess.save(Self.record("k1", "inc-1"))
+            try await inProcess.save(Self.record("k2", "inc-2", status: .resolved))
+        }
+        let changelog = InMemoryChangelog()
+        let upgraded = try Self.store(changelog, owner: "a", path: path)
+        let restored = try await upgraded.restore(0)
+        #expect(restored.handedOver == 2)
+        #expect(try await upgraded.record(target: "t", dedupKey: "k1")?.externalID == "inc-1")
+        let keys = changelog.records(0).compactMap { record -> String? in
+            guard case .record(let incident) = record.entry else { return nil }
+            return incident.dedupKey
+        }
+        #expect(keys.sorted() == ["k1", "k2"], "written after the claim, as this worker's")
+
+        let elsewhere = try Self.store(changelog, owner: "b")
+        _ = try await elsewhere.restore(0)
+        #expect(try await elsewhere.record(target: "t", dedupKey: "k1")?.externalID == "inc-1")
+        #expect(try await elsewhere.record(target: "t", dedupKey: "k2")?.status == .resolved)
+
+        // Handed over once: the file has its checkpoint now, and a restart reads only the changelog after it.
+        let again = try Self.store(changelog, owner: "a", path: path)
+        #expect(try await again.restore(0).handedOver == 0)
+    }
+
+    /// The same old file, but another delivery worker owned the partition since: its state in the changelog wins.
+    @Test func anOldStateFileGivesWayToAChangelogThatHasThePartition() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ho-\(UUID()).sqlite").path
+        do {
+            let inProcess = try SQLiteIncidentStateStore(path: path, now: Self.t0)
+            try await inProcess.save(Self.record("k1", "inc-old"))
+            try await inProcess.save(Self.record("k9", "inc-9"))
+        }
+        let changelog = InMemoryChangelog()
+        let other = try Self.store(changelog, owner: "b")
+        _ = try await other.restore(0)
+        try await other.save(Self.record("k1", "inc-new"))
+
+        let upgraded = try Self.store(changelog, owner: "a", path: path)
+        let restored = try await upgraded.restore(0)
+        #expect(restored.handedOver == 0)
+        #expect(try await upgraded.record(target: "t", dedupKey: "k1")?.externalID == "inc-new")
+        #expect(try await upgraded.record(target: "t", dedupKey: "k9") == nil, "the file's own rows are dropped")
+    }
+
     @Test func aZombiesOwnLateWritesDoNotMoveItsCheckpointPastTheNewOwners() async throws {
         let changelog = InMemoryChangelog()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("zc-\(UUID()).sqlite").path

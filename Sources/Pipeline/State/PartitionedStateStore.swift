@@ -27,6 +27,9 @@ public final class PartitionedStateStore: IncidentStateStore {
         public var epoch: Int64
         /// Resolved keys the restore let go (their resolve older than the retention), written as tombstones.
         public var forgotten: Int = 0
+        /// Records and group members a `--stage all` worker had left in the file for this partition, written to the
+        /// changelog as this worker's (the changelog had nothing of the partition yet).
+        public var handedOver: Int = 0
     }
 
     /// How far this worker's state is behind the changelog.
@@ -164,6 +167,7 @@ public final class PartitionedStateStore: IncidentStateStore {
             [self] remaining in
             lag.withLock { $0.restoreRemaining[partition] = remaining }
         }
+        let legacy = checkpoint == nil ? try await legacyState(of: partition, changelogEmpty: records.isEmpty) : nil
         let folded = Self.fold(records, claim: claim, progress: progress)
         let valid = folded.valid
         let fenced = folded.fenced
@@ -191,6 +195,7 @@ public final class PartitionedStateStore: IncidentStateStore {
             cache: cache
         )
         try await write(.claim(epoch: epoch, owner: owner), to: writer)
+        for entry in legacy ?? [] { try await write(entry, to: writer) }
         // Before any event of the partition is worked on, so nothing races the deletes: the keys resolved longer
         // ago than the retention are let go, through the changelog like any change.
         var forgotten = 0
@@ -212,8 +217,41 @@ public final class PartitionedStateStore: IncidentStateStore {
             read: records.count,
             fenced: fenced,
             epoch: epoch,
-            forgotten: forgotten
+            forgotten: forgotten,
+            handedOver: legacy?.count ?? 0
         )
+    }
+
+    /// What a worker run with `--stage all` (the whole job in one process, no changelog) left in the state file for
+    /// `partition`: rows of its keys while the file holds no checkpoint of it, which a changelogged partition always
+    /// has once restored. When the changelog has nothing of the partition yet, they are this worker's to hand over
+    /// (returned as changelog entries, written after the claim), so moving a single worker to the default stages
+    /// opens no second incident and orphans none. When the changelog has records already, another delivery worker
+    /// owned the partition since: its state wins, and the file's old rows are dropped.
+    private func legacyState(of partition: Int32, changelogEmpty: Bool) async throws -> [ChangelogEntry]? {
+        let partitioner = partitioner
+        let belongs: @Sendable (String) -> Bool = { partitioner.partition(of: $0) == partition && !Self.isLocal($0) }
+        let records = try await cache.records(where: belongs)
+        let members = try await cache.members(where: belongs)
+        guard !records.isEmpty || !members.isEmpty else { return nil }
+        guard changelogEmpty else {
+            try await cache.forget(partition: partition, belongs: belongs)
+            logger.warning(
+                """
+                the state file held \(records.count) incident records of partition \(partition) without a changelog \
+                checkpoint (left by a --stage all worker), but the changelog has the partition's state already: \
+                the changelog's is kept, the file's dropped
+                """
+            )
+            return nil
+        }
+        logger.notice(
+            """
+            handing \(records.count) incident records and \(members.count) group members of partition \(partition), \
+            left in the state file by a --stage all worker, over to the changelog
+            """
+        )
+        return records.map(ChangelogEntry.record) + members.map(ChangelogEntry.member)
     }
 
     /// What a partition's changelog records say once fenced writes are left out.

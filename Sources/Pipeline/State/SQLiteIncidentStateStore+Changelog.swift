@@ -216,6 +216,13 @@ extension SQLiteIncidentStateStore {
         }.filter { belongs($0.dedupKey) }
     }
 
+    /// Every group member in the file whose group key `belongs` says is wanted (a partition's groups).
+    public func members(where belongs: (String) -> Bool) async throws -> [GroupMember] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM group_members").map(Self.member(from:))
+        }.filter { belongs($0.groupKey) }
+    }
+
     static func member(from row: Row) -> GroupMember {
         GroupMember(
             target: row["target"],
