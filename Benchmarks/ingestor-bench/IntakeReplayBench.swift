@@ -107,8 +107,8 @@ extension IngestorBench {
         }
     }
 
-    /// `ingestor replay` of `letters` dead letters (each a new alert whose create failed) against the fake, then the
-    /// same replay again from the beginning, which must call nothing.
+    /// `ingestor replay --direct` of `letters` dead letters (each a new alert whose create failed) against the fake,
+    /// then the same replay again from the beginning, which must call nothing.
     func replay(letters: Int, logger: Logger) async throws {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
         try cluster.createTopic("replay.raw", partitions: 1)
@@ -153,16 +153,18 @@ extension IngestorBench {
             )
             .write(toFile: configPath, atomically: true, encoding: .utf8)
 
-            let first = try Self.runReplay(["--config", configPath])
+            // Through its own pipeline into the fake (`--direct`): the default hands letters back to running workers,
+            // which deliver them like any record.
+            let first = try Self.runReplay(["--config", configPath, "--direct"])
             let incidents = api.ledger.incidents
             let references = Set(incidents.compactMap(\.externalReference))
             let calls = api.ledger.requests.count
-            let again = try Self.runReplay(["--config", configPath, "--from-beginning"])
+            let again = try Self.runReplay(["--config", configPath, "--direct", "--from-beginning"])
             let newCalls = api.ledger.requests.count - calls
             print(
                 String(
                     format:
-                        "replay           %8d letters  %6.2f s wall  %6.2f s cpu  %9.0f letters/s  %9.0f letters/cpu-s  %d incidents (%d duplicates)  again from the beginning: %.2f s, %d calls",
+                        "replay --direct  %8d letters  %6.2f s wall  %6.2f s cpu  %9.0f letters/s  %9.0f letters/cpu-s  %d incidents (%d duplicates)  again from the beginning: %.2f s, %d calls",
                     letters,
                     first.wall,
                     first.cpu,

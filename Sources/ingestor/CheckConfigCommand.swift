@@ -57,12 +57,19 @@ struct CheckConfigCommand: ParsableCommand {
                     + (kafka.createTopics.replicationFactor < 0
                         ? "the broker's default" : String(kafka.createTopics.replicationFactor))
                 : "must exist (kafka.create_topics.enabled is false)"
-            Console.out("  topology:")
-            Console.out("    ingestor run: reads \(reads) (group \(kafka.groupID)) → \(configuration.target.name)")
-            Console.out("      writes \(configuration.deadLetterTopic) (dead letters; \(creation))")
-            Console.out("    ingestor run --stage normalize: reads \(reads) (group \(kafka.groupID))")
+            Console.out("  topology (ingestor run: both stages; --stage all: the whole job in one process):")
+            Console.out("    normalize stage: reads \(reads) (group \(kafka.groupID))")
             Console.out("      writes \(kafka.resolvedEventsTopic) (normalized events; \(creation))")
-            Console.out("      writes \(configuration.deadLetterTopic) (dead letters)")
+            Console.out("      writes \(configuration.deadLetterTopic) (dead letters; \(creation))")
+            Console.out(
+                "    delivery stage: reads \(kafka.resolvedEventsTopic) (group \(kafka.deliveryGroupID)) → \(configuration.target.name)"
+            )
+            Console.out("      writes \(kafka.resolvedChangelogTopic) (incident state, compacted; \(creation))")
+            Console.out(
+                "      writes \(kafka.resolvedAuditTopic) (decisions, kept \(IngestorConfiguration.text(configuration.state.auditRetention)))"
+            )
+            Console.out("    --stage all: reads \(reads) (group \(kafka.groupID)) → \(configuration.target.name)")
+            Console.out("      writes \(configuration.deadLetterTopic) (dead letters); state only in state.path")
             Console.out(
                 "  state: \(configuration.state.isInMemory ? ":memory: (lost on restart)" : configuration.state.path)"
                     + (noHostChecks ? " (not checked here)" : "")

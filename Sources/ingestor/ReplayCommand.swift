@@ -12,46 +12,49 @@ import Glibc
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Feeds dead letters through the worker's pipeline again, without ever opening a second incident.",
+        abstract:
+            "Hands dead letters back to the workers (or feeds them through a pipeline of its own), never opening a second incident.",
         discussion: """
-            Each letter goes through the same normalize → correlate → deliver path as in `ingestor run`, with \
-            the same state file: an incident that already exists is updated or left alone, never created twice, \
-            and an event older than what its incident shows is dropped as stale. Run it with the worker's \
-            configuration. The state file is locked by one process at a time: stop the worker first, or use \
-            --to-topic to hand the letters back to the running worker through its raw topic.
+            By default each letter's original record goes back to the topic it came from, while the workers \
+            run: a letter of the delivery stage to the events topic, in its own partition, so the worker that \
+            owns its key takes it up again with that key's state (an incident that already exists is updated or \
+            left alone, never created twice; an event older than what its incident shows is dropped as stale); \
+            a letter of the normalize stage (or of a --stage all worker) to its raw topic, to be normalized again \
+            with the decoders and configuration of now. The workers deliver them at target.rate_limit; \
+            `ingestor_replayed_letters_total{outcome}` on their /metrics counts what became of them, and a \
+            letter that fails again is back in the dead-letter topic with its replay count one higher. Run it \
+            with the workers' configuration.
 
-            With workers that run the two stages through Kafka (--stage normalize --stage deliver), the state is \
-            in the changelog topic and only the worker that owns a key may decide it: --hand-back puts each \
-            letter's original record back where it came from (a delivery-stage letter into its own events \
-            partition, a normalize-stage letter onto its raw topic), while the workers run, and they deliver it \
-            at target.rate_limit (`ingestor_replayed_letters_total{outcome}` on their /metrics). Without \
-            --hand-back, delivery-stage letters are left alone and named in the summary.
+            --direct feeds the letters through this process's own normalize → correlate → deliver path instead, \
+            with the state file, calling the target itself: for a worker run with --stage all, stopped first \
+            (the state file is locked by one process at a time). Its exit status says whether letters failed \
+            again, and --rate caps its requests per second. It leaves delivery-stage letters alone (their keys' \
+            state is in the changelog, owned by a running worker) and names them in the summary.
 
             Progress is committed under its own consumer group (ingestor-replay.<topic>, plus a hash of the \
             filters): an interrupted replay (Ctrl-C, a crash) continues where it stopped when run again with \
-            the same filters; --from-beginning starts over (already delivered letters are then suppressed or \
-            found stale by the state, so no call is repeated for them). The replay reads up to the topic's end \
-            at the start.
+            the same filters; --from-beginning starts over (letters delivered already are then suppressed or \
+            found stale by their key's state, so no call is repeated for them). The replay reads up to the \
+            topic's end at the start.
 
-            A letter that fails again goes back to the dead-letter topic with its replay count one higher; \
-            once the count reaches dead_letter.max_replays (default 3) the letter is parked and later replays \
-            leave it alone (--include-parked takes it anyway).
+            Once a letter's replay count reaches dead_letter.max_replays (default 3) it is parked and later \
+            replays leave it alone (--include-parked takes it anyway).
 
             A letter that was cut to fit the dead-letter topic (ingestor-dlq-truncated; its value holds only the \
             first bytes of the message) is never replayed: the summary names each one and where its whole \
             message is (original topic, partition and offset).
 
             --dry-run shows what each letter would become (create, update, resolve, suppress, stale, reject) \
-            from the state file (with --hand-back, from the changelog topic); nothing is sent, written or \
-            committed.
+            from the state as the workers have it now (the changelog topic, or the state file when the changelog \
+            is empty; with --direct, the state file); nothing is sent, written or committed.
 
-            Exit status: 0 when every replayed letter was settled (or handed back, and for a dry run), 1 when \
-            some failed again, 2 for a bad configuration or arguments.
+            Exit status: 0 when every letter was handed back (with --direct: settled; and for a dry run), 1 when \
+            some failed again with --direct, 2 for a bad configuration or arguments.
 
             A typical session:
               ingestor dlq stats --config ingestor.yaml
               ingestor replay --config ingestor.yaml --reason target_unavailable --dry-run
-              ingestor replay --config ingestor.yaml --reason target_unavailable --rate 5
+              ingestor replay --config ingestor.yaml --reason target_unavailable
             """
     )
 
@@ -60,11 +63,13 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Replay at most this many letters; the rest wait for the next run.") var limit: Int?
     @Flag(help: "Show what each letter would become (create, update, resolve, suppress, reject); send nothing.")
     var dryRun = false
+    @Flag(help: "Deliver the letters from this process with the state file (a stopped --stage all worker's).")
+    var direct = false
     @Flag(
-        help: "Put each letter back on the topic it came from, for the running delivery-stage workers that own its key."
+        help: "Put each letter back on the topic it came from, for the running workers (the default; kept for scripts)."
     )
     var handBack = false
-    @Option(help: "At most this many requests per second to the target (below target.rate_limit).")
+    @Option(help: "With --direct: at most this many requests per second to the target (below target.rate_limit).")
     var rate: Double?
     @Option(
         help: "Write the original messages onto this topic instead of each one's own (for pipelines that re-read it)."
@@ -80,9 +85,13 @@ struct ReplayCommand: AsyncParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be above 0") }
         if dryRun, toTopic != nil { throw ValidationError("--dry-run and --to-topic do not go together") }
+        if direct, handBack { throw ValidationError("--direct and --hand-back do not go together") }
+        if direct, toTopic != nil { throw ValidationError("--direct and --to-topic do not go together") }
         if handBack, toTopic != nil { throw ValidationError("--hand-back and --to-topic do not go together") }
-        if rate != nil, handBack {
-            throw ValidationError("letters handed back are delivered by the workers at target.rate_limit: no --rate")
+        if rate != nil, !direct {
+            throw ValidationError(
+                "--rate applies to --direct; letters handed back are delivered by the workers at target.rate_limit"
+            )
         }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel) is not a level") }
     }
@@ -91,8 +100,8 @@ struct ReplayCommand: AsyncParsableCommand {
         // Only a replay through this process's pipeline writes the state file, and calls the target.
         let configuration = try Console.loadConfiguration(
             config,
-            checkHost: !handBack && !dryRun && toTopic == nil,
-            secretsNeeded: !handBack && toTopic == nil
+            checkHost: direct && !dryRun,
+            secretsNeeded: direct && !dryRun
         )
         if let toTopic, toTopic == configuration.deadLetterTopic {
             Console.err("--to-topic \(toTopic) is the dead-letter topic itself")
@@ -106,7 +115,7 @@ struct ReplayCommand: AsyncParsableCommand {
         options.dryRun = dryRun
         options.rate = rate
         options.toTopic = toTopic
-        options.handBack = handBack
+        options.handBack = !direct && toTopic == nil
         options.group = group
         options.fromBeginning = fromBeginning
         options.includeParked = includeParked
@@ -128,7 +137,7 @@ struct ReplayCommand: AsyncParsableCommand {
             dryRun
             ? "dry run: nothing is sent, written or committed"
             : toTopic.map { "onto \($0)" }
-                ?? (handBack ? "back to the topics they came from, for the workers" : "to \(configuration.target.name)")
+                ?? (direct ? "to \(configuration.target.name)" : "back to the topics they came from, for the workers")
         Console.err(
             "replaying \(configuration.deadLetterTopic) (\(options.filter)) \(destination); progress group \(replayer.group)"
         )
@@ -149,7 +158,7 @@ struct ReplayCommand: AsyncParsableCommand {
             Self.summary(
                 progress,
                 dryRun: dryRun,
-                handedBack: handBack && !dryRun,
+                handedBack: !direct && toTopic == nil && !dryRun,
                 topic: configuration.deadLetterTopic
             )
         )

@@ -28,11 +28,22 @@ struct RunCommand: AsyncParsableCommand {
             or orphaned. One extra lookup call per key new to the state; pipeline.lookup_unknown_keys: false \
             turns it off.
 
-            --stage normalize runs only the normalize stage: it reads the raw topics (consumer group \
-            kafka.group_id) and writes every normalized event to kafka.events_topic (default \
-            <group_id>.events, created when missing with kafka.create_topics.*), keyed by its dedup key, and \
-            rejections to the dead-letter topic; a raw offset moves only once the broker acknowledged its events. \
-            The README section "Normalized events topic" describes the records.
+            Start it as many times as you like with the same configuration, on one host or many: together the \
+            processes are one worker. Each one runs two stages. The normalize stage reads the raw topics \
+            (consumer group kafka.group_id) and writes every normalized event to kafka.events_topic (default \
+            <group_id>.events), keyed by its dedup key, and rejections to the dead-letter topic; a raw offset \
+            moves only once the broker acknowledged its events. The delivery stage reads the events topic \
+            (group <group_id>.deliver): the process that holds an events partition owns its keys' incident \
+            state, restores it from kafka.changelog_topic (default <group_id>.changelog; state.path is a local \
+            cache of it) before it takes any of the partition's events, and writes every change there before \
+            the events offset moves. Missing topics are created with kafka.create_topics.*. The README \
+            sections "Normalized events topic" and "Several workers" describe the topics and what a rebalance \
+            costs.
+
+            --stage normalize or --stage deliver runs one stage only (to scale them apart). --stage all runs \
+            the whole job in one process without the events and changelog topics, its state only in \
+            state.path: exactly one such process per group. A state file such a worker left is handed over to \
+            the changelog by the first default start on it (the README, "Moving from --stage all").
 
             Operations: GET /metrics, /healthz and /readyz on ops.host:ops.port (default 0.0.0.0:9464). With \
             an intake section, POST /v1/ingest/{source} takes webhooks (Alertmanager, Grafana, SNS, …) and \
@@ -49,14 +60,19 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            What this process does (repeatable): all (the whole job in one process, its state in state.path: one \
-            worker; the default), normalize (raw topics in, normalized events out to kafka.events_topic), or \
-            deliver (events in, incidents out, the state owned by events partition and kept in \
-            kafka.changelog_topic: any number of workers). --stage normalize --stage deliver runs both stages \
-            through Kafka in one process.
+            What this process does (repeatable): normalize (raw topics in, normalized events out to \
+            kafka.events_topic), deliver (events in, incidents out, the state owned by events partition and kept \
+            in kafka.changelog_topic), or all (the whole job in one process without the events and changelog \
+            topics, its state only in state.path: exactly one such process per group). Without --stage a \
+            process runs normalize and deliver, so any number of them can share the job.
             """
     )
     var stage: [String] = []
+
+    /// The stages this process runs: both, through Kafka, unless `--stage` says otherwise.
+    var stages: Set<IngestorStage> {
+        stage.isEmpty ? [.normalize, .deliver] : Set(stage.compactMap(IngestorStage.init(rawValue:)))
+    }
 
     func validate() throws {
         for name in stage where IngestorStage(rawValue: name) == nil {
@@ -80,7 +96,7 @@ struct RunCommand: AsyncParsableCommand {
             "ingestor \(IngestorVersion.current) starting with librdkafka \(LibrdkafkaVersion.runtime) (minimum \(LibrdkafkaVersion.minimum))",
             metadata: [
                 "config": "\(config)", "target": "\(configuration.target.name)",
-                "stage": "\(stage.isEmpty ? "all" : stage.joined(separator: ","))",
+                "stage": "\(IngestorStage.allCases.filter(stages.contains).map(\.rawValue).joined(separator: ","))",
             ]
         )
         do {
@@ -88,7 +104,7 @@ struct RunCommand: AsyncParsableCommand {
                 configuration: configuration,
                 logger: logger,
                 registry: registry,
-                stages: Set(stage.compactMap(IngestorStage.init(rawValue:)))
+                stages: stages
             )
             try await app.serviceGroup.run()
             logger.info("stopped")

@@ -31,9 +31,10 @@ struct ComposeTests {
         let mount = try #require(volumes.first { $0.hasSuffix(":/etc/ingestor/ingestor.yaml:ro") })
         let hostPath = String(mount.split(separator: ":")[0])
         let command = try #require(worker["command"] as? [String])
-        // Both stages through Kafka: two such processes in one group are one logical worker.
+        // The default, both stages through Kafka, with no extra option: two such processes in one group are one
+        // logical worker.
         #expect(
-            command == ["run", "--config", "/etc/ingestor/ingestor.yaml", "--stage", "normalize", "--stage", "deliver"]
+            command == ["run", "--config", "/etc/ingestor/ingestor.yaml"]
         )
 
         let workerEnvironment = environment(worker)

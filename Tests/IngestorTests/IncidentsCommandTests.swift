@@ -100,13 +100,13 @@ struct IncidentsCommandTests {
         }
     }
 
-    /// One in-process worker: `list` reads its state file while it runs, and `resolve` goes through the raw topic.
+    /// One in-process worker (`--stage all`): `list` reads its state file while it runs, and `resolve` goes through the raw topic.
     @Test(.timeLimit(.minutes(3)))
     func readsTheInProcessWorkersFileAndResolvesThroughIt() async throws {
         let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "fleet-token"), logger: e2eLogger)
         try await api.withRunning { baseURL in
             let fleet = try WorkerFleet(api: api, baseURL: baseURL, rawPartitions: 2, eventsPartitions: 2)
-            let worker = try fleet.start(stages: [])
+            let worker = try fleet.start(stages: ["all"])
             try await fleet.produce(
                 (0..<3).map { ("file\($0)", nil, WorkerFleet.alert("file\($0)", status: "firing", summary: "cpu")) }
             )

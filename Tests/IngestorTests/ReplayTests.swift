@@ -116,9 +116,12 @@ struct ReplayTests {
             // 1. The API is down for the whole run: every message becomes a dead letter.
             api.setDown(true)
             setenv("REPLAY_TOKEN", "replay-token", 1)
+            // The whole job in one process (`--stage all`), replayed with `--direct` through the state file; the
+            // default two stages are replayed by handing letters back (the test after this one).
             let worker = try WorkerProcess(
                 configPath: setup.configPath,
-                logPath: setup.directory.appendingPathComponent("worker.log").path
+                logPath: setup.directory.appendingPathComponent("worker.log").path,
+                arguments: ["--stage", "all"]
             )
             try await Self.waitFor("every message dead-lettered") {
                 try await Self.letterCount(cluster) >= Int64(messages)
@@ -231,7 +234,7 @@ struct ReplayTests {
             let stateBefore = stateFiles()
             let callsWhileDown = api.ledger.requests.count
             let (dryStatus, dry, dryErr) = try await setup.run([
-                "replay", "--config", setup.configPath, "--dry-run",
+                "replay", "--config", setup.configPath, "--direct", "--dry-run",
             ])
             #expect(dryStatus == 0, "\(dryErr)")
             #expect(api.ledger.requests.count == callsWhileDown, "a dry run makes no calls")
@@ -241,7 +244,7 @@ struct ReplayTests {
 
             // 4. A replay slowed to 4 calls a second, interrupted with Ctrl-C, then run again: it resumes.
             let slow = try IngestorProcess(
-                ["replay", "--config", setup.configPath, "--rate", "4"],
+                ["replay", "--config", setup.configPath, "--direct", "--rate", "4"],
                 environment: ["REPLAY_TOKEN": "replay-token"]
             )
             try await Self.waitFor("the interrupted replay to create some") { api.ledger.incidents.count >= 3 }
@@ -251,7 +254,9 @@ struct ReplayTests {
             let createdBeforeResume = api.ledger.incidents.count
             #expect(createdBeforeResume < Self.keys, "interrupted mid-way: \(slowOut)")
 
-            let (resumeStatus, resumed, resumeErr) = try await setup.run(["replay", "--config", setup.configPath])
+            let (resumeStatus, resumed, resumeErr) = try await setup.run([
+                "replay", "--config", setup.configPath, "--direct",
+            ])
             #expect(resumeStatus == 0, "\(resumed)\(resumeErr)")
             let readOnResume = Self.recordsRead(resumed)
             #expect(readOnResume != nil && readOnResume! < messages, "resumed, not started over: \(resumed)")
@@ -266,11 +271,11 @@ struct ReplayTests {
             // 5. The same replay again: nothing left to read; from the beginning: every letter, no call.
             let calls = api.ledger.requests.count
             #expect(api.ledger.requests.dropFirst(callsWhileDown).filter { $0.status >= 400 }.isEmpty)
-            let (againStatus, again, _) = try await setup.run(["replay", "--config", setup.configPath])
+            let (againStatus, again, _) = try await setup.run(["replay", "--config", setup.configPath, "--direct"])
             #expect(againStatus == 0)
             #expect(Self.recordsRead(again) == 0, "\(again)")
             let (fullStatus, full, fullErr) = try await setup.run([
-                "replay", "--config", setup.configPath, "--from-beginning",
+                "replay", "--config", setup.configPath, "--direct", "--from-beginning",
             ])
             #expect(fullStatus == 0, "\(full)\(fullErr)")
             #expect(Self.recordsRead(full) == messages)
@@ -319,7 +324,7 @@ struct ReplayTests {
                 baseURL: baseURL,
                 extraDeadLetter: ", max_replays: 2"
             )
-            let replay = ["replay", "--config", setup.configPath]
+            let replay = ["replay", "--config", setup.configPath, "--direct"]
             let (first, firstOut, firstErr) = try await setup.run(replay)
             #expect(first == 1, "failed again: \(firstOut)\(firstErr)")
             let (second, secondOut, _) = try await setup.run(replay)
@@ -366,10 +371,10 @@ struct ReplayTests {
         }
     }
 
-    /// Two stages through Kafka: with the API down every event becomes a delivery-stage letter of the events topic; a
-    /// replay through its own pipeline leaves them alone and says why; once the API is back, `ingestor replay
-    /// --hand-back` puts each letter back into its events partition while the worker runs, and the owner delivers it
-    /// with its state: every incident once, and a second replay from the beginning calls nothing.
+    /// The default, two stages through Kafka: with the API down every event becomes a delivery-stage letter of the
+    /// events topic; a replay through its own pipeline (`--direct`) leaves them alone and says why; once the API is
+    /// back, `ingestor replay` puts each letter back into its events partition while the worker runs, and the owner
+    /// delivers it with its state: every incident once, and a second replay from the beginning calls nothing.
     @Test(.timeLimit(.minutes(4)))
     func lettersOfTheDeliveryStageGoBackToTheirOwnersExactlyOnce() async throws {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
@@ -390,8 +395,7 @@ struct ReplayTests {
             setenv("REPLAY_TOKEN", "replay-token", 1)
             let worker = try WorkerProcess(
                 configPath: setup.configPath,
-                logPath: setup.directory.appendingPathComponent("worker.log").path,
-                arguments: ["--stage", "normalize", "--stage", "deliver"]
+                logPath: setup.directory.appendingPathComponent("worker.log").path
             )
             try await Self.waitFor("every event dead-lettered", timeout: .seconds(90)) {
                 try await Self.letterCount(cluster) >= Int64(messages)
@@ -407,21 +411,25 @@ struct ReplayTests {
 
             api.setDown(false)
             let callsWhileDown = api.ledger.requests.count
-            let (ownStatus, own, ownErr) = try await setup.run(["replay", "--config", setup.configPath, "--dry-run"])
+            let (ownStatus, own, ownErr) = try await setup.run([
+                "replay", "--config", setup.configPath, "--direct", "--dry-run",
+            ])
             #expect(ownStatus == 0, "\(ownErr)")
             #expect(own.contains("not replayed  \(messages):"), "\(own)")
             #expect(
-                own.contains("a letter of the delivery stage (from replay-worker.events): replay it with --hand-back")
+                own.contains(
+                    "a letter of the delivery stage (from replay-worker.events): replay it without --direct, while the workers run"
+                )
             )
             let (dryStatus, dry, dryErr) = try await setup.run([
-                "replay", "--config", setup.configPath, "--hand-back", "--dry-run",
+                "replay", "--config", setup.configPath, "--dry-run",
             ])
             #expect(dryStatus == 0, "\(dryErr)")
             #expect(api.ledger.requests.count == callsWhileDown, "a dry run makes no calls")
             #expect(dry.components(separatedBy: "→ create").count - 1 == keys, "\(dry)")
             #expect(dry.components(separatedBy: "→ resolve").count - 1 == resolved, "after its create: \(dry)")
 
-            let (status, out, err) = try await setup.run(["replay", "--config", setup.configPath, "--hand-back"])
+            let (status, out, err) = try await setup.run(["replay", "--config", setup.configPath])
             #expect(status == 0, "\(out)\(err)")
             #expect(out.contains("handed back   \(messages) to the topics they came from"), "\(out)")
             #expect(!err.contains("REPLAY_TOKEN"), "handing back needs no target token")

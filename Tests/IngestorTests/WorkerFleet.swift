@@ -8,7 +8,7 @@ import Testing
 import Glibc
 #endif
 
-/// Several `ingestor run --stage normalize --stage deliver` processes on one embedded cluster and one fake API, each
+/// Several `ingestor run` processes on one embedded cluster and one fake API, each
 /// with a state directory of its own, as separate hosts would have.
 final class WorkerFleet: @unchecked Sendable {
     let cluster: EmbeddedKafkaCluster
@@ -54,9 +54,9 @@ final class WorkerFleet: @unchecked Sendable {
     }
 
     /// Starts a worker with an empty state directory of its own.
-    /// - Parameter stages: `--stage` arguments; default both stages.
+    /// - Parameter stages: `--stage` arguments; default none (both stages, what `ingestor run` does).
     func start(
-        stages: [String] = ["normalize", "deliver"],
+        stages: [String] = [],
         rateLimit: String = "{per_second: 0}"
     ) throws -> WorkerProcess {
         next += 1

@@ -219,3 +219,8 @@ public struct IngestorConfiguration: Sendable {
         "enable.partition.eof", "isolation.level",
     ]
 }
+
+extension IngestorConfiguration {
+    /// A duration as the configuration file writes it (`7d`, `90s`, `250ms`).
+    public static func text(_ duration: Duration) -> String { ConfigSection.format(duration) }
+}

@@ -22,8 +22,8 @@ public struct ReplayOptions: Sendable {
     /// Write the letters' original messages onto this topic instead of handing each back to its own.
     public var toTopic: String?
     /// Hand each letter back to the topic (and, for the events topic, the partition) it came from, for the running
-    /// workers that own its key, instead of feeding it through this process's own pipeline and state file: the way
-    /// to replay the letters of delivery-stage workers (`--stage deliver`), whose state is in the changelog.
+    /// workers that own its key (what `ingestor replay` does by default), instead of feeding it through this
+    /// process's own pipeline and state file (`--direct`, for a stopped `--stage all` worker).
     public var handBack = false
     /// The consumer group that keeps this replay's progress; default from the topic and the filters.
     public var group: String?
@@ -127,7 +127,8 @@ public struct Replayer: Sendable {
         if throughOwnPipeline {
             leaveAlone = { (record: DeadLetterRecord) -> String? in
                 guard record.originalTopic == eventsTopic else { return nil }
-                return "a letter of the delivery stage (from \(eventsTopic)): replay it with --hand-back"
+                return
+                    "a letter of the delivery stage (from \(eventsTopic)): replay it without --direct, while the workers run"
             }
         }
         let source = ReplaySource(

@@ -27,7 +27,7 @@ extension Demo {
         check(
             "every message reached a final outcome",
             finished,
-            "\(stats.messagesFinished) of \(workload.messages.count)"
+            "\(stats.messagesFinished) of \(workload.messages.count + stats.eventsWritten): \(workload.messages.count) raw messages and the \(stats.eventsWritten) events they became"
         )
 
         let incidents = api.ledger.incidents
@@ -69,8 +69,28 @@ extension Demo {
             "\(letters.count) letters read back"
         )
 
-        let (committed, end) = try await committedVersusEnd(cluster: cluster, logger: logger)
-        check("offsets committed to the end of every partition", committed == end, "committed \(committed), end \(end)")
+        let (committed, end) = try await committedVersusEnd(
+            topic: rawTopic,
+            group: group,
+            cluster: cluster,
+            logger: logger
+        )
+        let events = try IngestorConfiguration.parse(
+            yaml: configurationYAML(bootstrap: cluster.bootstrapServers, apiURL: apiURL, statePath: statePath),
+            source: "(demo)",
+            environment: ["DEMO_DEVREV_TOKEN": token]
+        ).kafka
+        let (eventsCommitted, eventsEnd) = try await committedVersusEnd(
+            topic: events.resolvedEventsTopic,
+            group: events.deliveryGroupID,
+            cluster: cluster,
+            logger: logger
+        )
+        check(
+            "offsets committed to the end of every partition",
+            committed == end && eventsCommitted == eventsEnd,
+            "raw: committed \(committed), end \(end); events: committed \(eventsCommitted), end \(eventsEnd)"
+        )
 
         let requests = api.ledger.requests
         return Report(
@@ -97,10 +117,15 @@ extension Demo {
         )
     }
 
-    /// The group's committed offsets summed over the raw topic's partitions, and the sum of their end offsets.
-    static func committedVersusEnd(cluster: EmbeddedKafkaCluster, logger: Logger) async throws -> (Int64, Int64) {
+    /// `group`'s committed offsets summed over `topic`'s partitions, and the sum of their end offsets.
+    static func committedVersusEnd(
+        topic: String,
+        group: String,
+        cluster: EmbeddedKafkaCluster,
+        logger: Logger
+    ) async throws -> (Int64, Int64) {
         let ends = try await KafkaTopicReader.endOffsets(
-            topic: rawTopic,
+            topic: topic,
             bootstrapServers: cluster.bootstrapServerList,
             logger: logger
         )
@@ -118,11 +143,13 @@ extension Demo {
         let stats = report.stats
         var rows: [(String, String)] = [
             ("messages produced", "\(report.produced)"),
-            ("messages consumed", "\(stats.messagesConsumed)"),
-            ("alert events normalized", "\(stats.events)"),
+            ("records read (raw and events)", "\(stats.messagesConsumed)"),
+            ("alert events normalized", "\(stats.eventsWritten + stats.eventsSkipped)"),
+            ("events written to the events topic", "\(stats.eventsWritten)"),
             ("incidents created", "\(stats.created)"),
             ("incidents updated", "\(stats.updated)"),
             ("incidents resolved", "\(stats.resolved)"),
+            ("repeats skipped (normalize stage)", "\(stats.eventsSkipped)"),
             ("duplicates suppressed", "\(stats.suppressed)"),
             ("resolves with nothing open", "\(stats.ignored)"),
             ("API calls (injected faults)", "\(report.apiRequests) (\(report.injectedFaults))"),

@@ -11,8 +11,8 @@ import Synchronization
 /// `ingestor demo`: the whole job on one machine with nothing installed but Swift and librdkafka.
 ///
 /// Starts an embedded Kafka cluster (librdkafka's mock cluster) and a fake DevRev API, produces a realistic
-/// workload, runs the real worker on it (built by the same ``IngestorApp/build(configuration:logger:registry:stateStore:gracefulShutdownSignals:)``
-/// as `ingestor run`), shows progress, and checks the outcome.
+/// workload, runs the real worker on it (built by the same ``IngestorApp/build(configuration:logger:registry:stateStore:gracefulShutdownSignals:stages:)``
+/// as `ingestor run`, with its default two stages), shows progress, and checks the outcome.
 public enum Demo {
     /// One verified property of the outcome.
     public struct Check: Sendable {
@@ -124,12 +124,25 @@ public enum Demo {
                 source: "(demo)",
                 environment: ["DEMO_DEVREV_TOKEN": token]
             )
+            // The topics of the two stages, made in-process: the mock cluster does not answer CreateTopics. The
+            // changelog has as many partitions as the events topic, as the worker requires.
+            let kafka = configuration.kafka
+            for topic in [kafka.resolvedEventsTopic, kafka.resolvedChangelogTopic] {
+                try cluster.createTopic(
+                    topic,
+                    partitions: options.partitions,
+                    replicationFactor: min(3, options.brokers)
+                )
+            }
+            try cluster.createTopic(kafka.resolvedAuditTopic, partitions: 1, replicationFactor: min(3, options.brokers))
             let registry = PrometheusCollectorRegistry()
+            // What `ingestor run` does by default: the normalize and delivery stages through Kafka, in one process.
             let app = try IngestorApp.build(
                 configuration: configuration,
                 logger: logger,
                 registry: registry,
-                gracefulShutdownSignals: []
+                gracefulShutdownSignals: [],
+                stages: [.normalize, .deliver]
             )
             let worker = Task { try await app.serviceGroup.run() }
 
@@ -240,14 +253,18 @@ public enum Demo {
         let deadline = clock.now + timeout
         while true {
             let stats = app.instruments.snapshot
-            let done = stats.messagesFinished >= produced && (app.runner?.inFlightEvents ?? 0) == 0
+            // Both stages count what they finish: every raw record (normalized, or rejected) and every event it
+            // became (delivered, suppressed, ignored or dead-lettered). Neither can finish more than it was given, so
+            // the sum reaches this only once both are done.
+            let done =
+                stats.messagesFinished >= produced + stats.eventsWritten && (app.runner?.inFlightEvents ?? 0) == 0
             output(
                 .progress(
                     done: stats.messagesFinished,
-                    total: produced,
+                    total: produced + stats.eventsWritten,
                     text:
-                        "consumed \(stats.messagesConsumed)/\(produced)  created \(stats.created)  updated \(stats.updated)  "
-                        + "resolved \(stats.resolved)  suppressed \(stats.suppressed)  retries \(stats.retries)  dead letters \(stats.deadLetters)"
+                        "records read \(stats.messagesConsumed) (\(produced) raw, \(stats.eventsWritten) events)  created \(stats.created)  updated \(stats.updated)  "
+                        + "resolved \(stats.resolved)  repeats skipped \(stats.eventsSkipped)  suppressed \(stats.suppressed)  retries \(stats.retries)  dead letters \(stats.deadLetters)"
                 )
             )
             if done { return true }

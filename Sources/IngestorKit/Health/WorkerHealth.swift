@@ -53,6 +53,7 @@ struct WorkerHealth: Sendable {
                 ),
                 ("messages_consumed", number(stats.messagesConsumed)),
                 ("messages_finished", number(stats.messagesFinished)),
+                ("events_written", number(stats.eventsWritten)),
                 ("dead_letters", number(stats.deadLetters)),
                 ("intake_paused", .bool(stats.paused)),
                 ("pending_intents", .array(unsettledIntents().prefix(100).map { .string($0) })),
