@@ -56,4 +56,19 @@ struct OffsetLedgerTests {
         ledger.begin(at(p0, 0), generation: generation)
         #expect(ledger.finish(at(p0, 0), generation: generation) == at(p0, 1))
     }
+
+    /// The consumer went back (a seek, an offset reset, a refetch after a pause) while later offsets were in flight:
+    /// no crash; tracking starts over, the older in-flight ones no longer commit, and the re-read ones do.
+    @Test func anOffsetThatGoesBackStartsTheTrackingOver() {
+        var ledger = OffsetLedger()
+        let first = ledger.track(p0)
+        for offset in Int64(10)..<13 { ledger.begin(at(p0, offset), generation: first) }
+        let again = ledger.begin(at(p0, 11), generation: first)
+        #expect(again != first, "a new generation for the re-read")
+        #expect(ledger.finish(at(p0, 10), generation: first) == nil, "the old in-flight work commits nothing")
+        #expect(ledger.begin(at(p0, 12), generation: again) == again)
+        #expect(ledger.finish(at(p0, 11), generation: again) == at(p0, 12))
+        #expect(ledger.finish(at(p0, 12), generation: again) == at(p0, 13))
+        #expect(ledger.inFlight == 0)
+    }
 }

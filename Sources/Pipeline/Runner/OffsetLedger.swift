@@ -43,15 +43,24 @@ struct OffsetLedger: Sendable {
         partitions[partition]?.generation ?? track(partition)
     }
 
-    /// Records that a message was taken for processing. Offsets must arrive in increasing order per partition.
+    /// Records that a message was taken for processing, and returns the generation it was begun under.
+    ///
+    /// Offsets arrive in increasing order per partition, except when the consumer goes back: a seek, an offset reset,
+    /// or librdkafka fetching again from an older position after a pause or a rebalance it did not report (seen
+    /// after a worker stood still past its session timeout). The partition's tracking then starts over with a new
+    /// generation, as at a reassignment: what was in flight no longer moves its committed offset, and the messages
+    /// after this one are read again (a redelivery, never a gap).
     /// - Parameter since: when, for ``oldestUnfinished``.
-    mutating func begin(_ position: MessagePosition, generation: Int, since: Timestamp? = nil) {
-        guard partitions[position.partition]?.generation == generation else { return }
-        precondition(
-            partitions[position.partition]!.pending.last.map { $0.offset < position.offset } ?? true,
-            "offsets must increase within a partition"
-        )
+    /// - Returns: `generation`, or the partition's new one when the offset went back.
+    @discardableResult
+    mutating func begin(_ position: MessagePosition, generation: Int, since: Timestamp? = nil) -> Int {
+        guard let state = partitions[position.partition], state.generation == generation else { return generation }
+        var current = generation
+        if let last = state.pending.last?.offset, position.offset <= last {
+            current = track(position.partition)
+        }
         partitions[position.partition]!.pending.append((position.offset, since))
+        return current
     }
 
     /// Records a final outcome.

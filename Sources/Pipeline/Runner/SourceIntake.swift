@@ -142,10 +142,17 @@ final class SourceIntake<Source: MessageSource>: Sendable {
     private func begin(_ message: SourceMessage) -> OffsetTicket {
         instruments.consumed(message)
         let now = clock.now()
-        let generation = ledger.withLock { ledger in
+        let (was, generation) = ledger.withLock { ledger in
             let generation = ledger.generation(of: message.position.partition)
-            ledger.begin(message.position, generation: generation, since: now)
-            return generation
+            return (generation, ledger.begin(message.position, generation: generation, since: now))
+        }
+        if generation != was {
+            logger.warning(
+                """
+                \(message.position.partition) went back to offset \(message.position.offset) while later ones were in \
+                flight (a seek, an offset reset or a refetch): its progress is tracked anew and what follows is read again
+                """
+            )
         }
         return OffsetTicket(position: message.position, generation: generation)
     }
