@@ -43,9 +43,11 @@ final class WorkerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM and wait: the graceful shutdown.
+    /// SIGTERM and wait: the graceful shutdown. A stopped worker (a failed test that left it SIGSTOPped) is continued
+    /// too, or the wait would never end.
     func terminate() -> Int32 {
         process.terminate()
+        kill(process.processIdentifier, SIGCONT)
         process.waitUntilExit()
         return process.terminationStatus
     }

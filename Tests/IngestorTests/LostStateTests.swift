@@ -187,6 +187,91 @@ struct LostStateTests {
     }
 }
 
+/// A worker that ran `--stage all` (its state only in the file) moved to the default two stages on the same
+/// configuration and disk: the file's state is handed to the changelog, so a worker on another host, with an empty
+/// disk, updates and resolves the open incidents and creates none again, with the lost-state lookup off (nothing else
+/// could find them).
+@Suite("Moving from --stage all", .serialized)
+struct MovingFromStageAllTests {
+    @Test(.timeLimit(.minutes(3)))
+    func theDefaultStagesTakeUpTheIncidentsAStageAllWorkerOpened() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: e2eLogger)
+        try cluster.createTopic("alerts.raw", partitions: 2)
+        try cluster.createTopic("alerts.dlq", partitions: 1)
+        // Made here: the mock cluster does not answer CreateTopics.
+        try cluster.createTopic("move.events", partitions: 4)
+        try cluster.createTopic("move.changelog", partitions: 4)
+        try cluster.createTopic("move.audit", partitions: 1)
+        let api = FakeIncidentAPIServer(api: FakeDevRevAPI(token: "crash-token"), logger: e2eLogger)
+        setenv("CRASH_TOKEN", "crash-token", 1)
+        try await api.withRunning { baseURL in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("move-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let configPath = directory.appendingPathComponent("ingestor.yaml").path
+            let logPath = directory.appendingPathComponent("worker.log").path
+            try """
+            kafka: {bootstrap_servers: "\(cluster.bootstrapServers)", group_id: move, session_timeout: 6s, commit_interval: 100ms}
+            sources: [{topic: alerts.raw, format: alertmanager}]
+            dead_letter: {topic: alerts.dlq}
+            pipeline: {drain_timeout: 3s, lookup_unknown_keys: false}
+            \(CrashSafetyTests.devrevTarget(baseURL))
+            state: {path: "\(directory.appendingPathComponent("state.sqlite").path)"}
+            ops: {host: 127.0.0.1, port: 0}
+            logging: {level: info}
+            """
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+            let keys = (0..<10).map { "move-\($0)" }
+            let raw = RawProducer(cluster: cluster, topic: "alerts.raw")
+
+            try await raw.produce(keys.map { ($0, "firing", "cpu high") })
+            let old = try WorkerProcess(configPath: configPath, logPath: logPath, arguments: ["--stage", "all"])
+            try await Self.waitFor("ten incidents", worker: old) { api.ledger.incidents.count == keys.count }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(old.terminate() == 0, "\(old.log.suffix(2000))")
+
+            // The default stages start on the old worker's disk and hand its file to the changelog.
+            let moved = try WorkerProcess(configPath: configPath, logPath: logPath)
+            try await Self.waitFor("every partition restored", worker: moved) {
+                moved.log.components(separatedBy: "restored move.events[").count - 1 >= 4
+            }
+            #expect(moved.terminate() == 0, "\(moved.log.suffix(2000))")
+
+            // Another host, with an empty disk, takes the partitions: it knows the incidents from the changelog only.
+            let elsewhere = directory.appendingPathComponent("elsewhere.yaml").path
+            try String(contentsOfFile: configPath, encoding: .utf8)
+                .replacingOccurrences(of: "state.sqlite", with: "elsewhere.sqlite")
+                .write(toFile: elsewhere, atomically: true, encoding: .utf8)
+            try await raw.produce(
+                keys.prefix(5).map { ($0, "resolved", "cpu high") } + keys.suffix(5).map { ($0, "firing", "cpu higher") }
+            )
+            let new = try WorkerProcess(configPath: elsewhere, logPath: logPath)
+            try await Self.waitFor("five resolved and five updated", worker: new) {
+                api.ledger.incidents.filter(\.isResolved).count == 5
+                    && api.ledger.incidents.filter { $0.calls == ["create", "update"] }.count == 5
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(new.terminate() == 0, "\(new.log.suffix(2000))")
+
+            #expect(api.ledger.incidents.count == keys.count, "no incident opened twice")
+            for key in keys.prefix(5) { #expect(LostStateTests.incidents(api, key).map(\.calls) == [["create", "resolve"]]) }
+            for key in keys.suffix(5) { #expect(LostStateTests.incidents(api, key).map(\.calls) == [["create", "update"]]) }
+            #expect(LostStateTests.lookups(api) == 0, "the safety net was off: the handed-over state did it")
+            #expect(moved.log.contains("left in the state file by a --stage all worker, over to the changelog"))
+        }
+    }
+
+    private static func waitFor(_ what: String, worker: WorkerProcess, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(what); worker log tail:\n\(worker.log.suffix(3000))")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
 /// Alertmanager notifications to one topic, each keyed (and so partitioned) by its alert's key.
 private struct RawProducer {
     let cluster: EmbeddedKafkaCluster
