@@ -242,7 +242,8 @@ struct MovingFromStageAllTests {
                 .replacingOccurrences(of: "state.sqlite", with: "elsewhere.sqlite")
                 .write(toFile: elsewhere, atomically: true, encoding: .utf8)
             try await raw.produce(
-                keys.prefix(5).map { ($0, "resolved", "cpu high") } + keys.suffix(5).map { ($0, "firing", "cpu higher") }
+                keys.prefix(5).map { ($0, "resolved", "cpu high") }
+                    + keys.suffix(5).map { ($0, "firing", "cpu higher") }
             )
             let new = try WorkerProcess(configPath: elsewhere, logPath: logPath)
             try await Self.waitFor("five resolved and five updated", worker: new) {
@@ -253,8 +254,12 @@ struct MovingFromStageAllTests {
             #expect(new.terminate() == 0, "\(new.log.suffix(2000))")
 
             #expect(api.ledger.incidents.count == keys.count, "no incident opened twice")
-            for key in keys.prefix(5) { #expect(LostStateTests.incidents(api, key).map(\.calls) == [["create", "resolve"]]) }
-            for key in keys.suffix(5) { #expect(LostStateTests.incidents(api, key).map(\.calls) == [["create", "update"]]) }
+            for key in keys.prefix(5) {
+                #expect(LostStateTests.incidents(api, key).map(\.calls) == [["create", "resolve"]])
+            }
+            for key in keys.suffix(5) {
+                #expect(LostStateTests.incidents(api, key).map(\.calls) == [["create", "update"]])
+            }
             #expect(LostStateTests.lookups(api) == 0, "the safety net was off: the handed-over state did it")
             #expect(moved.log.contains("left in the state file by a --stage all worker, over to the changelog"))
         }
